@@ -1,0 +1,1 @@
+"""The applicant journey and the case state machine."""

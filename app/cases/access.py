@@ -1,0 +1,95 @@
+"""How an applicant (who has no password) reaches their case.
+
+The emailed access link carries a 256-bit random token; only its HMAC is
+stored. Visiting the link puts the case in the signed session cookie and
+redirects to a URL without the token. Reference plus access code is the second
+way in (rate-limited by the view).
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import abort, current_app, session
+
+from ..models import Case, utcnow
+
+SESSION_KEY = "cases"
+CODES_KEY = "codes"
+MAX_CASES_IN_SESSION = 20
+
+
+def secret_hash(value: str) -> str:
+    """Keyed hash of a token or code, as stored in the database."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_access_token() -> tuple[str, str]:
+    """Return ``(token, stored_hash)`` for a new access link."""
+    token = secrets.token_urlsafe(32)
+    return token, secret_hash(token)
+
+
+def access_expiry():
+    """When an access link issued now stops working."""
+    return utcnow() + timedelta(days=current_app.config["ACCESS_LINK_DAYS"])
+
+
+def case_for_token(token: str):
+    """``(case, state)`` for a token: state is ``ok``, ``expired`` or ``unknown``."""
+    if not token or len(token) > 100:
+        return None, "unknown"
+    case = Case.get_or_none(Case.access_token_hash == secret_hash(token))
+    if case is None:
+        return None, "unknown"
+    if case.access_token_expires < utcnow():
+        return case, "expired"
+    return case, "ok"
+
+
+def grant(case: Case, access_code: str | None = None) -> None:
+    """Let this browser session open ``case``."""
+    ids = [i for i in session.get(SESSION_KEY, []) if i != case.id]
+    ids.append(case.id)
+    session[SESSION_KEY] = ids[-MAX_CASES_IN_SESSION:]
+    if access_code:
+        codes = dict(session.get(CODES_KEY, {}))
+        codes[str(case.id)] = access_code
+        session[CODES_KEY] = dict(list(codes.items())[-MAX_CASES_IN_SESSION:])
+    session.permanent = True
+
+
+def forget(case: Case) -> None:
+    """Remove the case from this browser (sign out of the case)."""
+    session[SESSION_KEY] = [i for i in session.get(SESSION_KEY, []) if i != case.id]
+    codes = dict(session.get(CODES_KEY, {}))
+    codes.pop(str(case.id), None)
+    session[CODES_KEY] = codes
+
+
+def shown_access_code(case: Case) -> str | None:
+    """The plain access code, if this session created the case (for display)."""
+    return session.get(CODES_KEY, {}).get(str(case.id))
+
+
+def may_open(case_id: int) -> bool:
+    """Whether this session holds the case."""
+    return case_id in session.get(SESSION_KEY, [])
+
+
+def load_applicant_case(reference: str) -> Case:
+    """The case with this reference if this session holds it; 404 otherwise.
+
+    404 rather than 403 so that a guessed reference reveals nothing.
+    """
+    case = Case.get_or_none(Case.reference == reference)
+    if case is None or not may_open(case.id):
+        abort(404)
+    return case
+
+
+def check_access_code(case: Case, code: str) -> bool:
+    """Constant-time comparison of a typed access code with the stored hash."""
+    return hmac.compare_digest(case.access_code_hash, secret_hash(code))

@@ -1,0 +1,287 @@
+"""Applicant journey pages. Thin views: validate, call a service, redirect."""
+
+import secrets
+
+from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+
+from ..extensions import limiter
+from ..models import Case, Event, Item
+from ..security import access
+from . import services
+from .access import (case_for_token, check_access_code, forget, grant, load_applicant_case,
+                     shown_access_code)
+from .lifecycle import EVENT_LABELS, STATUS_LABELS, TransitionError
+from .notify import send_access_email, send_submitted_email
+from .reference import ReferenceError_, normalize_access_code, parse_reference
+from .start import countries, validate_start
+
+bp = Blueprint("cases", __name__, url_prefix="/<lang:lang>")
+
+
+def _item_or_404(code: str) -> Item:
+    item = Item.get_or_none((Item.code == code) & (Item.active == True))  # noqa: E712
+    if item is None:
+        abort(404)
+    return item
+
+
+def page_url(case: Case, page: str) -> str:
+    """URL of a journey page key (item step, materials, check, declaration, status)."""
+    if page == "materials":
+        return url_for("uploads.materials", reference=case.reference)
+    if page == "check":
+        return url_for("cases.check", reference=case.reference)
+    if page == "declaration":
+        return url_for("cases.declaration", reference=case.reference)
+    if page in {"status", ""} or case.item.step(page) is None:
+        return url_for("cases.status", reference=case.reference)
+    return url_for("cases.step", reference=case.reference, step_key=page)
+
+
+def journey_context(case: Case, page: str) -> dict:
+    """What every journey page shows: progress, reference, code, back link."""
+    pages = services.journey(case)
+    previous = services.previous_page(case, page) if page in pages else None
+    return dict(case=case, item=case.item, page=page, pages=pages,
+                position=pages.index(page) + 1 if page in pages else None,
+                back_url=page_url(case, previous) if previous else
+                url_for("catalog.guide", code=case.item.code),
+                access_code=shown_access_code(case), page_url=page_url)
+
+
+def _require_editable(case: Case):
+    if not services.editable(case):
+        flash(_("This application has been sent and can no longer be changed here."), "info")
+        return redirect(url_for("cases.status", reference=case.reference), 303)
+    return None
+
+
+@bp.route("/services/<code>/apply", methods=["GET", "POST"])
+@access("public")
+def start(code):
+    """First page: how to reach the applicant, their language and where they live."""
+    item = _item_or_404(code)
+    locale = g.lang
+    if request.method == "POST":
+        values, errors = validate_start(request.form, locale)
+        start_key = request.form.get("start_key", "")
+        if not (16 <= len(start_key) <= 64):
+            abort(400)
+        if errors:
+            return render_template("cases/start.html", item=item, values=values, errors=errors,
+                                   countries=countries(locale), start_key=start_key), 422
+        started = services.start_case(
+            item, start_key=start_key, locale=values["language"], email=values["email"] or None,
+            phone=values["phone"] or None, country=values["country"], city=values["city"],
+            tz=values["tz"])
+        case = started.case
+        if started.replayed:
+            if case.id not in session.get("cases", []):
+                # Same form posted from another browser: never hand out someone's case.
+                abort(409)
+        else:
+            grant(case, started.access_code)
+            send_access_email(case, started.token, started.access_code)
+        return redirect(page_url(case, case.resume_at or "materials"), 303)
+    values = {"language": locale, "country": "", "city": "", "email": "", "phone": "", "tz": ""}
+    return render_template("cases/start.html", item=item, values=values, errors={},
+                           countries=countries(locale), start_key=secrets.token_urlsafe(24))
+
+
+@bp.route("/cases/access/<token>")
+@access("public")
+def access_link(token):
+    """The emailed link: open the case in this browser, then drop the token from the URL."""
+    case, state = case_for_token(token)
+    if state == "expired":
+        return render_template("cases/link_problem.html", problem="expired"), 410
+    if state != "ok":
+        return render_template("cases/link_problem.html", problem="unknown"), 404
+    grant(case)
+    target = case.resume_at if services.editable(case) else "status"
+    return redirect(page_url(case, target), 303)
+
+
+def _find_key():
+    return "find:" + request.form.get("reference", "")[:40].upper().replace(" ", "")
+
+
+@bp.route("/cases/find", methods=["GET", "POST"])
+@access("public")
+@limiter.limit(lambda: __import__("flask").current_app.config["FIND_CASE_RATE_LIMIT"],
+               methods=["POST"])
+@limiter.limit("30 per hour", key_func=_find_key, methods=["POST"])
+def find():
+    """Open a case with its reference and access code."""
+    values = {"reference": "", "code": ""}
+    errors = {}
+    if request.method == "POST":
+        values = {"reference": request.form.get("reference", "").strip()[:40],
+                  "code": request.form.get("code", "").strip()[:20]}
+        reference = None
+        try:
+            reference = parse_reference(values["reference"])
+        except ReferenceError_ as exc:
+            errors["reference"] = (_("This reference has a typing mistake: its last two digits "
+                                     "do not match. Please compare it with your email or receipt.")
+                                   if exc.reason == "check" else
+                                   _("A reference looks like OV-1234-5678-90."))
+        if not values["code"]:
+            errors["code"] = _("Enter the access code.")
+        if not errors:
+            case = Case.get_or_none(Case.reference == reference)
+            code = normalize_access_code(values["code"])
+            if case is None or not check_access_code(case, code):
+                errors["code"] = _("We could not find an application with this reference and "
+                                   "access code. Check both and try again.")
+            else:
+                grant(case)
+                return redirect(url_for("cases.status", reference=case.reference), 303)
+        return render_template("cases/find.html", values=values, errors=errors), 422
+    return render_template("cases/find.html", values=values, errors=errors)
+
+
+@bp.route("/cases/<reference>")
+@access("applicant")
+def status(reference):
+    """Status and timeline of a case."""
+    case = load_applicant_case(reference)
+    events = list(case.events.order_by(Event.created_at, Event.id))
+    states = services.material_states(case)
+    return render_template("cases/status.html", case=case, item=case.item, events=events,
+                           EVENT_LABELS=EVENT_LABELS, STATUS_LABELS=STATUS_LABELS, states=states,
+                           access_code=shown_access_code(case), page_url=page_url,
+                           editable=services.editable(case))
+
+
+@bp.route("/cases/<reference>/resume")
+@access("applicant")
+def resume(reference):
+    """Go to where the applicant stopped."""
+    case = load_applicant_case(reference)
+    target = case.resume_at if services.editable(case) else "status"
+    return redirect(page_url(case, target), 303)
+
+
+@bp.route("/cases/<reference>/steps/<step_key>", methods=["GET", "POST"])
+@access("applicant")
+def step(reference, step_key):
+    """One topic of the item's form."""
+    case = load_applicant_case(reference)
+    blocked = _require_editable(case)
+    if blocked:
+        return blocked
+    step_def = case.item.step(step_key)
+    if step_def is None:
+        abort(404)
+    context = journey_context(case, step_key)
+    if request.method == "POST":
+        clean, errors, unknown = services.validate_step(case, step_def, request.form)
+        values = {f["key"]: request.form.get(f["key"], "") for f in step_def["fields"]}
+        if unknown:
+            return render_template("cases/step.html", step=step_def, values=values, errors=errors,
+                                   unknown=True, **context), 400
+        valid = {k: v for k, v in clean.items() if k not in errors}
+        next_key = services.next_page(case, step_key)
+        case = services.save_answers(case, valid, step_key if errors else next_key)
+        if errors:
+            context["case"] = case
+            return render_template("cases/step.html", step=step_def, values=values,
+                                   errors=errors, unknown=False, **context), 422
+        if request.form.get("action") == "check":
+            return redirect(page_url(case, "check"), 303)
+        return redirect(page_url(case, next_key), 303)
+    services.set_resume(case, step_key)
+    values = {f["key"]: (case.answers or {}).get(f["key"], "") for f in step_def["fields"]}
+    return render_template("cases/step.html", step=step_def, values=values, errors={},
+                           unknown=False, **context)
+
+
+@bp.route("/cases/<reference>/check")
+@access("applicant")
+def check(reference):
+    """Check your answers, with a change link for each."""
+    case = load_applicant_case(reference)
+    blocked = _require_editable(case)
+    if blocked:
+        return blocked
+    services.set_resume(case, "check")
+    state = services.completeness(case)
+    return render_template("cases/check.html", state=state,
+                           states=services.material_states(case), **journey_context(case, "check"))
+
+
+@bp.route("/cases/<reference>/declaration", methods=["GET", "POST"])
+@access("applicant")
+def declaration(reference):
+    """The declaration and the submit button."""
+    case = load_applicant_case(reference)
+    if request.method == "POST":
+        try:
+            version = int(request.form.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            fresh, replayed = services.submit(case, declared=request.form.get("declare") == "yes",
+                                              expected_version=version)
+        except services.SubmitError as exc:
+            if exc.reason == "state":
+                return redirect(url_for("cases.status", reference=case.reference), 303)
+            state = services.completeness(case)
+            error = (_("Tick the box to confirm the declaration.") if exc.reason == "declaration"
+                     else _("Some answers or materials are still missing. See the list below."))
+            return render_template("cases/declaration.html", state=state, error=error,
+                                   **journey_context(case, "declaration")), 422
+        if not replayed:
+            send_submitted_email(fresh)
+        return redirect(url_for("cases.confirmation", reference=case.reference), 303)
+    blocked = _require_editable(case)
+    if blocked:
+        return blocked
+    services.set_resume(case, "declaration")
+    state = services.completeness(case)
+    return render_template("cases/declaration.html", state=state, error=None,
+                           **journey_context(case, "declaration"))
+
+
+@bp.route("/cases/<reference>/confirmation")
+@access("applicant")
+def confirmation(reference):
+    """Reference, access code and what happens next."""
+    case = load_applicant_case(reference)
+    if case.status in {"draft"}:
+        return redirect(page_url(case, case.resume_at), 303)
+    return render_template("cases/confirmation.html", case=case, item=case.item,
+                           access_code=shown_access_code(case))
+
+
+@bp.route("/cases/<reference>/withdraw", methods=["GET", "POST"])
+@access("applicant")
+def withdraw(reference):
+    """Confirmation page, then withdrawal of a case not yet accepted."""
+    case = load_applicant_case(reference)
+    if request.method == "POST":
+        try:
+            services.withdraw(case)
+        except TransitionError:
+            flash(_("This application can no longer be withdrawn."), "error")
+            return redirect(url_for("cases.status", reference=case.reference), 303)
+        flash(_("Your application was withdrawn."), "info")
+        return redirect(url_for("cases.status", reference=case.reference), 303)
+    if case.status not in {"draft", "submitted", "returned"}:
+        return redirect(url_for("cases.status", reference=case.reference), 303)
+    return render_template("cases/withdraw.html", case=case, item=case.item)
+
+
+@bp.route("/cases/<reference>/forget", methods=["POST"])
+@access("applicant")
+def forget_case(reference):
+    """Remove the case from this browser (for shared computers)."""
+    case = load_applicant_case(reference)
+    forget(case)
+    flash(_("This browser no longer has access to %(reference)s. Use your access code to open "
+            "it again.", reference=case.reference), "info")
+    return redirect(url_for("cases.find"), 303)
+

@@ -1,0 +1,1 @@
+"""Service catalog: loading versioned data files, browsing and search."""

@@ -1,0 +1,260 @@
+"""Load the versioned catalog data files (YAML) into the database.
+
+The files under ``app/catalog/data`` are the source of truth: one file per
+item, plus departments/categories and shared form steps. Loading is an upsert
+by key or code, so it can be run again after editing a file; items that
+disappeared from the files are deactivated, never deleted (cases refer to them).
+"""
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+import re
+import unicodedata
+
+import yaml
+
+from ..models import Category, Department, Item, Material, db
+
+FIELD_TYPES = {"text", "textarea", "date", "choice", "cn_id", "phone", "phone_cn", "email",
+               "name_zh", "name_latin", "passport", "address_abroad", "address_home", "number"}
+DELIVERY = {"courier", "agent_pickup", "self_pickup", "electronic"}
+FORMATS = {"jpeg", "png", "pdf"}
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+#: Step keys used by the journey itself; item steps must not take them.
+RESERVED_STEPS = {"materials", "check", "declaration", "confirmation", "start", "entrustment"}
+
+
+class CatalogError(ValueError):
+    """A data file does not follow the catalog schema."""
+
+
+def normalize(text: str) -> str:
+    """Case-fold and strip accents, so ``Patènte`` finds ``patente``."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
+
+
+def _texts(value, where, required=True):
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict) or not value.get("zh") or not value.get("en"):
+        raise CatalogError(f"{where}: needs text in at least zh and en")
+    return {str(k): str(v).strip() for k, v in value.items() if v}
+
+
+def _read(path: Path):
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path.name}: not valid YAML ({exc})") from exc
+
+
+def _field(raw, where):
+    key = raw.get("key", "")
+    if not KEY_RE.match(key):
+        raise CatalogError(f"{where}: bad field key {key!r}")
+    kind = raw.get("type")
+    if kind not in FIELD_TYPES:
+        raise CatalogError(f"{where}.{key}: unknown field type {kind!r}")
+    field = {
+        "key": key,
+        "type": kind,
+        "label": _texts(raw.get("label"), f"{where}.{key}.label"),
+        "help": _texts(raw.get("help"), f"{where}.{key}.help", required=False),
+        "required": bool(raw.get("required", True)),
+    }
+    if kind in {"text", "textarea", "address_abroad", "address_home"}:
+        field["max_length"] = int(raw.get("max_length") or (2000 if kind == "textarea" else 200))
+    if kind == "date":
+        field["constraint"] = raw.get("constraint", "any")
+        if field["constraint"] not in {"past", "future", "any"}:
+            raise CatalogError(f"{where}.{key}: date constraint must be past, future or any")
+    if kind == "number":
+        field["min"] = raw.get("min")
+        field["max"] = raw.get("max")
+    if kind == "choice":
+        choices = raw.get("choices") or []
+        if not choices:
+            raise CatalogError(f"{where}.{key}: a choice field needs choices")
+        field["choices"] = [{"value": str(c["value"]),
+                             "label": _texts(c.get("label"), f"{where}.{key}.choices")}
+                            for c in choices]
+    return field
+
+
+def _step(raw, where):
+    key = raw.get("key", "")
+    if not KEY_RE.match(key) or key in RESERVED_STEPS:
+        raise CatalogError(f"{where}: bad step key {key!r}")
+    fields = [_field(f, f"{where}.{key}") for f in raw.get("fields") or []]
+    if not fields:
+        raise CatalogError(f"{where}.{key}: a step needs fields")
+    return {"key": key, "title": _texts(raw.get("title"), f"{where}.{key}.title"),
+            "intro": _texts(raw.get("intro"), f"{where}.{key}.intro", required=False),
+            "fields": fields}
+
+
+def read_catalog(directory) -> dict:
+    """Parse and validate every data file; return plain dicts (no database)."""
+    directory = Path(directory)
+    meta = _read(directory / "departments.yaml") or {}
+    departments = [{"key": d["key"], "names": _texts(d.get("name"), f"department {d.get('key')}"),
+                    "short": _texts(d.get("short"), f"department {d.get('key')}.short", False),
+                    "sort": n} for n, d in enumerate(meta.get("departments") or [])]
+    categories = [{"key": c["key"], "names": _texts(c.get("name"), f"category {c.get('key')}"),
+                   "sort": n} for n, c in enumerate(meta.get("categories") or [])]
+    shared_path = directory / "shared_steps.yaml"
+    shared = {}
+    if shared_path.exists():
+        for raw in (_read(shared_path) or {}).get("steps") or []:
+            step = _step(raw, "shared_steps")
+            shared[step["key"]] = step
+    dept_keys = {d["key"] for d in departments}
+    cat_keys = {c["key"] for c in categories}
+    items = []
+    for n, path in enumerate(sorted((directory / "items").glob("*.yaml"))):
+        raw = _read(path) or {}
+        items.append(_item(raw, path.name, shared, dept_keys, cat_keys, n))
+    codes = {i["code"] for i in items}
+    if len(codes) != len(items):
+        raise CatalogError("two item files share a code")
+    for item in items:
+        if item["parent"] and item["parent"] not in codes:
+            raise CatalogError(f"{item['code']}: parent {item['parent']} does not exist")
+    return {"departments": departments, "categories": categories, "items": items}
+
+
+def _item(raw, where, shared, dept_keys, cat_keys, sort):
+    code = str(raw.get("code", ""))
+    if not CODE_RE.match(code):
+        raise CatalogError(f"{where}: bad item code {code!r}")
+    if raw.get("department") not in dept_keys:
+        raise CatalogError(f"{where}: unknown department {raw.get('department')!r}")
+    if raw.get("category") not in cat_keys:
+        raise CatalogError(f"{where}: unknown category {raw.get('category')!r}")
+    steps = []
+    for entry in raw.get("steps") or []:
+        if "use" in entry:
+            base = shared.get(entry["use"])
+            if base is None:
+                raise CatalogError(f"{where}: unknown shared step {entry['use']!r}")
+            omit = set(entry.get("omit") or [])
+            optional = set(entry.get("optional") or [])
+            fields = [dict(f, required=f["required"] and f["key"] not in optional)
+                      for f in base["fields"] if f["key"] not in omit]
+            steps.append(dict(base, fields=fields))
+        else:
+            steps.append(_step(entry, where))
+    keys = [f["key"] for s in steps for f in s["fields"]]
+    if len(keys) != len(set(keys)) or len({s["key"] for s in steps}) != len(steps):
+        raise CatalogError(f"{where}: field or step keys repeat")
+    materials = []
+    for m_sort, m in enumerate(raw.get("materials") or []):
+        key = m.get("key", "")
+        if not KEY_RE.match(key):
+            raise CatalogError(f"{where}: bad material key {key!r}")
+        formats = [f for f in (m.get("formats") or ["jpeg", "png", "pdf"])]
+        if not set(formats) <= FORMATS:
+            raise CatalogError(f"{where}.{key}: formats must be among {sorted(FORMATS)}")
+        min_files = int(m.get("min_files", 1))
+        max_files = int(m.get("max_files", max(1, min_files)))
+        if not 1 <= min_files <= max_files <= 20:
+            raise CatalogError(f"{where}.{key}: need 1 <= min_files <= max_files <= 20")
+        materials.append({
+            "key": key, "names": _texts(m.get("name"), f"{where}.{key}.name"),
+            "description": _texts(m.get("description"), f"{where}.{key}.description", False),
+            "why": _texts(m.get("why"), f"{where}.{key}.why", False),
+            "essential": bool(m.get("essential", True)), "formats": formats,
+            "min_files": min_files, "max_files": max_files, "sort": m_sort})
+    if len({m["key"] for m in materials}) != len(materials):
+        raise CatalogError(f"{where}: material keys repeat")
+    fee = raw.get("fee") or {}
+    try:
+        amount = Decimal(str(fee.get("amount", "0")))
+    except InvalidOperation as exc:
+        raise CatalogError(f"{where}: bad fee amount") from exc
+    delivery = list(raw.get("delivery") or [])
+    if not delivery or not set(delivery) <= DELIVERY:
+        raise CatalogError(f"{where}: delivery must be a non-empty subset of {sorted(DELIVERY)}")
+    limit = int(raw.get("time_limit_days", 0))
+    if limit < 1:
+        raise CatalogError(f"{where}: time_limit_days must be at least 1")
+    return {
+        "code": code, "version": int(raw.get("version", 1)),
+        "department": raw["department"], "category": raw["category"],
+        "parent": raw.get("parent") or None,
+        "names": _texts(raw.get("name"), f"{where}.name"),
+        "synonyms": {k: [str(x) for x in v] for k, v in (raw.get("synonyms") or {}).items()},
+        "summary": _texts(raw.get("summary"), f"{where}.summary"),
+        "guidance": _texts(raw.get("guidance"), f"{where}.guidance"),
+        "next_steps": _texts(raw.get("next_steps"), f"{where}.next_steps"),
+        "fee_amount": amount, "fee_currency": fee.get("currency", "CNY"),
+        "fee_note": _texts(fee.get("note"), f"{where}.fee.note", False) or None,
+        "time_limit_days": limit,
+        "agent_allowed": bool(raw.get("agent_allowed", False)),
+        "video_check": bool(raw.get("video_check", False)),
+        "delivery": delivery, "steps": steps, "materials": materials, "sort": sort,
+    }
+
+
+def search_text_for(item: dict) -> tuple[str, str]:
+    """(names only, everything searchable) normalized, for substring search."""
+    names = list(item["names"].values())
+    words = names + [w for ws in item["synonyms"].values() for w in ws]
+    words += [n for m in item["materials"] for n in m["names"].values()]
+    return normalize(" \n ".join(names)), normalize(" \n ".join(words))
+
+
+def load_catalog(directory) -> dict:
+    """Upsert the catalog from ``directory``; return counts."""
+    data = read_catalog(directory)
+    with db.atomic():
+        dept_ids = {}
+        for d in data["departments"]:
+            obj = Department.get_or_none(Department.key == d["key"]) or Department(key=d["key"])
+            obj.names, obj.short, obj.sort = d["names"], d["short"] or None, d["sort"]
+            obj.save()
+            dept_ids[d["key"]] = obj.id
+        cat_ids = {}
+        for c in data["categories"]:
+            obj = Category.get_or_none(Category.key == c["key"]) or Category(key=c["key"])
+            obj.names, obj.sort = c["names"], c["sort"]
+            obj.save()
+            cat_ids[c["key"]] = obj.id
+        item_ids = {}
+        for raw in data["items"]:
+            item_ids[raw["code"]] = upsert_item(raw, dept_ids, cat_ids)
+        for raw in data["items"]:
+            Item.update(parent=item_ids.get(raw["parent"])).where(
+                Item.id == item_ids[raw["code"]]).execute()
+        Item.update(active=False).where(Item.code.not_in(list(item_ids))).execute()
+    return {"departments": len(dept_ids), "categories": len(cat_ids), "items": len(item_ids)}
+
+
+def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
+    """Create or update one item and its materials; return its id."""
+    item = Item.get_or_none(Item.code == raw["code"]) or Item(code=raw["code"])
+    name_text, search_text = search_text_for(raw)
+    for attr in ("version", "names", "synonyms", "summary", "guidance", "next_steps",
+                 "fee_amount", "fee_currency", "fee_note", "time_limit_days", "agent_allowed",
+                 "video_check", "delivery", "steps", "sort"):
+        setattr(item, attr, raw[attr])
+    item.department = dept_ids[raw["department"]]
+    item.category = cat_ids[raw["category"]]
+    item.name_text = name_text
+    item.search_text = search_text
+    item.active = True
+    item.save()
+    existing = {m.key: m for m in Material.select().where(Material.item == item)}
+    for m in raw["materials"]:
+        obj = existing.pop(m["key"], None) or Material(item=item, key=m["key"])
+        for attr in ("names", "description", "why", "essential", "formats", "min_files",
+                     "max_files", "sort"):
+            setattr(obj, attr, m[attr])
+        obj.save()
+    for stale in existing.values():
+        stale.delete_instance()
+    return item.id

@@ -1,0 +1,51 @@
+"""Flask CLI commands: database, catalog, staff accounts, demo data."""
+
+import click
+from flask import current_app
+
+from .models import db
+
+
+def init_cli(app) -> None:
+    """Register the commands on ``app``."""
+
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Create the database or upgrade it to the latest schema, keeping data."""
+        from .models.migrations import upgrade
+        with db.connection_context():
+            before, after = upgrade()
+        click.echo(f"database schema: version {before} -> {after}")
+
+    @app.cli.command("load-catalog")
+    @click.option("--directory", default=None, help="Catalog data directory.")
+    def load_catalog_cmd(directory):
+        """Load (upsert) the service catalog from its data files."""
+        from .catalog.loader import load_catalog
+        with db.connection_context():
+            counts = load_catalog(directory or current_app.config["CATALOG_DIR"])
+        click.echo("catalog: {departments} departments, {categories} categories, "
+                   "{items} items".format(**counts))
+
+    @app.cli.command("create-staff")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", required=True,
+                  type=click.Choice(["clerk", "officer", "supervisor", "admin", "volunteer"]))
+    @click.option("--password", default=None, help="Generated and printed if omitted.")
+    def create_staff_cmd(email, name, role, password):
+        """Create a staff account (or reset its password)."""
+        from .auth import create_staff
+        with db.connection_context():
+            staff, password = create_staff(email, name, role, password)
+        click.echo(f"staff: {staff.email} ({staff.role}) password: {password}")
+
+    @app.cli.command("load-demo")
+    def load_demo():
+        """Demo staff accounts with fresh passwords, printed once."""
+        from .demo import load_demo_data
+        with db.connection_context():
+            accounts = load_demo_data()
+        click.echo("Demo staff accounts (passwords are new on every start):")
+        for email, role, password in accounts:
+            click.echo(f"  {role:<10} {email:<32} {password}")

@@ -1,0 +1,87 @@
+"""Settings read from the environment, with safe defaults for one machine.
+
+Every setting can be overridden by an environment variable of the same name
+prefixed with ``ONEVISIT_`` (``DATABASE_URL`` and ``SECRET_KEY`` are also read
+without the prefix, as most hosting platforms set them that way).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+LOCALES = ("zh", "en", "it", "fr", "es", "pt")
+
+
+def _env(name, default=None):
+    """Return ``ONEVISIT_<name>`` or ``<name>`` from the environment."""
+    return os.environ.get(f"ONEVISIT_{name}", os.environ.get(name, default))
+
+
+def _bool(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """A stable random key kept in the instance folder when none is configured.
+
+    Generating one per process would log everybody out on every restart and
+    break sessions between gunicorn workers.
+    """
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(overrides=None) -> dict:
+    """Build the configuration mapping for :func:`app.create_app`."""
+    overrides = dict(overrides or {})
+    instance_dir = Path(overrides.get("INSTANCE_DIR") or _env("INSTANCE_DIR", BASE_DIR / "instance"))
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    upload_cap_mb = float(_env("UPLOAD_MAX_MB", "10"))
+    config = {
+        "INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_dir),
+        "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{instance_dir / 'onevisit.db'}"),
+        "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
+        "UPLOAD_MAX_BYTES": int(upload_cap_mb * 1024 * 1024),
+        # Long side of re-encoded photos, in pixels; also the decoder's pixel cap.
+        "PHOTO_MAX_SIDE": int(_env("PHOTO_MAX_SIDE", "2400")),
+        "PHOTO_MAX_PIXELS": int(_env("PHOTO_MAX_PIXELS", str(60_000_000))),
+        "OUTBOX_DIR": _env("OUTBOX_DIR", str(instance_dir / "outbox")),
+        "SMTP_HOST": _env("SMTP_HOST", ""),
+        "SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "SMTP_USER": _env("SMTP_USER", ""),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(_env("SMTP_STARTTLS", "false")),
+        "MAIL_FROM": _env("MAIL_FROM", "OneVisit <no-reply@onevisit.localhost>"),
+        # Used to build absolute links in emails.
+        "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # How long an emailed access link keeps working.
+        "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
+        "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(_env("RATELIMIT_ENABLED", "true")),
+        "SESSION_COOKIE_SECURE": _bool(_env("SESSION_COOKIE_SECURE", "false")),
+        "HSTS": _bool(_env("HSTS", "false")),
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
+        "LOCALES": LOCALES,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CATALOG_DIR": _env("CATALOG_DIR", str(BASE_DIR / "app" / "catalog" / "data")),
+        "TESTING": False,
+    }
+    config.update(overrides)
+    config.setdefault("MAX_CONTENT_LENGTH", config["UPLOAD_MAX_BYTES"] * 2 + 1024 * 1024)
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    return config

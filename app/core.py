@@ -1,0 +1,39 @@
+"""Root redirect, home page and health check."""
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from .i18n import negotiate_locale
+from .models import Category, Department, Item, db
+from .security import access
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@access("public")
+def root():
+    """Send the visitor to their language's home page."""
+    response = redirect(url_for("core.home", lang=negotiate_locale()), 303)
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@bp.route("/<lang:lang>/")
+@access("public")
+def home():
+    """Home: what OneVisit does, search, and the departments."""
+    departments = (Department.select().order_by(Department.sort, Department.id))
+    categories = Category.select().order_by(Category.sort, Category.id)
+    return render_template("home.html", departments=departments, categories=categories)
+
+
+@bp.route("/healthz")
+@access("public")
+def healthz():
+    """Liveness and database check."""
+    try:
+        db.execute_sql("SELECT 1").fetchone()
+        items = Item.select().where(Item.active == True).count()  # noqa: E712
+    except Exception:
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok", "items": items}

@@ -1,0 +1,83 @@
+"""Service catalog: departments, categories, items and their materials."""
+
+from peewee import (BooleanField, CharField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from .base import BaseModel, JSONField
+
+
+class Department(BaseModel):
+    """A government department that is responsible for items (e.g. 公安户政)."""
+
+    key = CharField(unique=True, max_length=64)
+    names = JSONField()
+    short = JSONField(null=True)
+    sort = IntegerField(default=0)
+
+
+class Category(BaseModel):
+    """A topic for browsing the catalog across departments."""
+
+    key = CharField(unique=True, max_length=64)
+    names = JSONField()
+    sort = IntegerField(default=0)
+
+
+class Item(BaseModel):
+    """A service item (事项); ``parent`` is set for sub-items (子项)."""
+
+    code = CharField(unique=True, max_length=32)
+    version = IntegerField(default=1)
+    department = ForeignKeyField(Department, backref="items", on_delete="RESTRICT")
+    category = ForeignKeyField(Category, backref="items", on_delete="RESTRICT")
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    names = JSONField()
+    synonyms = JSONField(default=dict)
+    summary = JSONField(default=dict)
+    guidance = JSONField(default=dict)
+    next_steps = JSONField(default=dict)
+    fee_amount = DecimalField(max_digits=10, decimal_places=2, default=0)
+    fee_currency = CharField(max_length=3, default="CNY")
+    fee_note = JSONField(null=True)
+    time_limit_days = IntegerField()
+    agent_allowed = BooleanField(default=False)
+    video_check = BooleanField(default=False)
+    delivery = JSONField(default=list)
+    # Form steps with shared steps already expanded: [{key, title, intro, fields: [...]}].
+    steps = JSONField(default=list)
+    active = BooleanField(default=True, index=True)
+    # Case-folded names (name_text) and names, synonyms and material names
+    # (search_text) in every locale, for substring search and ranking.
+    name_text = TextField(default="")
+    search_text = TextField(default="")
+    sort = IntegerField(default=0)
+
+    def step(self, key):
+        """Return the step definition with this key, or ``None``."""
+        return next((s for s in self.steps if s["key"] == key), None)
+
+    def field_index(self):
+        """Map every field key of the item to ``(step, field)``."""
+        return {f["key"]: (s, f) for s in self.steps for f in s["fields"]}
+
+    def ordered_materials(self):
+        """The item's materials in display order."""
+        return list(self.materials.order_by(Material.sort, Material.id))
+
+
+class Material(BaseModel):
+    """A document an item requires; essential, or deferrable (容缺)."""
+
+    item = ForeignKeyField(Item, backref="materials", on_delete="CASCADE")
+    key = CharField(max_length=64)
+    names = JSONField()
+    description = JSONField(default=dict)
+    why = JSONField(default=dict)
+    essential = BooleanField(default=True)
+    formats = JSONField(default=list)
+    min_files = IntegerField(default=1)
+    max_files = IntegerField(default=1)
+    sort = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("item", "key"), True),)

@@ -1,0 +1,148 @@
+"""Template helpers: localized catalog text, dates with their time zone, money."""
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_timezone_location
+from babel.lists import format_list as babel_format_list
+from babel.numbers import format_currency, format_decimal
+from flask import g, request, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+
+from .i18n import LOCALE_NAMES, localized
+
+BEIJING = "Asia/Shanghai"
+
+
+def current_locale() -> str:
+    """The page's locale as a plain string."""
+    return str(get_locale() or "zh")
+
+
+def format_when(value: datetime | None, tz: str = BEIJING) -> str:
+    """A stored UTC time shown in ``tz``, with the zone named (e.g. 北京时间)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    locale = current_locale()
+    zone = ZoneInfo(tz)
+    local = value.astimezone(zone)
+    text = f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'HH:mm', locale=locale)}"
+    label = _("Beijing time") if tz == BEIJING else get_timezone_location(zone, locale=locale)
+    return f"{text} ({label})"
+
+
+def format_day(value) -> str:
+    """A calendar date in the page's locale."""
+    if not value:
+        return ""
+    return format_date(value, "medium", locale=current_locale())
+
+
+def format_money(amount, currency: str = "CNY") -> str:
+    """A fee in the page's locale; zero is shown as free."""
+    amount = Decimal(str(amount or 0))
+    if amount == 0:
+        return _("Free of charge")
+    return format_currency(amount, currency, locale=current_locale())
+
+
+def format_number(value) -> str:
+    """A number in the page's locale."""
+    return format_decimal(value, locale=current_locale())
+
+
+#: How each delivery method is named.
+DELIVERY_LABELS = {
+    "courier": _l("By courier to your address abroad"),
+    "agent_pickup": _l("Collected by your entrusted relative at home"),
+    "self_pickup": _l("Collected by you at the window"),
+    "electronic": _l("Electronic document by email"),
+}
+
+FORMAT_NAMES = {"jpeg": "JPEG", "png": "PNG", "pdf": "PDF"}
+
+
+def format_list(values) -> str:
+    """File formats as a list in the page's language, e.g. "JPEG, PNG or PDF"."""
+    names = [FORMAT_NAMES.get(v, v) for v in values]
+    return babel_format_list(names, style="or", locale=current_locale()) if names else ""
+
+
+def switch_locale_url(target: str) -> str:
+    """The current page in another locale (same endpoint, arguments and query)."""
+    if not request.endpoint or request.url_rule is None or "lang" not in request.url_rule.arguments:
+        return url_for("core.home", lang=target)
+    args = dict(request.view_args or {})
+    args["lang"] = target
+    args.update({k: v for k, v in request.args.items() if k not in args})
+    return url_for(request.endpoint, **args)
+
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not possible here"),
+    409: _l("This was already done"),
+    410: _l("This is no longer available"),
+    413: _l("The file is too large"),
+    415: _l("This type of file is not accepted"),
+    422: _l("Some answers need correcting"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+ERROR_TEXTS = {
+    400: _l("Something in the page you sent was missing or damaged. Go back, check the page and try again."),
+    403: _l("If you think you should see this, sign in again or ask the person who sent you the link."),
+    404: _l("The address may be mistyped, or the page may have moved. If you followed a link to your application, open it with the reference and access code."),
+    405: _l("Go back and use the buttons on the page."),
+    409: _l("This form was already sent once. Open your application to see where it stands."),
+    410: _l("It was removed or has expired."),
+    413: _l("Please take a new photo at a lower resolution, or scan the document at 200 dpi."),
+    415: _l("Please send a photo (JPEG, PNG, HEIC) or a PDF."),
+    422: _l("Go back and check the highlighted answers."),
+    429: _l("For your safety, please wait a few minutes before trying again."),
+    500: _l("Your answers already saved are safe. Please try again in a moment."),
+}
+
+
+def answer_text(field: dict, value) -> str:
+    """A stored answer as people read it (choices by label, dates in the locale)."""
+    from .cases.fields import display_value
+    if field["type"] == "date" and value:
+        try:
+            from datetime import date as _date
+            return format_day(_date.fromisoformat(value))
+        except ValueError:
+            return str(value)
+    return display_value(field, value, localized)
+
+
+def country_name(code: str) -> str:
+    """A country's name in the page's language."""
+    from babel import Locale
+    return Locale.parse(current_locale()).territories.get(code, code)
+
+
+def init_templating(app) -> None:
+    """Register filters and globals."""
+    app.jinja_env.filters["lt"] = localized
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+    app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS
+    app.jinja_env.globals["format_list"] = format_list
+    app.jinja_env.globals["ERROR_TITLES"] = ERROR_TITLES
+    app.jinja_env.globals["ERROR_TEXTS"] = ERROR_TEXTS
+    app.jinja_env.globals["answer_text"] = answer_text
+    app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["switch_locale_url"] = switch_locale_url
+    app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

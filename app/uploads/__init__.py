@@ -1,0 +1,1 @@
+"""Uploaded files: validation by content, re-encoding, storage, download."""

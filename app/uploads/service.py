@@ -1,0 +1,200 @@
+"""Validate an uploaded file by its content and store it outside ``static/``.
+
+* The type is decided from the bytes, never the name: JPEG, PNG, PDF, and
+  HEIC/HEIF photos from iPhones (converted to JPEG).
+* Photos are decoded under a pixel cap, turned upright, re-encoded as JPEG
+  with no EXIF or other metadata, and their long side capped.
+* PDFs must parse; encrypted ones are refused (a clerk could not open them).
+* Files are stored under random names; the SHA-256 of the stored bytes is kept.
+"""
+
+import hashlib
+import io
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..models import Upload
+
+try:  # HEIC support is optional at import time so a missing wheel cannot take the site down.
+    import pillow_heif
+    pillow_heif.register_heif_opener()
+    HEIF = True
+except Exception:  # pragma: no cover - depends on the platform wheel
+    HEIF = False
+
+CHUNK = 64 * 1024
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+
+
+class UploadError(ValueError):
+    """The file is refused; ``args[0]`` is the user message, ``status`` the HTTP code."""
+
+    def __init__(self, message, status=422):
+        super().__init__(message)
+        self.status = status
+
+
+def sniff(head: bytes) -> str | None:
+    """The file type from its first bytes: jpeg, png, pdf, heif, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.lstrip(b"\xef\xbb\xbf\r\n\t ").startswith(b"%PDF-"):
+        return "pdf"
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "heif"
+    return None
+
+
+def _human_mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}"
+
+
+def read_limited(stream, limit: int) -> bytes:
+    """Read at most ``limit`` bytes; raise 413 if the stream has more."""
+    buffer = io.BytesIO()
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        buffer.write(chunk)
+        if buffer.tell() > limit:
+            raise UploadError(_("This file is larger than %(mb)s MB. Please take a new photo at a "
+                                "lower resolution, or scan the document at 200 dpi.",
+                                mb=_human_mb(limit)), status=413)
+    return buffer.getvalue()
+
+
+def _reencode_photo(data: bytes) -> tuple[bytes, int, int]:
+    config = current_app.config
+    Image.MAX_IMAGE_PIXELS = config["PHOTO_MAX_PIXELS"]
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size
+            if width * height > config["PHOTO_MAX_PIXELS"]:
+                raise UploadError(_("This picture has too many pixels to process. Please send a "
+                                    "smaller photo."))
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            if image.mode in {"RGBA", "LA", "P"}:
+                image = image.convert("RGBA")
+                background = Image.new("RGB", image.size, "white")
+                background.paste(image, mask=image.getchannel("A"))
+                image = background
+            elif image.mode != "RGB":
+                image = image.convert("RGB")
+            side = config["PHOTO_MAX_SIDE"]
+            if max(image.size) > side:
+                image.thumbnail((side, side), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            # No exif/icc arguments: the re-encoded file carries no metadata.
+            image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+            return out.getvalue(), image.size[0], image.size[1]
+    except UploadError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            EOFError):
+        raise UploadError(_("This picture is damaged or incomplete and cannot be opened. Please "
+                            "take the photo again.")) from None
+
+
+def _check_pdf(data: bytes) -> int:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise UploadError(_("This PDF is password-protected. Please send it without a password."))
+        pages = len(reader.pages)
+    except UploadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError,
+            RecursionError):
+        raise UploadError(_("This PDF is damaged and cannot be opened. Please scan or save it "
+                            "again.")) from None
+    if pages < 1:
+        raise UploadError(_("This PDF has no pages."))
+    if pages > 50:
+        raise UploadError(_("This PDF has more than 50 pages. Please send only the pages asked for."))
+    return pages
+
+
+def prepare(data: bytes, formats: list[str]) -> dict:
+    """Validate and convert file bytes; return what to store.
+
+    ``formats`` are the material's accepted types (``jpeg``, ``png``, ``pdf``);
+    HEIC photos count as JPEG since they are converted.
+    """
+    if not data:
+        raise UploadError(_("The file is empty. Please choose the file again."), status=400)
+    kind = sniff(data[:64])
+    accepted = set(formats)
+    names = {"jpeg": "JPEG", "png": "PNG", "pdf": "PDF"}
+    allowed_text = ", ".join(names[f] for f in formats if f in names)
+    if kind == "heif" and "jpeg" in accepted and HEIF:
+        kind = "jpeg"
+    if kind is None or kind == "heif" or kind not in accepted:
+        raise UploadError(_("This file is not a photo or PDF we can accept. Accepted here: "
+                            "%(formats)s.", formats=allowed_text), status=415)
+    if kind == "pdf":
+        pages = _check_pdf(data)
+        return {"bytes": data, "content_type": "application/pdf", "ext": "pdf", "pages": pages,
+                "width": None, "height": None}
+    out, width, height = _reencode_photo(data)
+    return {"bytes": out, "content_type": "image/jpeg", "ext": "jpg", "pages": None,
+            "width": width, "height": height}
+
+
+def storage_root() -> Path:
+    """Directory holding uploaded files (outside ``static/``)."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def path_for(stored_name: str) -> Path:
+    """Where a stored file lives on disk."""
+    return storage_root() / stored_name[:2] / stored_name
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def store(case, material, data: bytes, original_name: str) -> Upload:
+    """Validate, convert and store one file for a material slot of a case."""
+    prepared = prepare(data, material.formats)
+    stored_name = secrets.token_hex(16)
+    _write_atomically(path_for(stored_name), prepared["bytes"])
+    safe_name = Path(original_name or "file").name[:200] or "file"
+    stem = safe_name.rsplit(".", 1)[0] if "." in safe_name else safe_name
+    return Upload.create(
+        case=case, material_key=material.key, stored_name=stored_name,
+        original_name=f"{stem}.{prepared['ext']}", content_type=prepared["content_type"],
+        size=len(prepared["bytes"]), sha256=hashlib.sha256(prepared["bytes"]).hexdigest(),
+        width=prepared["width"], height=prepared["height"], pages=prepared["pages"])
+
+
+def remove(upload: Upload) -> None:
+    """Take a file out of its slot and delete its bytes."""
+    Upload.update(removed=True).where(Upload.id == upload.id).execute()
+    path_for(upload.stored_name).unlink(missing_ok=True)

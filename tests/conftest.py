@@ -1,0 +1,165 @@
+"""Shared fixtures in the flaskr style: a temporary database file per test."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app import create_app
+from app.catalog.loader import load_catalog
+from app.models import db
+from app.models.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A valid resident ID number (check digit correct) and one with a wrong check digit.
+GOOD_ID = "11010519491231002X"
+BAD_ID = "110105194912310021"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on a fresh SQLite file with the real catalog loaded."""
+    application = create_app({
+        "TESTING": True,
+        "INSTANCE_DIR": str(tmp_path),
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "RATELIMIT_ENABLED": True,
+        "PUBLIC_URL": "http://onevisit.test",
+    })
+    with application.app_context():
+        with db.connection_context():
+            upgrade()
+            load_catalog(application.config["CATALOG_DIR"])
+    yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The same app with CSRF protection switched on (it is on by default)."""
+    return app
+
+
+def csrf_token(client, url):
+    """GET ``url`` and return the CSRF token from its first form."""
+    response = client.get(url)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({response.status_code})"
+    return match.group(1)
+
+
+def form_values(html, name):
+    """The value of a hidden or text input in ``html``."""
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+    return match.group(1) if match else None
+
+
+def jpeg_bytes(size=(1200, 900), color=(200, 180, 150), exif=None):
+    """A real JPEG photo, optionally with EXIF."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    kwargs = {"quality": 90}
+    if exif is not None:
+        kwargs["exif"] = exif
+    image.save(buffer, "JPEG", **kwargs)
+    return buffer.getvalue()
+
+
+def png_bytes(size=(800, 600)):
+    buffer = io.BytesIO()
+    Image.new("RGBA", size, (10, 120, 200, 128)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes():
+    """A small valid one-page PDF made with pypdf."""
+    from pypdf import PdfWriter
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+class Journey:
+    """Drives the applicant journey through the test client."""
+
+    def __init__(self, client, lang="en", code="JJ-JZ-001"):
+        self.client = client
+        self.lang = lang
+        self.code = code
+        self.reference = None
+
+    def start(self, **overrides):
+        url = f"/{self.lang}/services/{self.code}/apply"
+        page = self.client.get(url).get_data(as_text=True)
+        data = {"csrf_token": form_values(page, "csrf_token"),
+                "start_key": form_values(page, "start_key"),
+                "email": "lin.mei@example.it", "phone": "+39 312 345 6789",
+                "language": self.lang, "country": "IT", "city": "Prato", "tz": "Europe/Rome"}
+        data.update(overrides)
+        response = self.client.post(url, data=data)
+        if response.status_code == 303:
+            match = re.search(r"/cases/(OV-[\d-]+)/", response.headers["Location"])
+            self.reference = match.group(1)
+        return response
+
+    def token(self, url=None):
+        return csrf_token(self.client, url or f"/{self.lang}/cases/{self.reference}")
+
+    def step(self, key, values):
+        url = f"/{self.lang}/cases/{self.reference}/steps/{key}"
+        data = {"csrf_token": self.token(url), **values}
+        return self.client.post(url, data=data)
+
+    def upload(self, material, content, filename="photo.jpg"):
+        url = f"/{self.lang}/cases/{self.reference}/materials/{material}"
+        token = self.token(f"/{self.lang}/cases/{self.reference}/materials")
+        return self.client.post(url, data={"csrf_token": token,
+                                           "file": (io.BytesIO(content), filename)},
+                                content_type="multipart/form-data")
+
+    def defer(self, material, later=True):
+        url = f"/{self.lang}/cases/{self.reference}/materials/{material}/later"
+        token = self.token(f"/{self.lang}/cases/{self.reference}/materials")
+        return self.client.post(url, data={"csrf_token": token, "later": "yes" if later else "no"})
+
+    def declaration_form(self):
+        page = self.client.get(f"/{self.lang}/cases/{self.reference}/declaration")
+        html = page.get_data(as_text=True)
+        return {"csrf_token": form_values(html, "csrf_token"), "version": form_values(html, "version")}
+
+    def submit(self, declare=True, form=None):
+        data = dict(form or self.declaration_form())
+        if declare:
+            data["declare"] = "yes"
+        return self.client.post(f"/{self.lang}/cases/{self.reference}/declaration", data=data)
+
+
+APPLICANT = {"name_zh": "林美", "name_latin": "LIN Mei", "cn_id": GOOD_ID,
+             "passport_number": "EJ1234567", "date_of_birth": "1968-04-12",
+             "phone": "+39 312 345 6789", "address_abroad": "Via Pistoiese 120, 59100 Prato, Italia"}
+LICENCE = {"licence_number": "330328196804120021", "licence_expiry": "2026-10-01",
+           "licence_class": "C1", "issuing_authority": "温州市公安局交通警察支队"}
+
+
+def fill_driving_licence(journey, medical="later"):
+    """Answer every step of the driving-licence item."""
+    assert journey.step("applicant", APPLICANT).status_code == 303
+    assert journey.step("licence", LICENCE).status_code == 303
+    assert journey.step("medical", {"medical_plan": medical}).status_code == 303
+
+
+@pytest.fixture
+def journey(client):
+    return Journey(client)
