@@ -7,6 +7,7 @@ The log records that a message went out, never to whom or what it says.
 
 import logging
 import smtplib
+import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -50,7 +51,7 @@ def send(message: EmailMessage) -> str:
             return "smtp"
         outbox = Path(config["OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{uuid.uuid4().hex}.eml"
+        path = outbox / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
         path.write_bytes(bytes(message))
         log.info("mail written to outbox (%s)", path.name)
         return "outbox"

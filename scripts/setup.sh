@@ -68,7 +68,7 @@ fi
 
 # 4. Compiled translations (the .mo files are build output, not committed).
 log "Compiling translations"
-.venv/bin/pybabel compile -q -d translations -D messages 2>&1 | grep -v "^compiling" || true
+.venv/bin/pybabel compile -d translations -D messages >/dev/null
 
 # 5. Database schema and catalog.
 export FLASK_APP=wsgi.py

@@ -101,8 +101,10 @@ def _reencode_photo(data: bytes) -> tuple[bytes, int, int]:
             return out.getvalue(), image.size[0], image.size[1]
     except UploadError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            EOFError):
+    except Image.DecompressionBombError:
+        raise UploadError(_("This picture has too many pixels to process. Please send a smaller "
+                            "photo.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise UploadError(_("This picture is damaged or incomplete and cannot be opened. Please "
                             "take the photo again.")) from None
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set everything up and start OneVisit under gunicorn on the embedded defaults:
+# SQLite in instance/, uploads in instance/uploads, mail to instance/outbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export FLASK_APP=wsgi.py
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+export ONEVISIT_PUBLIC_URL="${ONEVISIT_PUBLIC_URL:-http://$HOST:$PORT}"
+echo
+.venv/bin/flask load-demo
+echo
+echo "OneVisit is starting at $ONEVISIT_PUBLIC_URL/  (health: $ONEVISIT_PUBLIC_URL/healthz)"
+echo "Emails are written to instance/outbox/ unless ONEVISIT_SMTP_HOST is set. Stop with Ctrl-C."
+exec .venv/bin/gunicorn --config gunicorn.conf.py --workers "${WORKERS:-2}" --bind "$HOST:$PORT" wsgi:app

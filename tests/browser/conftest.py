@@ -1,0 +1,97 @@
+"""Fixtures for real-browser tests: a live OneVisit server and headless Chromium.
+
+The browser is Debian's Chromium driven by Playwright (its own browser
+downloads are never used). Set ONEVISIT_CHROMIUM to use another binary.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.catalog.loader import load_catalog
+from app.models import db
+from app.models.migrations import upgrade
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives a real headless Chromium through Playwright")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _chromium_path():
+    configured = os.environ.get("ONEVISIT_CHROMIUM")
+    candidate = configured or "/usr/bin/chromium"
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which(candidate)
+    return found
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app on a fresh SQLite file with the real catalog, served over HTTP."""
+    application = create_app({
+        "TESTING": True,
+        "INSTANCE_DIR": str(tmp_path),
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "RATELIMIT_ENABLED": True,
+        "PUBLIC_URL": "http://onevisit.test",
+    })
+    with application.app_context():
+        with db.connection_context():
+            upgrade()
+            load_catalog(application.config["CATALOG_DIR"])
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="onevisit-live-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session."""
+    executable = _chromium_path()
+    if not executable:
+        pytest.fail("Chromium not found: install Debian's chromium (apt-get install chromium) "
+                    "or set ONEVISIT_CHROMIUM", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -1,0 +1,239 @@
+"""The whole applicant journey for the driving-licence renewal, in a real browser.
+
+Run once with JavaScript disabled (every step must work as plain HTML forms)
+and once with it enabled (the material slots are swapped in place by htmx).
+Both runs go from the home page to the status page of a sent application.
+"""
+
+import re
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import expect
+
+from tests.conftest import APPLICANT, LICENCE
+
+pytestmark = pytest.mark.browser
+
+ITEM_CODE = "JJ-JZ-001"
+ITEM_NAME = "Driving licence renewal for holders living abroad"
+PHOTO_SLOTS = ("passport_page", "driving_licence", "id_photo")
+LATER_SLOT = "medical_certificate"
+REFERENCE_RE = re.compile(r"OV-\d{4}-\d{4}-\d{2}")
+ACCESS_CODE_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
+TIMEOUT_MS = 10_000
+
+
+def make_photo(path, tint):
+    """A real 1600x1200 JPEG that looks a little like a photographed document."""
+    image = Image.linear_gradient("L").resize((1600, 1200)).convert("RGB")
+    image = Image.blend(image, Image.new("RGB", image.size, tint), 0.6)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 100, 1480, 1100), outline=(30, 30, 30), width=8)
+    for row in range(12):
+        draw.line((200, 220 + row * 70, 1400, 220 + row * 70), fill=(60, 60, 90), width=6)
+    image.save(path, "JPEG", quality=88)
+    return path
+
+
+@pytest.fixture
+def photos(tmp_path):
+    tints = {"passport_page": (120, 40, 60), "driving_licence": (40, 90, 140),
+             "id_photo": (235, 235, 235)}
+    return {key: make_photo(tmp_path / f"{key.replace('_', '-')}.jpg", tints[key])
+            for key in PHOTO_SLOTS}
+
+
+def open_guide_from_home(page, base_url):
+    """Home → search → the item's guide page, the way an applicant finds it."""
+    page.goto(f"{base_url}/en/")
+    page.get_by_role("searchbox", name="What do you need to do?").fill("driving licence")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=ITEM_NAME, exact=True).click()
+    expect(page).to_have_url(f"{base_url}/en/services/{ITEM_CODE}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ITEM_NAME)
+
+
+def fill_start(page):
+    expect(page.get_by_role("heading", level=1)).to_have_text("How can we reach you?")
+    page.get_by_label("Email address").fill("lin.mei@example.it")
+    page.get_by_label("Phone number").fill("+39 312 345 6789")
+    page.get_by_label("Language for letters and emails").select_option("en")
+    page.get_by_label("Country where you live").select_option("IT")
+    page.get_by_label("City").fill("Prato")
+    page.get_by_role("button", name="Continue").click()
+
+
+def save_step(page, title):
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def fill_steps(page, base_url):
+    # About you
+    expect(page).to_have_url(re.compile(rf"{re.escape(base_url)}/en/cases/OV-[\d-]+/steps/applicant$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+    page.get_by_label("Name in Chinese characters").fill(APPLICANT["name_zh"])
+    page.get_by_label("Name as in your passport").fill(APPLICANT["name_latin"])
+    page.get_by_label("Chinese ID card number").fill(APPLICANT["cn_id"])
+    page.get_by_label("Passport number").fill(APPLICANT["passport_number"])
+    page.fill("#f-date_of_birth", APPLICANT["date_of_birth"])
+    page.get_by_label("Your phone number abroad").fill(APPLICANT["phone"])
+    page.get_by_label("Your address abroad").fill(APPLICANT["address_abroad"])
+    save_step(page, "About you")
+
+    # Your driving licence
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your driving licence")
+    page.get_by_label("Licence number").fill(LICENCE["licence_number"])
+    page.fill("#f-licence_expiry", LICENCE["licence_expiry"])
+    # Nine classes: rendered as a <select>, not radios (radios only up to six choices).
+    page.get_by_label("Licence class").select_option(LICENCE["licence_class"])
+    page.get_by_label("Issued by").fill(LICENCE["issuing_authority"])
+    save_step(page, "Your driving licence")
+
+    # Medical certificate plan
+    expect(page.get_by_role("heading", level=1)).to_have_text("Medical certificate")
+    page.get_by_role("radio", name="I don't have it yet and will send it later").check()
+    save_step(page, "Medical certificate")
+
+
+def slot(page, key):
+    return page.locator(f"#m-{key}")
+
+
+def upload_with_htmx(page, key, path):
+    """Upload one photo; htmx must swap the slot without leaving the page."""
+    url_before = page.url
+    page.set_input_files(f"#file-{key}", str(path))
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith(f"/materials/{key}")) as info:
+        slot(page, key).get_by_role("button", name="Upload").click()
+    response = info.value
+    assert response.request.headers.get("hx-request") == "true"
+    assert response.status == 200
+    fragment = response.text()
+    assert "<html" not in fragment and f'id="m-{key}"' in fragment
+    expect(slot(page, key)).to_contain_text(path.name)
+    expect(slot(page, key).locator(".state")).to_have_text("Received")
+    assert page.url == url_before
+
+
+def upload_plain(page, key, path):
+    """Upload one photo as a plain multipart form post answered with 303."""
+    page.set_input_files(f"#file-{key}", str(path))
+    with page.expect_request(lambda r: r.method == "POST"
+                             and r.url.endswith(f"/materials/{key}")) as info:
+        with page.expect_navigation():
+            slot(page, key).get_by_role("button", name="Upload").click()
+    request = info.value
+    assert "hx-request" not in request.headers
+    assert request.headers.get("content-type", "").startswith("multipart/form-data")
+    redirect = request.response()
+    assert redirect.status == 303
+    assert redirect.headers["location"].endswith(f"/materials#m-{key}")
+    assert request.redirected_to is not None and request.redirected_to.method == "GET"
+    expect(page).to_have_url(re.compile(rf"/materials#m-{key}$"))
+    expect(slot(page, key)).to_contain_text(path.name)
+    expect(slot(page, key).locator(".state")).to_have_text("Received")
+
+
+def defer_later(page, js):
+    later = slot(page, LATER_SLOT).get_by_role("button", name="I will supply this later")
+    if js:
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and r.url.endswith(f"/materials/{LATER_SLOT}/later")) as info:
+            later.click()
+        assert info.value.request.headers.get("hx-request") == "true"
+        assert info.value.status == 200
+    else:
+        with page.expect_navigation():
+            later.click()
+    expect(slot(page, LATER_SLOT).locator(".state")).to_have_text("You will send this later")
+    expect(slot(page, LATER_SLOT).get_by_role("button", name="Undo: I will send it now")).to_be_visible()
+
+
+def do_materials(page, photos, js):
+    expect(page.get_by_role("heading", level=1)).to_have_text("Photos of your materials")
+    # The medical answer "later" does not defer the certificate by itself: all four are missing.
+    expect(page.locator("#missing-summary")).to_contain_text("Still missing: 4 items")
+    navigations = []
+    if js:
+        page.evaluate("window.__ovSamePage = true")
+        page.on("framenavigated",
+                lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+    for key in PHOTO_SLOTS:
+        (upload_with_htmx if js else upload_plain)(page, key, photos[key])
+    defer_later(page, js)
+    # The out-of-band summary (htmx) or the re-rendered page (no JS) is up to date.
+    expect(page.locator("#missing-summary")).to_have_text("Nothing is missing.")
+    if js:
+        assert navigations == [], f"htmx uploads navigated the page: {navigations}"
+        assert page.evaluate("window.__ovSamePage") is True
+    page.get_by_role("button", name="Continue to check your answers").click()
+
+
+def check_and_send(page):
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    answers = page.locator("main")
+    for text in (APPLICANT["name_zh"], APPLICANT["name_latin"], APPLICANT["cn_id"],
+                 APPLICANT["passport_number"], LICENCE["issuing_authority"], "Prato"):
+        expect(answers).to_contain_text(text)
+    expect(page.get_by_text("Some things are still needed")).to_have_count(0)
+    expect(answers.locator("dl.answers dd", has_text="1 file received")).to_have_count(3)
+    expect(answers.locator("dl.answers dd", has_text="You will send this later")).to_have_count(1)
+    page.get_by_role("link", name="Continue to the declaration").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Declaration and sending")
+    page.locator("#f-declare").check()
+    page.get_by_role("button", name="Send my application").click()
+
+
+def confirmation(page, tmp_path, name):
+    expect(page.get_by_role("heading", level=1)).to_have_text("Application sent")
+    expect(page).to_have_url(re.compile(r"/en/cases/OV-[\d-]+/confirmation$"))
+    values = page.locator(".panel strong.big")
+    expect(values).to_have_count(2)
+    reference = values.nth(0).inner_text().strip()
+    access_code = values.nth(1).inner_text().strip()
+    assert REFERENCE_RE.fullmatch(reference), reference
+    assert ACCESS_CODE_RE.match(access_code), access_code
+    assert reference in page.url
+    shot = tmp_path / f"confirmation-{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 5_000
+    return reference
+
+
+def status_page(page, reference, photos):
+    page.get_by_role("link", name="Follow your application").click()
+    expect(page).to_have_url(re.compile(rf"/en/cases/{reference}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Application {reference}")
+    expect(page.locator("p.status")).to_contain_text("Sent, waiting for review")
+    timeline = page.locator("ol.timeline li")
+    expect(timeline).to_have_count(2)
+    expect(timeline.nth(0)).to_contain_text("You sent the application")
+    expect(timeline.nth(1)).to_contain_text("You started the application")
+    expect(page.locator("main")).to_contain_text("Medical certificate of fitness to drive")
+    for path in photos.values():
+        expect(page.get_by_role("link", name=path.name)).to_be_visible()
+
+
+@pytest.mark.parametrize("js", [False, True], ids=["no-js", "js"])
+def test_driving_licence_journey(browser, live_server, photos, tmp_path, js):
+    context = browser.new_context(java_script_enabled=js, locale="en-GB",
+                                  timezone_id="Europe/Rome",
+                                  viewport={"width": 412, "height": 915})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        open_guide_from_home(page, live_server)
+        page.get_by_role("link", name="Start your application").first.click()
+        fill_start(page)
+        fill_steps(page, live_server)
+        expect(page).to_have_url(re.compile(r"/en/cases/OV-[\d-]+/materials$"))
+        do_materials(page, photos, js)
+        check_and_send(page)
+        reference = confirmation(page, tmp_path, "js" if js else "no-js")
+        status_page(page, reference, photos)
+    finally:
+        context.close()

@@ -1,0 +1,59 @@
+"""Email through a real SMTP server running in-process (aiosmtpd)."""
+
+import email
+import email.policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import Journey
+
+
+class Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=0)
+    controller.start()
+    yield controller, collector
+    controller.stop()
+
+
+def test_access_link_is_sent_by_smtp_in_the_applicants_language(app, smtp_server):
+    controller, collector = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.server.sockets[0].getsockname()[1])
+    journey = Journey(app.test_client(), lang="zh")
+    assert journey.start(language="zh", email="chen.yan@example.pt").status_code == 303
+    [(recipients, message)] = collector.messages
+    assert recipients == ["chen.yan@example.pt"]
+    body = message.get_content()
+    assert journey.reference in message["Subject"]
+    assert "http://onevisit.test/zh/cases/access/" in body
+    assert "机动车驾驶证" in body  # the item's Chinese name
+    assert message.get_content_charset() == "utf-8"
+
+
+def test_no_email_is_sent_without_an_address(app, smtp_server):
+    controller, collector = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.server.sockets[0].getsockname()[1])
+    journey = Journey(app.test_client())
+    assert journey.start(email="").status_code == 303
+    assert collector.messages == []
+
+
+def test_an_unreachable_mail_server_does_not_lose_the_application(app):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1)  # nothing listens there
+    journey = Journey(app.test_client())
+    response = journey.start()
+    assert response.status_code == 303
+    page = journey.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert journey.reference in page and "Access code" in page
