@@ -21,8 +21,12 @@ class Collector:
 
 @pytest.fixture
 def smtp_server():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=0)
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     yield controller, collector
     controller.stop()
@@ -30,7 +34,7 @@ def smtp_server():
 
 def test_access_link_is_sent_by_smtp_in_the_applicants_language(app, smtp_server):
     controller, collector = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.server.sockets[0].getsockname()[1])
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
     journey = Journey(app.test_client(), lang="zh")
     assert journey.start(language="zh", email="chen.yan@example.pt").status_code == 303
     [(recipients, message)] = collector.messages
@@ -44,7 +48,7 @@ def test_access_link_is_sent_by_smtp_in_the_applicants_language(app, smtp_server
 
 def test_no_email_is_sent_without_an_address(app, smtp_server):
     controller, collector = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.server.sockets[0].getsockname()[1])
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
     journey = Journey(app.test_client())
     assert journey.start(email="").status_code == 303
     assert collector.messages == []
