@@ -20,13 +20,34 @@ def current_locale() -> str:
     return str(get_locale() or "zh")
 
 
+#: The regional variant used to format dates and numbers for each page locale:
+#: applicants live mostly in Europe, so English pages use British conventions.
+FORMAT_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB", "it": "it_IT", "fr": "fr_FR",
+                  "es": "es_ES", "pt": "pt_PT"}
+
+
+def format_locale() -> str:
+    """The Babel locale for formatting dates, times and numbers on this page."""
+    return FORMAT_LOCALES.get(current_locale(), current_locale())
+
+
+def format_phone(value: str) -> str:
+    """A stored E.164 phone number in international format."""
+    import phonenumbers
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(value, None),
+                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return value or ""
+
+
 def format_when(value: datetime | None, tz: str = BEIJING) -> str:
     """A stored UTC time shown in ``tz``, with the zone named (e.g. 北京时间)."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    locale = current_locale()
+    locale = format_locale()
     zone = ZoneInfo(tz)
     local = value.astimezone(zone)
     text = f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'HH:mm', locale=locale)}"
@@ -38,7 +59,7 @@ def format_day(value) -> str:
     """A calendar date in the page's locale."""
     if not value:
         return ""
-    return format_date(value, "medium", locale=current_locale())
+    return format_date(value, "medium", locale=format_locale())
 
 
 def format_money(amount, currency: str = "CNY") -> str:
@@ -46,12 +67,12 @@ def format_money(amount, currency: str = "CNY") -> str:
     amount = Decimal(str(amount or 0))
     if amount == 0:
         return _("Free of charge")
-    return format_currency(amount, currency, locale=current_locale())
+    return format_currency(amount, currency, locale=format_locale())
 
 
 def format_number(value) -> str:
     """A number in the page's locale."""
-    return format_decimal(value, locale=current_locale())
+    return format_decimal(value, locale=format_locale())
 
 
 #: How each delivery method is named.
@@ -134,6 +155,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS
     app.jinja_env.globals["format_list"] = format_list

@@ -29,6 +29,7 @@ Run from the project root: ``.venv/bin/python bench/catalog.py``.
 """
 
 import math
+import os
 import random
 import statistics
 import sys
@@ -462,8 +463,9 @@ def main() -> int:
         logging.getLogger().setLevel(logging.WARNING)
 
         total, children, generated, elapsed, per_dept = build_catalog(app, rng)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"setup: items={total} generated={generated} sub_items={children} "
-              f"upsert_s={elapsed:.2f} per_department="
+              f"upsert_s={elapsed:.2f} cpus={os.cpu_count()} loadavg={load} per_department="
               + ",".join(f"{k}:{v}" for k, v in per_dept.items()))
         if total != TARGET_ITEMS:
             print(f"catalog: set-up made {total} active items, not {TARGET_ITEMS}",

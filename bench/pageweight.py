@@ -71,7 +71,7 @@ APPLICANT = {"name_zh": "林美", "name_latin": "LIN Mei", "cn_id": "11010519491
              "phone": "+39 312 345 6789", "address_abroad": "Via Pistoiese 120, 59100 Prato, Italia"}
 LICENCE = {"licence_number": "330328196804120021", "licence_expiry": "2026-10-01",
            "licence_class": "C1", "issuing_authority": "温州市公安局交通警察支队"}
-MEDICAL = {"medical_plan": "later"}
+MEDICAL = {"needs_glasses": "no"}
 UPLOADS = ("passport_page", "driving_licence", "id_photo")
 DEFERRED = "medical_certificate"
 

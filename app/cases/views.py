@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..extensions import limiter
 from ..models import Case, Event, Item
 from ..security import access
+from ..templating import format_phone
 from . import services
 from .access import (case_for_token, check_access_code, forget, grant, load_applicant_case,
                      shown_access_code)
@@ -195,6 +196,12 @@ def step(reference, step_key):
         return redirect(page_url(case, next_key), 303)
     services.set_resume(case, step_key)
     values = {f["key"]: (case.answers or {}).get(f["key"], "") for f in step_def["fields"]}
+    for f in step_def["fields"]:
+        # Contact details given on the start page are offered again, not retyped.
+        if not values[f["key"]] and f["type"] == "phone" and case.contact_phone:
+            values[f["key"]] = format_phone(case.contact_phone)
+        if not values[f["key"]] and f["type"] == "email" and case.contact_email:
+            values[f["key"]] = case.contact_email
     return render_template("cases/step.html", step=step_def, values=values, errors={},
                            unknown=False, **context)
 

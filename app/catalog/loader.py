@@ -13,7 +13,7 @@ import unicodedata
 
 import yaml
 
-from ..models import Category, Department, Item, Material, db
+from ..models import Category, Department, Item, ItemSearch, Material, db
 
 FIELD_TYPES = {"text", "textarea", "date", "choice", "cn_id", "phone", "phone_cn", "email",
                "name_zh", "name_latin", "passport", "address_abroad", "address_home", "number"}
@@ -231,6 +231,7 @@ def load_catalog(directory) -> dict:
             Item.update(parent=item_ids.get(raw["parent"])).where(
                 Item.id == item_ids[raw["code"]]).execute()
         Item.update(active=False).where(Item.code.not_in(list(item_ids))).execute()
+        ItemSearch.update(active=False).where(ItemSearch.code.not_in(list(item_ids))).execute()
     return {"departments": len(dept_ids), "categories": len(cat_ids), "items": len(item_ids)}
 
 
@@ -244,10 +245,13 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
         setattr(item, attr, raw[attr])
     item.department = dept_ids[raw["department"]]
     item.category = cat_ids[raw["category"]]
-    item.name_text = name_text
-    item.search_text = search_text
     item.active = True
     item.save()
+    row = {"active": True, "department": item.department_id, "category": item.category_id,
+           "sort": item.sort, "code": item.code, "name_text": name_text,
+           "search_text": search_text}
+    (ItemSearch.insert(item=item.id, **row)
+     .on_conflict(conflict_target=[ItemSearch.item], update=row).execute())
     existing = {m.key: m for m in Material.select().where(Material.item == item)}
     for m in raw["materials"]:
         obj = existing.pop(m["key"], None) or Material(item=item, key=m["key"])

@@ -46,10 +46,6 @@ class Item(BaseModel):
     # Form steps with shared steps already expanded: [{key, title, intro, fields: [...]}].
     steps = JSONField(default=list)
     active = BooleanField(default=True, index=True)
-    # Case-folded names (name_text) and names, synonyms and material names
-    # (search_text) in every locale, for substring search and ranking.
-    name_text = TextField(default="")
-    search_text = TextField(default="")
     sort = IntegerField(default=0)
 
     def step(self, key):
@@ -81,3 +77,22 @@ class Material(BaseModel):
 
     class Meta:
         indexes = ((("item", "key"), True),)
+
+
+class ItemSearch(BaseModel):
+    """A narrow copy of what search reads, one row per item.
+
+    Substring search scans every row; keeping the scanned text out of the wide
+    ``item`` rows (whose form steps are kilobytes of JSON) keeps the scan small.
+    """
+
+    item = ForeignKeyField(Item, primary_key=True, backref="search_row", on_delete="CASCADE")
+    active = BooleanField(default=True)
+    department = IntegerField(index=True)
+    category = IntegerField(index=True)
+    sort = IntegerField(default=0)
+    code = CharField(max_length=32)
+    # Case-folded, accent-free names in every locale (for ranking) and names,
+    # synonyms and material names in every locale (for matching).
+    name_text = TextField(default="")
+    search_text = TextField(default="")

@@ -91,9 +91,9 @@ def fill_steps(page, base_url):
     page.get_by_label("Issued by").fill(LICENCE["issuing_authority"])
     save_step(page, "Your driving licence")
 
-    # Medical certificate plan
+    # Fitness to drive
     expect(page.get_by_role("heading", level=1)).to_have_text("Medical certificate")
-    page.get_by_role("radio", name="I don't have it yet and will send it later").check()
+    page.get_by_role("radio", name="No").check()
     save_step(page, "Medical certificate")
 
 
@@ -114,7 +114,7 @@ def upload_with_htmx(page, key, path):
     fragment = response.text()
     assert "<html" not in fragment and f'id="m-{key}"' in fragment
     expect(slot(page, key)).to_contain_text(path.name)
-    expect(slot(page, key).locator(".state")).to_have_text("Received")
+    expect(slot(page, key).locator(".state")).to_contain_text("Received")
     assert page.url == url_before
 
 
@@ -134,7 +134,7 @@ def upload_plain(page, key, path):
     assert request.redirected_to is not None and request.redirected_to.method == "GET"
     expect(page).to_have_url(re.compile(rf"/materials#m-{key}$"))
     expect(slot(page, key)).to_contain_text(path.name)
-    expect(slot(page, key).locator(".state")).to_have_text("Received")
+    expect(slot(page, key).locator(".state")).to_contain_text("Received")
 
 
 def defer_later(page, js):
@@ -148,13 +148,13 @@ def defer_later(page, js):
     else:
         with page.expect_navigation():
             later.click()
-    expect(slot(page, LATER_SLOT).locator(".state")).to_have_text("You will send this later")
+    expect(slot(page, LATER_SLOT).locator(".state")).to_contain_text("You will send this later")
     expect(slot(page, LATER_SLOT).get_by_role("button", name="Undo: I will send it now")).to_be_visible()
 
 
 def do_materials(page, photos, js):
     expect(page.get_by_role("heading", level=1)).to_have_text("Photos of your materials")
-    # The medical answer "later" does not defer the certificate by itself: all four are missing.
+    # Nothing is uploaded yet: all four materials are missing.
     expect(page.locator("#missing-summary")).to_contain_text("Still missing: 4 items")
     navigations = []
     if js:
@@ -199,7 +199,9 @@ def confirmation(page, tmp_path, name):
     assert ACCESS_CODE_RE.match(access_code), access_code
     assert reference in page.url
     shot = tmp_path / f"confirmation-{name}.png"
-    page.screenshot(path=str(shot), full_page=True)
+    # caret="initial": Playwright's caret hiding leaves style="" on inputs, which htmx
+    # would later copy during a swap and trip the CSP (style-src 'self').
+    page.screenshot(path=str(shot), full_page=True, caret="initial")
     assert shot.stat().st_size > 5_000
     return reference
 
@@ -225,6 +227,10 @@ def test_driving_licence_journey(browser, live_server, photos, tmp_path, js):
                                   viewport={"width": 412, "height": 915})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text else None)
     try:
         open_guide_from_home(page, live_server)
         page.get_by_role("link", name="Start your application").first.click()
@@ -235,5 +241,6 @@ def test_driving_licence_journey(browser, live_server, photos, tmp_path, js):
         check_and_send(page)
         reference = confirmation(page, tmp_path, "js" if js else "no-js")
         status_page(page, reference, photos)
+        assert problems == []
     finally:
         context.close()
