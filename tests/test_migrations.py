@@ -24,7 +24,7 @@ def test_database_url_is_honoured_and_sqlite_uses_wal(tmp_path):
 def test_upgrade_applies_pending_migrations_and_keeps_data(tmp_path, monkeypatch):
     app = _app(tmp_path)
     runner = app.test_cli_runner()
-    assert "version 0 -> 1" in runner.invoke(args=["db-upgrade"]).output
+    assert "version 0 -> 2" in runner.invoke(args=["db-upgrade"]).output
     assert "14 items" in runner.invoke(args=["load-catalog"]).output
     with app.app_context(), db.connection_context():
         count = Item.select().count()
@@ -36,14 +36,14 @@ def test_upgrade_applies_pending_migrations_and_keeps_data(tmp_path, monkeypatch
 
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + [add_note_column])
     output = runner.invoke(args=["db-upgrade"]).output
-    assert "version 1 -> 2" in output
+    assert "version 2 -> 3" in output
     with app.app_context(), db.connection_context():
         columns = [c.name for c in db.get_columns("item")]
         assert "internal_note" in columns
         assert Item.select().count() == count
-        assert migrations.current_version() == 2
+        assert migrations.current_version() == 3
     # Running it again changes nothing.
-    assert "version 2 -> 2" in runner.invoke(args=["db-upgrade"]).output
+    assert "version 3 -> 3" in runner.invoke(args=["db-upgrade"]).output
 
 
 def test_load_catalog_twice_is_an_upsert(tmp_path):
@@ -74,3 +74,26 @@ def test_create_staff_and_demo_commands(tmp_path):
         assert staff.password_hash.startswith("$argon2id$")
         assert verify_password(staff.password_hash, password)
         assert not verify_password(staff.password_hash, "wrong password!!")
+
+
+def test_version_1_database_moves_search_text_to_its_own_table(tmp_path):
+    """A database from the first schema (search text on ``item``) is upgraded in place."""
+    import sqlite3
+    app = _app(tmp_path)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["db-upgrade"])
+    runner.invoke(args=["load-catalog"])
+    # Recreate the version-1 shape: search columns on item, no item_search table.
+    con = sqlite3.connect(tmp_path / "m.db")
+    con.execute("DROP TABLE item_search")
+    con.execute("ALTER TABLE item ADD COLUMN name_text TEXT NOT NULL DEFAULT ''")
+    con.execute("ALTER TABLE item ADD COLUMN search_text TEXT NOT NULL DEFAULT ''")
+    con.execute("UPDATE schema_version SET version = 1")
+    con.commit()
+    con.close()
+    assert "version 1 -> 2" in runner.invoke(args=["db-upgrade"]).output
+    with app.app_context(), db.connection_context():
+        from app.catalog.search import search_items
+        assert "name_text" not in [c.name for c in db.get_columns("item")]
+        items, total = search_items("驾驶证")
+        assert "JJ-JZ-001" in [i.code for i in items]

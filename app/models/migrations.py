@@ -10,7 +10,7 @@ transaction. To change the schema: change the model, then append a function to
 from peewee import IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
-from .base import db, utcnow
+from .base import db
 from . import MODELS
 
 
@@ -29,8 +29,33 @@ def _initial(migrator):
     db.create_tables(MODELS)
 
 
+def _search_table(migrator):
+    """Version 2: search text moves from ``item`` to the narrow ``item_search`` table."""
+    from .catalog import Item, ItemSearch, Material
+    from ..catalog.loader import search_text_for
+    if not db.table_exists("item_search"):
+        db.create_tables([ItemSearch])
+    columns = {c.name for c in db.get_columns("item")}
+    drops = [migrator.drop_column("item", name) for name in ("name_text", "search_text")
+             if name in columns]
+    if drops:
+        migrate(*drops)
+    materials = {}
+    for m in Material.select(Material.item, Material.names):
+        materials.setdefault(m.item_id, []).append({"names": m.names})
+    for item in Item.select():
+        name_text, search_text = search_text_for(
+            {"names": item.names, "synonyms": item.synonyms or {},
+             "materials": materials.get(item.id, [])})
+        row = {"active": item.active, "department": item.department_id,
+               "category": item.category_id, "sort": item.sort, "code": item.code,
+               "name_text": name_text, "search_text": search_text}
+        (ItemSearch.insert(item=item.id, **row)
+         .on_conflict(conflict_target=[ItemSearch.item], update=row).execute())
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
-MIGRATIONS = [_initial]
+MIGRATIONS = [_initial, _search_table]
 
 
 def latest_version() -> int:
@@ -72,4 +97,4 @@ def upgrade() -> tuple[int, int]:
     return before, latest_version()
 
 
-__all__ = ["upgrade", "current_version", "latest_version", "MIGRATIONS", "migrate", "utcnow"]
+__all__ = ["upgrade", "current_version", "latest_version", "MIGRATIONS", "migrate"]

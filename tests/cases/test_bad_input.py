@@ -289,3 +289,21 @@ def test_submitted_case_cannot_be_edited(app, client, journey):
                                                                          name_latin="CHANGED"))
     assert response.status_code == 303
     assert _case(app, ref).answers["name_latin"] == "LIN Mei"
+
+
+def test_bad_input_messages_are_in_the_pages_language(app):
+    """The same mistakes on Chinese pages get Chinese messages."""
+    journey = Journey(app.test_client(), lang="zh")
+    journey.start(language="zh")
+    html = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID)).get_data(as_text=True)
+    assert "校验码" in html and "check digit" not in html
+    html = journey.step("applicant", dict(APPLICANT, date_of_birth="1968-02-30")).get_data(as_text=True)
+    assert "这个日期不存在" in html
+    response = journey.upload("passport_page", b"<html></html>", "a.jpg")
+    assert response.status_code == 415 and "不是可接受的照片或 PDF" in response.get_data(as_text=True)
+    response = journey.client.post(f"/zh/cases/{journey.reference}/steps/applicant", data=APPLICANT)
+    assert response.status_code == 400 and "请重新提交表单" in response.get_data(as_text=True)
+    for lang, word in (("it", "Pagina non trovata"), ("fr", "introuvable"), ("es", "no encontrada"),
+                       ("pt", "não encontrada")):
+        body = journey.client.get(f"/{lang}/services/NOPE").get_data(as_text=True)
+        assert word.lower() in body.lower(), lang
