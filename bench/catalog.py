@@ -359,14 +359,11 @@ def synthetic_items(count, real, rng):
 
 def build_catalog(app, rng):
     """Real catalog plus synthetic items up to TARGET_ITEMS active items; returns timing."""
-    from app.catalog.loader import load_catalog, read_catalog, upsert_item
+    from app.catalog.loader import read_catalog, upsert_item
     from app.models import Category, Department, Item, db
-    from app.models.migrations import upgrade
 
     with app.app_context(), db.connection_context():
-        upgrade()
         directory = app.config["CATALOG_DIR"]
-        load_catalog(directory)
         real = read_catalog(directory)
         active = Item.select().where(Item.active == True).count()  # noqa: E712
         dept_ids = {d.key: d.id for d in Department.select()}
@@ -444,21 +441,12 @@ def time_renders(app):
 
 
 def main() -> int:
-    from app import create_app
+    from app.sandbox import create_sandbox_app
 
     rng = random.Random(20240611)
     with tempfile.TemporaryDirectory(prefix="onevisit-catalog-") as tmp:
         tmp_path = Path(tmp)
-        app = create_app({
-            "TESTING": True,
-            "INSTANCE_DIR": str(tmp_path),
-            "SECRET_KEY": "bench-secret",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.db'}",
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "RATELIMIT_ENABLED": True,
-            "PUBLIC_URL": "http://onevisit.test",
-        })
+        app = create_sandbox_app(tmp_path, SECRET_KEY="bench-secret")
         import logging
         logging.getLogger().setLevel(logging.WARNING)
 

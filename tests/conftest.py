@@ -7,10 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app import create_app
-from app.catalog.loader import load_catalog
-from app.models import db
-from app.models.migrations import upgrade
+from app.sandbox import create_sandbox_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,20 +19,7 @@ BAD_ID = "110105194912310021"
 @pytest.fixture
 def app(tmp_path):
     """An app on a fresh SQLite file with the real catalog loaded."""
-    application = create_app({
-        "TESTING": True,
-        "INSTANCE_DIR": str(tmp_path),
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "RATELIMIT_ENABLED": True,
-        "PUBLIC_URL": "http://onevisit.test",
-    })
-    with application.app_context():
-        with db.connection_context():
-            upgrade()
-            load_catalog(application.config["CATALOG_DIR"])
+    application = create_sandbox_app(tmp_path, SECRET_KEY="test-secret")
     yield application
 
 

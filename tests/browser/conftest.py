@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app import create_app
-from app.catalog.loader import load_catalog
-from app.models import db
-from app.models.migrations import upgrade
+from app.sandbox import create_sandbox_app
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -53,20 +50,7 @@ def _chromium_path():
 @pytest.fixture
 def live_server(tmp_path):
     """The app on a fresh SQLite file with the real catalog, served over HTTP."""
-    application = create_app({
-        "TESTING": True,
-        "INSTANCE_DIR": str(tmp_path),
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "RATELIMIT_ENABLED": True,
-        "PUBLIC_URL": "http://onevisit.test",
-    })
-    with application.app_context():
-        with db.connection_context():
-            upgrade()
-            load_catalog(application.config["CATALOG_DIR"])
+    application = create_sandbox_app(tmp_path, SECRET_KEY="test-secret")
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="onevisit-live-server",
                               daemon=True)
