@@ -52,8 +52,8 @@ def localized(texts, locale=None):
     """
     if not texts:
         return ""
-    if isinstance(texts, str):
-        return texts
+    if not isinstance(texts, dict):
+        return str(texts)  # plain or lazily translated interface text
     locale = locale or str(get_locale() or "zh")
     for candidate in (locale, "en", "zh"):
         if texts.get(candidate):

@@ -163,6 +163,9 @@ def init_templating(app) -> None:
     app.jinja_env.globals["ERROR_TEXTS"] = ERROR_TEXTS
     app.jinja_env.globals["answer_text"] = answer_text
     app.jinja_env.globals["country_name"] = country_name
+    from .cases.entrustment import POWER_LABELS, RELATIONSHIP_LABELS
+    app.jinja_env.globals["POWER_LABELS"] = POWER_LABELS
+    app.jinja_env.globals["RELATIONSHIP_LABELS"] = RELATIONSHIP_LABELS
     app.jinja_env.globals["switch_locale_url"] = switch_locale_url
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.add_extension("jinja2.ext.do")

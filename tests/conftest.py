@@ -106,6 +106,10 @@ class Journey:
         data = {"csrf_token": self.token(url), **values}
         return self.client.post(url, data=data)
 
+    def entrust(self, values):
+        url = f"/{self.lang}/cases/{self.reference}/entrustment"
+        return self.client.post(url, data={"csrf_token": self.token(url), **values})
+
     def upload(self, material, content, filename="photo.jpg"):
         url = f"/{self.lang}/cases/{self.reference}/materials/{material}"
         token = self.token(f"/{self.lang}/cases/{self.reference}/materials")
@@ -137,11 +141,26 @@ LICENCE = {"licence_number": "330328196804120021", "licence_expiry": "2026-10-01
            "licence_class": "C1", "issuing_authority": "温州市公安局交通警察支队"}
 
 
-def fill_driving_licence(journey, medical="later"):
+AGENT = {"mode": "agent", "agent_name_zh": "林建国", "agent_cn_id": "330328194501010010",
+         "agent_relationship": "sibling", "agent_phone": "138 0013 8000",
+         "powers": ["submit", "sign", "collect"], "valid_from": None, "valid_until": None}
+
+
+def agent_form(**overrides):
+    """The entrustment form for a brother at home, valid from today for a year."""
+    from datetime import date, timedelta
+    values = dict(AGENT, valid_from=date.today().isoformat(),
+                  valid_until=(date.today() + timedelta(days=365)).isoformat())
+    values.update(overrides)
+    return values
+
+
+def fill_driving_licence(journey, entrust=False):
     """Answer every step of the driving-licence item."""
     assert journey.step("applicant", APPLICANT).status_code == 303
     assert journey.step("licence", LICENCE).status_code == 303
     assert journey.step("medical", {"needs_glasses": "no"}).status_code == 303
+    assert journey.entrust(agent_form() if entrust else {"mode": "self"}).status_code == 303
 
 
 @pytest.fixture

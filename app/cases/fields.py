@@ -10,7 +10,7 @@ from datetime import date
 
 import phonenumbers
 from flask_babel import gettext as _
-from stdnum import exceptions as stdnum_errors
+from stdnum import exceptions as stdnum_errors, numdb
 from stdnum.cn import ric
 
 from ..models import utcnow
@@ -64,14 +64,22 @@ def clean_cn_id(field, raw, country=None):
     value = re.sub(r"\s", "", raw).upper()
     if not re.match(r"^\d{17}[\dX]$", value):
         raise FieldError(_("A resident ID number has 18 characters: 17 digits and a last digit or X."))
-    try:
-        ric.validate(value)
-    except stdnum_errors.InvalidChecksum:
+    if value[-1] != ric.calc_check_digit(value):
         raise FieldError(_("This ID number's last character (the check digit) does not match the "
-                           "other digits. Please compare it with your ID card.")) from None
+                           "other digits. Please compare it with your ID card."))
+    try:
+        ric.get_birth_date(value)
     except stdnum_errors.ValidationError:
         raise FieldError(_("This ID number contains an impossible date of birth or region code. "
                            "Please compare it with your ID card.")) from None
+    # The region code must exist, but not necessarily in the birth year: counties
+    # such as Wencheng (330328, from 1981) issued their codes to people born earlier,
+    # which python-stdnum's own birth-place check would wrongly refuse.
+    region = dict(part for _prefix, props in numdb.get("cn/loc").info(value[:6])
+                  for part in props.items())
+    if "county" not in region:
+        raise FieldError(_("This ID number contains an impossible date of birth or region code. "
+                           "Please compare it with your ID card."))
     return value
 
 

@@ -9,6 +9,7 @@ from peewee import IntegrityError
 
 from ..models import Case, Event, Item, Material, Upload, db, utcnow
 from .access import access_expiry, new_access_token, secret_hash
+from . import entrustment
 from .fields import FieldError, clean_field
 from .lifecycle import TransitionError, transition
 from .reference import new_access_code, new_reference
@@ -55,8 +56,12 @@ def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
 
 
 def journey(case: Case) -> list[str]:
-    """Every page key of the journey in order: item steps, then the fixed tail."""
-    return [s["key"] for s in case.item.steps] + list(JOURNEY_TAIL)
+    """Every page key of the journey in order: item steps, the entrustment
+    choice where the item allows an agent, then the fixed tail."""
+    pages = [s["key"] for s in case.item.steps]
+    if case.item.agent_allowed:
+        pages.append("entrustment")
+    return pages + list(JOURNEY_TAIL)
 
 
 def next_page(case: Case, current: str) -> str:
@@ -104,6 +109,13 @@ def save_answers(case: Case, clean: dict, resume_at: str) -> Case:
         else:
             answers[key] = value
     Case.update(answers=answers, resume_at=resume_at, updated_at=utcnow(),
+                version=Case.version + 1).where(Case.id == case.id).execute()
+    return Case.get_by_id(case.id)
+
+
+def save_entrustment(case: Case, values: dict, resume_at: str) -> Case:
+    """Store who does the formalities at home."""
+    Case.update(entrustment=values, resume_at=resume_at, updated_at=utcnow(),
                 version=Case.version + 1).where(Case.id == case.id).execute()
     return Case.get_by_id(case.id)
 
@@ -192,6 +204,8 @@ def completeness(case: Case) -> Completeness:
                 errors[field["key"]] = str(exc)
         if errors:
             step_errors[step["key"]] = errors
+    if case.item.agent_allowed and not entrustment.is_complete(case.entrustment):
+        step_errors["entrustment"] = {"mode": "incomplete"}
     missing = [s for s in material_states(case) if s.missing]
     return Completeness(step_errors, missing)
 

@@ -4,13 +4,14 @@ import secrets
 
 from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..extensions import limiter
+from ..i18n import localized
 from ..models import Case, Event, Item
 from ..security import access
 from ..templating import format_phone
-from . import services
+from . import entrustment as entrustment_form, services
 from .access import (case_for_token, check_access_code, forget, grant, load_applicant_case,
                      shown_access_code)
 from .lifecycle import EVENT_LABELS, STATUS_LABELS, TransitionError
@@ -19,6 +20,11 @@ from .reference import ReferenceError_, normalize_access_code, parse_reference
 from .start import countries, validate_start
 
 bp = Blueprint("cases", __name__, url_prefix="/<lang:lang>")
+
+#: Titles of the journey pages that are not item steps.
+PAGE_TITLES = {"entrustment": _l("Who will do the formalities in China?"),
+               "materials": _l("Photos of your materials"), "check": _l("Check your answers"),
+               "declaration": _l("Declaration")}
 
 
 def _item_or_404(code: str) -> Item:
@@ -36,6 +42,8 @@ def page_url(case: Case, page: str) -> str:
         return url_for("cases.check", reference=case.reference)
     if page == "declaration":
         return url_for("cases.declaration", reference=case.reference)
+    if page == "entrustment":
+        return url_for("cases.entrustment", reference=case.reference)
     if page in {"status", ""} or case.item.step(page) is None:
         return url_for("cases.status", reference=case.reference)
     return url_for("cases.step", reference=case.reference, step_key=page)
@@ -45,7 +53,13 @@ def journey_context(case: Case, page: str) -> dict:
     """What every journey page shows: progress, reference, code, back link."""
     pages = services.journey(case)
     previous = services.previous_page(case, page) if page in pages else None
-    return dict(case=case, item=case.item, page=page, pages=pages,
+    def page_title(key):
+        step_def = case.item.step(key)
+        if step_def:
+            return localized(step_def["title"])
+        return str(PAGE_TITLES.get(key, key))
+
+    return dict(case=case, item=case.item, page=page, pages=pages, page_title=page_title,
                 position=pages.index(page) + 1 if page in pages else None,
                 back_url=page_url(case, previous) if previous else
                 url_for("catalog.guide", code=case.item.code),
@@ -204,6 +218,40 @@ def step(reference, step_key):
             values[f["key"]] = case.contact_email
     return render_template("cases/step.html", step=step_def, values=values, errors={},
                            unknown=False, **context)
+
+
+@bp.route("/cases/<reference>/entrustment", methods=["GET", "POST"])
+@access("applicant")
+def entrustment(reference):
+    """Do it myself, or entrust a relative at home (only for items that allow it)."""
+    case = load_applicant_case(reference)
+    blocked = _require_editable(case)
+    if blocked:
+        return blocked
+    if not case.item.agent_allowed:
+        abort(404)
+    context = journey_context(case, "entrustment")
+    if request.method == "POST":
+        values, errors = entrustment_form.validate(request.form)
+        if errors:
+            shown = {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
+            shown["powers"] = request.form.getlist("powers")
+            return render_template("cases/entrustment.html", values=shown, errors=errors,
+                                   **_entrustment_labels(), **context), 422
+        next_key = services.next_page(case, "entrustment")
+        case = services.save_entrustment(case, values, next_key)
+        if request.form.get("action") == "check":
+            return redirect(page_url(case, "check"), 303)
+        return redirect(page_url(case, next_key), 303)
+    services.set_resume(case, "entrustment")
+    values = dict(entrustment_form.default_values(), **(case.entrustment or {}))
+    return render_template("cases/entrustment.html", values=values, errors={},
+                           **_entrustment_labels(), **context)
+
+
+def _entrustment_labels() -> dict:
+    return {"agent_fields": entrustment_form.agent_fields(), "POWERS": entrustment_form.POWERS,
+            "POWER_LABELS": entrustment_form.POWER_LABELS}
 
 
 @bp.route("/cases/<reference>/check")

@@ -27,6 +27,8 @@ class Case(BaseModel):
     answers = JSONField(default=dict)
     # Material keys the applicant will supply later (容缺).
     deferred = JSONField(default=list)
+    # Who does the formalities at home: {"mode": "self"} or {"mode": "agent", agent details}.
+    entrustment = JSONField(null=True)
     # Where the applicant stopped: a step key, "materials", "check" or "declaration".
     resume_at = CharField(max_length=64, default="")
     access_token_hash = CharField(max_length=64, unique=True)

@@ -54,8 +54,18 @@ def _search_table(migrator):
          .on_conflict(conflict_target=[ItemSearch.item], update=row).execute())
 
 
+def _documents(migrator):
+    """Version 3: entrustment on the case, and issued documents."""
+    from peewee import TextField
+    from .documents import IssuedDocument
+    if "entrustment" not in {c.name for c in db.get_columns("case")}:
+        migrate(migrator.add_column("case", "entrustment", TextField(null=True)))
+    if not db.table_exists("issued_document"):
+        db.create_tables([IssuedDocument])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
-MIGRATIONS = [_initial, _search_table]
+MIGRATIONS = [_initial, _search_table, _documents]
 
 
 def latest_version() -> int:

@@ -307,3 +307,12 @@ def test_bad_input_messages_are_in_the_pages_language(app):
                        ("pt", "não encontrada")):
         body = journey.client.get(f"/{lang}/services/NOPE").get_data(as_text=True)
         assert word.lower() in body.lower(), lang
+
+
+def test_id_numbers_from_wencheng_born_before_1981_are_accepted(app, client, journey):
+    """Wencheng's code 330328 dates from 1981; older people born there carry it too."""
+    journey.start()
+    response = journey.step("applicant", dict(APPLICANT, cn_id="330328194501010010"))
+    assert response.status_code == 303
+    response = journey.step("applicant", dict(APPLICANT, cn_id="990328194501010013"))
+    assert response.status_code == 422 and "region code" in response.get_data(as_text=True)
