@@ -45,10 +45,12 @@ def create_app(config=None) -> Flask:
     from .catalog.views import bp as catalog_bp
     from .cases.views import bp as cases_bp
     from .uploads.views import bp as uploads_bp
+    from .documents.views import bp as documents_bp
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(documents_bp)
 
     from . import cli
     cli.init_cli(app)

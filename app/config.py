@@ -77,6 +77,11 @@ def load_config(overrides=None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
         "LOCALES": LOCALES,
         "WTF_CSRF_TIME_LIMIT": None,
+        "DOCUMENT_DIR": _env("DOCUMENT_DIR", str(instance_dir / "documents")),
+        # Deferred materials are due this many Chinese working days after submission.
+        "COMMITMENT_WORKING_DAYS": int(_env("COMMITMENT_WORKING_DAYS", "15")),
+        "RENDER_TIMEOUT_S": float(_env("RENDER_TIMEOUT_S", "20")),
+        "RENDER_MEMORY_MB": int(_env("RENDER_MEMORY_MB", "2048")),
         "CATALOG_DIR": _env("CATALOG_DIR", str(BASE_DIR / "app" / "catalog" / "data")),
         "TESTING": False,
     }

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=.venv/bin/pybabel
-$PYBABEL extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location \
+$PYBABEL extract -F babel.cfg --ignore-dirs ".*" -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k bi -k pair_of --no-location \
   --sort-output --project OneVisit --copyright-holder OneVisit -o translations/messages.pot . >/dev/null
 for locale in zh en it fr es pt; do
   if [ -f "translations/$locale/LC_MESSAGES/messages.po" ]; then

@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 
 HTMX_VERSION="2.0.8"
 HTMX_SHA256="22283ef68cb7545914f0a88a1bdedc7256a703d1d580c1d255217d0a50d31313"
-APT_PACKAGES=(python3 python3-venv python3-dev gcc libharfbuzz-subset0 fonts-noto-cjk
+# Fonts: WenQuanYi Micro Hei prints Chinese (rare name characters included) in
+# small PDFs; DejaVu Sans prints Latin text with a real bold. Noto CJK serves
+# the browser tests' screenshots.
+APT_PACKAGES=(python3 python3-venv python3-dev gcc libharfbuzz-subset0 libpango-1.0-0
+              libpangoft2-1.0-0 fonts-wqy-microhei fonts-dejavu-core fonts-noto-cjk
               chromium poppler-utils nodejs npm ca-certificates)
 WITH_DEV="${WITH_DEV:-0}"
 

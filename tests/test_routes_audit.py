@@ -7,6 +7,7 @@ PUBLIC = {
     "core.root", "core.home", "core.healthz", "assets.serve",
     "catalog.index", "catalog.guide",
     "cases.start", "cases.access_link", "cases.find",
+    "documents.blank_document", "documents.verify",
 }
 
 
@@ -39,7 +40,7 @@ def test_applicant_routes_refuse_a_browser_without_the_case(app, client):
         if declared_access(app.view_functions[rule.endpoint]) != "applicant":
             continue
         values = {"lang": "en", "reference": owner.reference, "step_key": "applicant",
-                  "key": "passport_page", "upload_id": 1}
+                  "key": "passport_page", "upload_id": 1, "doc_type": "form"}
         url = rule.build(values)[1] if hasattr(rule, "build") else None
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             app.config["WTF_CSRF_ENABLED"] = False

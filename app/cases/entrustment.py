@@ -13,19 +13,27 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from ..models import utcnow
 from .fields import FieldError, clean_field
 
+def N_(message):
+    """Mark a message id for extraction (translated where it is shown)."""
+    return message
+
+
 POWERS = ("submit", "sign", "collect")
-POWER_LABELS = {
-    "submit": _l("Hand in the application and materials at the window"),
-    "sign": _l("Sign forms and records on my behalf"),
-    "collect": _l("Collect the result (certificate, document or licence)"),
+#: Message ids, so documents can print them in two languages at once.
+POWER_MESSAGES = {
+    "submit": N_("Hand in the application and materials at the window"),
+    "sign": N_("Sign forms and records on my behalf"),
+    "collect": N_("Collect the result (certificate, document or licence)"),
 }
 RELATIONSHIPS = ("spouse", "parent", "child", "sibling", "grandparent", "grandchild",
                  "other_relative")
-RELATIONSHIP_LABELS = {
-    "spouse": _l("Spouse"), "parent": _l("Parent"), "child": _l("Son or daughter"),
-    "sibling": _l("Brother or sister"), "grandparent": _l("Grandparent"),
-    "grandchild": _l("Grandchild"), "other_relative": _l("Other relative"),
+RELATIONSHIP_MESSAGES = {
+    "spouse": N_("Spouse"), "parent": N_("Parent"), "child": N_("Son or daughter"),
+    "sibling": N_("Brother or sister"), "grandparent": N_("Grandparent"),
+    "grandchild": N_("Grandchild"), "other_relative": N_("Other relative"),
 }
+POWER_LABELS = {key: _l(message) for key, message in POWER_MESSAGES.items()}
+RELATIONSHIP_LABELS = {key: _l(message) for key, message in RELATIONSHIP_MESSAGES.items()}
 MAX_VALIDITY_DAYS = 731
 
 

@@ -14,6 +14,7 @@ from ..templating import format_phone
 from . import entrustment as entrustment_form, services
 from .access import (case_for_token, check_access_code, forget, grant, load_applicant_case,
                      shown_access_code)
+from .names import suggest_latin
 from .lifecycle import EVENT_LABELS, STATUS_LABELS, TransitionError
 from .notify import send_access_email, send_submitted_email
 from .reference import ReferenceError_, normalize_access_code, parse_reference
@@ -130,7 +131,8 @@ def _find_key():
 @limiter.limit("30 per hour", key_func=_find_key, methods=["POST"])
 def find():
     """Open a case with its reference and access code."""
-    values = {"reference": "", "code": ""}
+    # The receipt's QR code brings the reference along; only the code is typed.
+    values = {"reference": request.args.get("reference", "")[:40], "code": ""}
     errors = {}
     if request.method == "POST":
         values = {"reference": request.form.get("reference", "").strip()[:40],
@@ -165,7 +167,10 @@ def status(reference):
     case = load_applicant_case(reference)
     events = list(case.events.order_by(Event.created_at, Event.id))
     states = services.material_states(case)
+    from ..documents.context import TITLES
+    from ..documents.service import available
     return render_template("cases/status.html", case=case, item=case.item, events=events,
+                           documents=available(case), DOC_TITLES=TITLES,
                            EVENT_LABELS=EVENT_LABELS, STATUS_LABELS=STATUS_LABELS, states=states,
                            access_code=shown_access_code(case), page_url=page_url,
                            editable=services.editable(case))
@@ -195,6 +200,14 @@ def step(reference, step_key):
     if request.method == "POST":
         clean, errors, unknown = services.validate_step(case, step_def, request.form)
         values = {f["key"]: request.form.get(f["key"], "") for f in step_def["fields"]}
+        keys = {f["key"] for f in step_def["fields"]}
+        if ({"name_zh", "name_latin"} <= keys and not values["name_latin"].strip()
+                and clean.get("name_zh") and "name_zh" not in errors):
+            # Offer the pinyin spelling; the applicant checks it against the passport.
+            values["name_latin"] = suggest_latin(clean["name_zh"])
+            errors["name_latin"] = _("We wrote your name in Latin letters from the Chinese "
+                                     "characters. Check it matches your passport exactly, "
+                                     "correct it if needed, then continue.")
         if unknown:
             return render_template("cases/step.html", step=step_def, values=values, errors=errors,
                                    unknown=True, **context), 400

@@ -48,5 +48,12 @@ def guide(code):
     if item is None:
         abort(404)
     children = list(item.children.where(Item.active == True).order_by(Item.sort))  # noqa: E712
-    return render_template("catalog/guide.html", item=item, materials=item.ordered_materials(),
-                           children=children)
+    from ..documents.context import TITLES
+    materials = item.ordered_materials()
+    blank_docs = ["form"]
+    if item.agent_allowed:
+        blank_docs.append("entrustment")
+    if any(not m.essential for m in materials):
+        blank_docs.append("commitment")
+    return render_template("catalog/guide.html", item=item, materials=materials,
+                           children=children, blank_docs=blank_docs, DOC_TITLES=TITLES)

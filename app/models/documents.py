@@ -16,7 +16,8 @@ class IssuedDocument(BaseModel):
     case = ForeignKeyField(Case, backref="documents", on_delete="CASCADE")
     doc_type = CharField(max_length=16)
     code = CharField(max_length=16, unique=True)
-    case_version = IntegerField()
+    # What the document was made from (answers, files, status): same fingerprint, same PDF.
+    fingerprint = CharField(max_length=64)
     locale = CharField(max_length=5)
     page_size = CharField(max_length=8)
     stored_name = CharField(max_length=64)
@@ -28,4 +29,4 @@ class IssuedDocument(BaseModel):
     issued_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("case", "doc_type", "case_version", "locale", "page_size"), False),)
+        indexes = ((("case", "doc_type", "fingerprint", "locale", "page_size"), False),)

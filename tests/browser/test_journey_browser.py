@@ -96,6 +96,15 @@ def fill_steps(page, base_url):
     page.get_by_role("radio", name="No").check()
     save_step(page, "Medical certificate")
 
+    # Who does the formalities at home: a brother is entrusted.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who will do the formalities in China?")
+    page.get_by_role("radio", name="I entrust a relative at home").check()
+    page.get_by_label("Your relative's name in Chinese characters").fill("林建国")
+    page.get_by_label("Your relative's Chinese ID card number").fill("330328194501010010")
+    page.get_by_label("How is this person related to you?").select_option("sibling")
+    page.get_by_label("Your relative's phone number in China").fill("138 0013 8000")
+    save_step(page, "Who will do the formalities in China?")
+
 
 def slot(page, key):
     return page.locator(f"#m-{key}")

@@ -146,3 +146,24 @@ def test_unknown_locale_prefix_redirects(client):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+def test_latin_name_is_suggested_from_the_chinese_name_and_stays_editable(app, client, journey):
+    journey.start()
+    response = journey.step("applicant", dict(APPLICANT, name_zh="王堃喆", name_latin=""))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'value="WANG Kunzhe"' in html and "matches your passport" in html
+    # The applicant corrects the suggestion to the passport's spelling.
+    response = journey.step("applicant", dict(APPLICANT, name_zh="王堃喆", name_latin="WANG Kun Zhe"))
+    assert response.status_code == 303
+    with app.app_context(), db.connection_context():
+        assert Case.get(Case.reference == journey.reference).answers["name_latin"] == "WANG Kun Zhe"
+
+
+def test_pinyin_suggestions_follow_passport_spelling():
+    from app.cases.names import suggest_latin
+    assert suggest_latin("吕女士") == "LYU Nyushi"
+    assert suggest_latin("欧阳修") == "OUYANG Xiu"
+    assert suggest_latin("单田芳") == "SHAN Tianfang"
+    assert suggest_latin("陈龑") == "CHEN Yan"

@@ -1,0 +1,117 @@
+"""PDF rendering speed and size, per document type.
+
+Builds a sandbox app with a submitted driving-licence case (three photos, one
+deferred material, a relative entrusted), then renders each document type 20
+times warm in this one process, through the same path the app uses (plain-data
+context → HTML → WeasyPrint in the limited render process). Prints one line
+per type with the median milliseconds of the render (HTML to PDF bytes, what
+the budget is about), the median of building the context and HTML before it
+(context_ms), and the size, then:
+
+    pdf: types=N max_median_ms=X max_size_kb=Y cold_start_ms=Z
+
+cold_start_ms is the first render in a fresh Python process, WeasyPrint import
+included (measured in a subprocess). Budgets (DESIGN.md): max_median_ms ≤ 300,
+max_size_kb ≤ 80. Exit status 1 when a budget is broken.
+
+Run: .venv/bin/python bench/pdf.py
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RUNS = 20
+COLD = r"""
+import sys, time, tempfile
+sys.path.insert(0, {root!r})
+started = time.perf_counter()
+from app.documents.render import render_pdf
+from app.documents.templates import render_html
+html = open({html!r}, encoding="utf-8").read()
+render_pdf(html)
+print(round((time.perf_counter() - started) * 1000))
+"""
+
+
+def build_case(app):
+    """A submitted case with every document available; returns its reference."""
+    from tests.conftest import Journey, fill_driving_licence, jpeg_bytes
+    journey = Journey(app.test_client(), lang="it")
+    journey.start(language="it")
+    fill_driving_licence(journey, entrust=True)
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        journey.upload(key, jpeg_bytes())
+    journey.defer("medical_certificate")
+    assert journey.submit().status_code == 303
+    return journey.reference
+
+
+def main() -> int:
+    import logging
+    from app.sandbox import create_sandbox_app
+    from app.documents.context import blank_context, case_context
+    from app.documents.render import render_pdf
+    from app.documents.templates import render_html
+    from app.models import Case, Item, db
+
+    logging.disable(logging.WARNING)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="onevisit-pdf-") as tmp:
+        app = create_sandbox_app(tmp)
+        reference = build_case(app)
+        with app.test_request_context("/it/"), db.connection_context():
+            case = Case.get(Case.reference == reference)
+            item = Item.get(Item.code == "JJ-JZ-001")
+            jobs = {doc: (lambda doc=doc: render_html(doc, case_context(doc, case, "ABCDE-FGHJK", "a4"), "it"))
+                    for doc in ("form", "entrustment", "commitment", "receipt")}
+            jobs.update({f"blank-{doc}": (lambda doc=doc: render_html(
+                doc, blank_context(doc, item, "it", "a4"), "it"))
+                for doc in ("form", "entrustment", "commitment")})
+            first_html = None
+            for name, make_html in jobs.items():
+                html = make_html()
+                first_html = first_html or html
+                render_pdf(html)  # warm-up
+                times, prep, size, pages, missing = [], [], 0, 0, []
+                for _ in range(RUNS):
+                    started = time.perf_counter()
+                    html = make_html()
+                    prepared = time.perf_counter()
+                    result = render_pdf(html)
+                    done = time.perf_counter()
+                    prep.append((prepared - started) * 1000)
+                    times.append((done - prepared) * 1000)
+                    size, pages, missing = len(result["pdf"]), result["pages"], result["missing_glyphs"]
+                median = statistics.median(times)
+                results[name] = (median, size)
+                print(f"type={name} runs={RUNS} median_ms={median:.1f} p90_ms="
+                      f"{statistics.quantiles(times, n=10)[-1]:.1f} context_ms="
+                      f"{statistics.median(prep):.1f} size_kb={size / 1024:.1f} "
+                      f"pages={pages} missing_glyphs={len(missing)}")
+        html_path = Path(tmp) / "form.html"
+        html_path.write_text(first_html, encoding="utf-8")
+        cold = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), html=str(html_path))],
+                              capture_output=True, text=True, cwd=ROOT, env=dict(os.environ))
+        cold_ms = int(cold.stdout.strip().splitlines()[-1]) if cold.returncode == 0 else -1
+        if cold.returncode:
+            print(cold.stderr[-2000:], file=sys.stderr)
+    max_median = max(m for m, _s in results.values())
+    max_size = max(s for _m, s in results.values()) / 1024
+    print(f"pdf: types={len(results)} max_median_ms={max_median:.0f} max_size_kb={max_size:.0f} "
+          f"cold_start_ms={cold_ms}")
+    broken = max_median > 300 or max_size > 80
+    if broken:
+        print("BUDGET BROKEN: max_median_ms <= 300 and max_size_kb <= 80", file=sys.stderr)
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

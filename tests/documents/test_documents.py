@@ -1,0 +1,289 @@
+"""Documents: rendered for real with WeasyPrint, read back with pdftotext and pypdf."""
+
+import hashlib
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from app.documents import render
+from app.documents.context import case_context
+from app.documents.service import issue
+from app.documents.templates import render_html
+from app.models import Case, IssuedDocument, db
+
+from ..conftest import APPLICANT, Journey, fill_driving_licence, jpeg_bytes, pdf_bytes
+
+RARE = "王堃喆珺昇镕龑"
+
+
+def pdf_text(data: bytes) -> str:
+    """Text of a PDF as pdftotext extracts it (page breaks as form feeds)."""
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data,
+                            capture_output=True, check=True)
+    return result.stdout.decode()
+
+
+def pdf_fonts(data: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdffonts", str(path)], capture_output=True, check=True,
+                          text=True).stdout
+
+
+def submitted_licence_case(app, lang="it", name_zh="林美", entrust=True):
+    journey = Journey(app.test_client(), lang=lang)
+    journey.start(language=lang)
+    assert journey.step("applicant", dict(APPLICANT, name_zh=name_zh)).status_code == 303
+    from ..conftest import LICENCE, agent_form
+    assert journey.step("licence", LICENCE).status_code == 303
+    assert journey.step("medical", {"needs_glasses": "yes"}).status_code == 303
+    assert journey.entrust(agent_form() if entrust else {"mode": "self"}).status_code == 303
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        assert journey.upload(key, jpeg_bytes()).status_code == 303
+    assert journey.defer("medical_certificate").status_code == 303
+    assert journey.submit().status_code == 303
+    return journey
+
+
+def download(journey, doc, size="a4"):
+    response = journey.client.get(
+        f"/{journey.lang}/cases/{journey.reference}/documents/{doc}.pdf?size={size}")
+    assert response.status_code == 200, (doc, response.status_code)
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    return response.data
+
+
+@pytest.mark.parametrize("lang,title_x,glasses_x", [
+    # Catalog content (the choice label) is in zh and en so far; it falls back to English.
+    ("it", "Modulo di domanda", "Yes"), ("zh", "Application form", "Yes")])
+def test_prefilled_form_is_bilingual(app, lang, title_x, glasses_x, tmp_path):
+    journey = submitted_licence_case(app, lang=lang)
+    data = download(journey, "form")
+    text = pdf_text(data)
+    assert "申请表" in text and title_x in text
+    assert journey.reference in text and "JJ-JZ-001" in text
+    for value in ("林美", "LIN Mei", APPLICANT["cn_id"], "EJ1234567", "+39 312 345 6789",
+                  "Via Pistoiese 120", "2026-10-01", "林建国"):
+        assert value in text, value
+    assert "需要" in text and glasses_x in text     # a choice printed in both languages
+    assert "护照资料页" in text                       # materials checklist
+    assert "已收到" in text                           # received
+    fonts = pdf_fonts(data, tmp_path)
+    assert "WenQuanYi" in fonts and "DejaVu" in fonts
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 1
+    assert re.search(r"\b1\s*/\s*%d\b" % len(reader.pages), text)
+
+
+def test_every_document_type_renders_without_missing_glyphs(app):
+    journey = submitted_licence_case(app, lang="fr", name_zh=RARE)
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        for doc in ("form", "entrustment", "commitment", "receipt"):
+            html = render_html(doc, case_context(doc, case, "ABCDE-FGHJK", "a4"), "fr")
+            result = render.render_pdf(html)
+            assert result["missing_glyphs"] == [], doc
+            text = pdf_text(result["pdf"])
+            assert RARE in text, doc
+            assert len(result["pdf"]) < 80 * 1024, (doc, len(result["pdf"]))
+
+
+def test_entrustment_letter_names_principal_agent_powers_and_validity(app):
+    journey = submitted_licence_case(app, lang="es")
+    text = pdf_text(download(journey, "entrustment"))
+    assert "委托书" in text and "委托人" in text and "受托人" in text
+    for value in ("林美", APPLICANT["cn_id"], "林建国", "330328194501010010", "+86 138 0013 8000"):
+        assert value in text, value
+    assert text.count("☑") == 3
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert "Firma" in text or "firma" in text
+
+
+def test_entrustment_needs_an_agent(app):
+    journey = submitted_licence_case(app, lang="en", entrust=False)
+    response = journey.client.get(f"/en/cases/{journey.reference}/documents/entrustment.pdf")
+    assert response.status_code == 404
+
+
+def test_commitment_letter_lists_deferred_materials_with_working_day_due_date(app):
+    app.config["COMMITMENT_WORKING_DAYS"] = 10
+    journey = submitted_licence_case(app, lang="pt")
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        from app.documents.context import commitment_due
+        due, exact, final = commitment_due(case)
+        assert final
+    text = pdf_text(download(journey, "commitment"))
+    assert "承诺书" in text and "身体条件证明" in text
+    assert f"{due.year}年{due.month}月{due.day}日" in text
+    assert "10" in text
+
+
+def test_receipt_shows_times_and_file_hashes(app):
+    journey = submitted_licence_case(app, lang="it")
+    text = pdf_text(download(journey, "receipt"))
+    assert "北京时间" in text and "ora di Pechino" in text.lower() or "Pechino" in text
+    assert "Italia" in text or "意大利" in text
+    with app.app_context(), db.connection_context():
+        from app.models import Upload
+        shas = [u.sha256[:12] for u in Upload.select()]
+    assert shas and all(sha in text for sha in shas)
+    assert journey.reference in text
+
+
+def test_receipt_only_after_submission(app):
+    journey = Journey(app.test_client())
+    journey.start()
+    response = journey.client.get(f"/en/cases/{journey.reference}/documents/receipt.pdf")
+    assert response.status_code == 404
+    assert journey.client.get(f"/en/cases/{journey.reference}/documents/form.pdf").status_code == 200
+
+
+def test_same_case_state_gives_the_same_document(app):
+    journey = submitted_licence_case(app, lang="en")
+    first = download(journey, "form")
+    second = download(journey, "form")
+    assert first == second
+    with app.app_context(), db.connection_context():
+        assert IssuedDocument.select().where(IssuedDocument.doc_type == "form").count() == 1
+
+
+def test_verification_page_shows_hash_and_only_initials(app):
+    journey = submitted_licence_case(app, lang="en")
+    data = download(journey, "entrustment")
+    code = re.search(r"Verification code: ([0-9A-Z]{5}-[0-9A-Z]{5})", pdf_text(data)).group(1)
+    page = app.test_client().get(f"/verify/{code}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert hashlib.sha256(data).hexdigest() in html
+    assert journey.reference in html and "L. M." in html and "Entrustment letter" in html
+    for personal in ("LIN Mei", "林美", APPLICANT["cn_id"], "EJ1234567", "Pistoiese"):
+        assert personal not in html
+    assert app.test_client().get("/verify/ZZZZZ-ZZZZZ").status_code == 404
+    assert app.test_client().get("/verify/" + "x" * 300).status_code == 404
+
+
+def test_documents_of_another_case_are_404(app):
+    journey = submitted_licence_case(app, lang="en")
+    other = Journey(app.test_client())
+    other.start()
+    for doc in ("form", "entrustment", "commitment", "receipt", "nothing"):
+        url = f"/en/cases/{journey.reference}/documents/{doc}.pdf"
+        assert other.client.get(url).status_code == 404
+        assert app.test_client().get(url).status_code == 404
+
+
+@pytest.mark.parametrize("size,box", [("a4", (595, 842)), ("letter", (612, 792))])
+def test_blank_documents_in_a4_and_letter(client, size, box):
+    for doc in ("form", "entrustment", "commitment"):
+        response = client.get(f"/fr/services/JJ-JZ-001/blank/{doc}.pdf?size={size}")
+        assert response.status_code == 200, doc
+        reader = PdfReader(io.BytesIO(response.data))
+        width, height = (round(float(v)) for v in reader.pages[0].mediabox[2:])
+        assert (width, height) == box
+        text = pdf_text(response.data)
+        assert "OV-" not in text  # no case, no reference, no verification code
+        assert "Verification" not in text
+        assert len(response.data) < 80 * 1024
+    form_text = pdf_text(client.get(f"/fr/services/JJ-JZ-001/blank/form.pdf?size={size}").data)
+    assert "中文姓名" in form_text and "☐" in form_text   # labels and tick boxes to fill in
+
+
+def test_blank_documents_only_where_they_apply(client):
+    assert client.get("/en/services/RS-YL-001/blank/entrustment.pdf").status_code == 404
+    assert client.get("/en/services/NOPE/blank/form.pdf").status_code == 404
+    assert client.get("/en/services/JJ-JZ-001/blank/receipt.pdf").status_code == 404
+    guide = client.get("/en/services/JJ-JZ-001").get_data(as_text=True)
+    assert "/en/services/JJ-JZ-001/blank/form.pdf?size=letter" in guide
+
+
+def test_hostile_text_prints_literally_and_fetches_nothing(app, monkeypatch):
+    journey = submitted_licence_case(app, lang="en")
+    hostile = '<img src="file:///etc/passwd"> <link rel=stylesheet href="http://example.com/x.css">'
+    long_address = hostile + " " + "Via Roma 1, Prato " * 30
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        case.answers = dict(case.answers, address_abroad=long_address)
+        case.save()
+    asked = []
+    original = render.check_url
+
+    def spy(url):
+        asked.append(url)
+        return original(url)
+
+    monkeypatch.setattr(render, "check_url", spy)
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        html = render_html("form", case_context("form", case, "ABCDE-FGHJK", "a4"), "en")
+        result = render.render_pdf(html)
+    text = " ".join(pdf_text(result["pdf"]).split())
+    assert '<img src="file:///etc/passwd">' in text
+    assert text.count("Via Roma 1, Prato") == 30   # the long address wraps, nothing is cut
+    assert not any("passwd" in url or "example.com" in url for url in asked)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "http://example.com/a.css",
+                                 "https://example.com/a.png", "ftp://example.com/x",
+                                 "file:///work/../etc/hosts"])
+def test_url_fetcher_refuses_files_elsewhere_and_the_network(url):
+    with pytest.raises(render.FetchRefused):
+        render.check_url(url)
+
+
+def test_url_fetcher_allows_our_own_files():
+    render.check_url((render.PDFS_DIR / "_base" / "print.css").as_uri())
+    render.check_url("data:image/svg+xml;base64,PHN2Zy8+")
+
+
+def test_render_time_and_memory_limits():
+    slow = "<p>x</p>" * 200000
+    with pytest.raises(render.RenderError) as error:
+        render.render_pdf(slow, timeout=0.5)
+    assert error.value.reason == "timeout"
+    with pytest.raises(render.RenderError) as error:
+        render.render_pdf("<p>hello</p>", memory_mb=64)
+    assert error.value.reason in {"memory", "failed"}
+
+
+def test_render_failure_is_a_clear_page_not_a_500(app, monkeypatch):
+    journey = submitted_licence_case(app, lang="it")
+    from app.documents import service
+
+    def boom(html):
+        raise render.RenderError("timeout", "test")
+
+    monkeypatch.setattr(service, "_render", boom)
+    response = journey.client.get(f"/it/cases/{journey.reference}/documents/receipt.pdf")
+    assert response.status_code == 503
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_long_answers_flow_onto_more_pages_with_repeated_table_headers(app):
+    journey = submitted_licence_case(app, lang="en")
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        context = case_context("form", case, "ABCDE-FGHJK", "a4")
+    many = [dict(context["materials"][0], name={"zh": f"材料{n}", "x": f"Material number {n}"})
+            for n in range(1, 61)]
+    context["materials"] = many
+    result = render.render_pdf(render_html("form", context, "en"))
+    assert result["pages"] >= 3
+    pages = [p for p in pdf_text(result["pdf"]).split("\f") if p.strip()]
+    with_materials = [p for p in pages if "Material number" in p]
+    assert len(with_materials) >= 2
+    assert all("Status" in p for p in with_materials)   # the header row repeats
+    assert "Material number 60" in pages[-2] + pages[-1]
+    assert re.search(r"\b%d\s*/\s*%d\b" % (result["pages"], result["pages"]), pages[-2] + pages[-1])
+
+
+def test_documents_listed_on_the_status_page(app):
+    journey = submitted_licence_case(app, lang="en")
+    html = journey.client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
+    for doc in ("form", "entrustment", "commitment", "receipt"):
+        assert f"/documents/{doc}.pdf" in html
