@@ -287,3 +287,40 @@ def test_documents_listed_on_the_status_page(app):
     html = journey.client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
     for doc in ("form", "entrustment", "commitment", "receipt"):
         assert f"/documents/{doc}.pdf" in html
+
+
+def auto_value(field):
+    """A valid answer for any catalog field, by type."""
+    kind = field["type"]
+    return {
+        "text": "Testo di prova 123", "textarea": "第一行说明 First line\nSecond line of the answer",
+        "date": "2020-05-17" if field.get("constraint") != "future" else "2031-05-17",
+        "choice": field.get("choices", [{}])[0].get("value", ""), "cn_id": APPLICANT["cn_id"],
+        "phone": "+33 6 12 34 56 78", "phone_cn": "139 1234 5678", "email": "x@example.fr",
+        "name_zh": "陈燕", "name_latin": "CHEN Yan", "passport": "EK7654321",
+        "address_abroad": "12 rue de Belleville, 75020 Paris", "address_home": "浙江省文成县大峃镇建设路 8 号",
+        "number": str(field.get("min") or 1),
+    }[kind]
+
+
+@pytest.mark.parametrize("code,lang", [("GA-HJ-003", "fr"), ("SF-TJ-001", "es"),
+                                       ("BDC-JC-001", "pt"), ("RS-YL-001", "zh")])
+def test_forms_of_other_items_in_other_languages(app, code, lang):
+    from app.models import Item
+    with app.app_context(), db.connection_context():
+        item = Item.get(Item.code == code)
+        steps, agent = item.steps, item.agent_allowed
+    journey = Journey(app.test_client(), lang=lang, code=code)
+    journey.start(language=lang, country="FR", city="Paris", phone="+33 6 12 34 56 78")
+    for step in steps:
+        answers = {f["key"]: auto_value(f) for f in step["fields"]}
+        response = journey.step(step["key"], answers)
+        assert response.status_code == 303, (code, step["key"], response.get_data(as_text=True)[-3000:])
+    if agent:
+        assert journey.entrust({"mode": "self"}).status_code == 303
+    data = download(journey, "form")
+    text = pdf_text(data)
+    assert "申请表" in text and journey.reference in text and code in text
+    assert "陈燕" in text and "12 rue de Belleville" in text
+    labels = {"fr": "Formulaire", "es": "Formulario", "pt": "Formulário", "zh": "Application form"}
+    assert labels[lang].lower() in text.lower()
