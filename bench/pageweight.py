@@ -10,7 +10,8 @@ What it does
    without JavaScript would (cookie jar, CSRF tokens parsed from the forms,
    redirects not followed automatically so each page is fetched once):
    home, catalog, search, guide, start (GET + POST), the steps applicant /
-   licence / medical (GET + POST), materials (three JPEG uploads, the medical
+   licence / medical and the entrustment page (GET + POST), materials (three
+   JPEG uploads, the medical
    certificate deferred), check, declaration (POST), confirmation, status and
    "find my application". The same walk is then done in ``/zh/`` with a second
    case, so the Chinese journey pages are real pages and not redirects.
@@ -43,6 +44,7 @@ import http.cookiejar
 import io
 import os
 import re
+from datetime import date, timedelta
 import signal
 import socket
 import subprocess
@@ -72,6 +74,10 @@ APPLICANT = {"name_zh": "林美", "name_latin": "LIN Mei", "cn_id": "11010519491
 LICENCE = {"licence_number": "330328196804120021", "licence_expiry": "2026-10-01",
            "licence_class": "C1", "issuing_authority": "温州市公安局交通警察支队"}
 MEDICAL = {"needs_glasses": "no"}
+ENTRUSTMENT = {"mode": "agent", "agent_name_zh": "林建国", "agent_cn_id": "330328194501010010",
+               "agent_relationship": "sibling", "agent_phone": "138 0013 8000",
+               "powers": "submit", "valid_from": date.today().isoformat(),
+               "valid_until": (date.today() + timedelta(days=365)).isoformat()}
 UPLOADS = ("passport_page", "driving_licence", "id_photo")
 DEFERRED = "medical_certificate"
 
@@ -365,12 +371,18 @@ def walk(meter: Meter, lang: str):
           file=sys.stderr)
 
     steps = [("applicant", APPLICANT, "/steps/licence"), ("licence", LICENCE, "/steps/medical"),
-             ("medical", MEDICAL, "/materials")]
+             ("medical", MEDICAL, "/entrustment")]
     for key, values, after in steps:
         url = f"{case}/steps/{key}"
         page = meter.page(f"{lang}/step-{key}", url)
         token = form_for(page, f"/steps/{key}", f"step {key}")["csrf_token"]
         meter.post(f"{lang}/step-{key}", url, {"csrf_token": token, **values}, after)
+
+    # The driving licence allows a relative at home to act: the entrustment page.
+    page = meter.page(f"{lang}/entrustment", f"{case}/entrustment")
+    token = form_for(page, "/entrustment", "entrustment")["csrf_token"]
+    meter.post(f"{lang}/entrustment", f"{case}/entrustment",
+               {"csrf_token": token, **ENTRUSTMENT}, "/materials")
 
     page = meter.page(f"{lang}/materials", f"{case}/materials")
     for n, key in enumerate(UPLOADS):
