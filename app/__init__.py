@@ -46,11 +46,15 @@ def create_app(config=None) -> Flask:
     from .cases.views import bp as cases_bp
     from .uploads.views import bp as uploads_bp
     from .documents.views import bp as documents_bp
+    from .auth.views import bp as auth_bp
+    from .review.views import bp as review_bp
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(review_bp)
 
     from . import cli
     cli.init_cli(app)

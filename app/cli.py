@@ -24,8 +24,8 @@ def init_cli(app) -> None:
         from .catalog.loader import load_catalog
         with db.connection_context():
             counts = load_catalog(directory or current_app.config["CATALOG_DIR"])
-        click.echo("catalog: {departments} departments, {categories} categories, "
-                   "{items} items".format(**counts))
+        click.echo("catalog: {offices} offices, {departments} departments, {categories} "
+                   "categories, {items} items".format(**counts))
 
     @app.cli.command("create-staff")
     @click.option("--email", required=True)
@@ -33,12 +33,25 @@ def init_cli(app) -> None:
     @click.option("--role", required=True,
                   type=click.Choice(["clerk", "officer", "supervisor", "admin", "volunteer"]))
     @click.option("--password", default=None, help="Generated and printed if omitted.")
-    def create_staff_cmd(email, name, role, password):
+    @click.option("--office", default=None, help="Office (window) key, for clerks and supervisors.")
+    @click.option("--department", default=None, help="Department key, for department officers.")
+    def create_staff_cmd(email, name, role, password, office, department):
         """Create a staff account (or reset its password)."""
         from .auth import create_staff
         with db.connection_context():
-            staff, password = create_staff(email, name, role, password)
+            try:
+                staff, password = create_staff(email, name, role, password, office=office,
+                                               department=department)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from exc
         click.echo(f"staff: {staff.email} ({staff.role}) password: {password}")
+
+    @app.cli.command("send-reminders")
+    def send_reminders_cmd():
+        """Remind applicants of deferred materials due soon or overdue (also run daily by huey)."""
+        from .cases.reminders import send_due_reminders
+        with db.connection_context():
+            click.echo(f"reminders sent: {send_due_reminders()}")
 
     @app.cli.command("load-demo")
     def load_demo():
@@ -46,6 +59,7 @@ def init_cli(app) -> None:
         from .demo import load_demo_data
         with db.connection_context():
             accounts = load_demo_data()
-        click.echo("Demo staff accounts (passwords are new on every start):")
+        click.echo("Demo staff accounts (passwords are new on every start; each sets up "
+                   "two-step sign-in with an authenticator app at first sign-in):")
         for email, role, password in accounts:
             click.echo(f"  {role:<10} {email:<32} {password}")

@@ -41,6 +41,11 @@ def select_locale() -> str:
     lang = getattr(g, "lang", None)
     if lang:
         return lang
+    if request.path.startswith("/staff"):
+        from flask import session
+        chosen = session.get("staff_lang")
+        if chosen in LOCALES:
+            return chosen
     return negotiate_locale()
 
 

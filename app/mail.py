@@ -32,13 +32,19 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     return message
 
 
-def send(message: EmailMessage) -> str:
-    """Deliver one message; return ``smtp`` or ``outbox``.
-
-    Failures are logged and swallowed: a mail problem must not lose the
-    applicant's work (the page shows the same link and code).
-    """
+def mail_config() -> dict:
+    """The mail settings of the current app, as plain data for a background job."""
     config = current_app.config
+    return {key: config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_USER",
+                                             "SMTP_PASSWORD", "SMTP_STARTTLS", "OUTBOX_DIR")}
+
+
+def deliver(message: EmailMessage, config: dict) -> str:
+    """Deliver one message now; return ``smtp``, ``outbox`` or ``failed``.
+
+    Failures are logged and reported, never raised: a mail problem must not
+    lose an applicant's work (pages show the same link and code).
+    """
     try:
         if config.get("SMTP_HOST"):
             with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
@@ -58,3 +64,14 @@ def send(message: EmailMessage) -> str:
     except (OSError, smtplib.SMTPException):
         log.exception("mail could not be sent (%s)", message["Message-ID"])
         return "failed"
+
+
+def send(message: EmailMessage) -> str:
+    """Deliver now, in this request (the applicant's own access link)."""
+    return deliver(message, mail_config())
+
+
+def enqueue(message: EmailMessage) -> None:
+    """Hand a message to the background job queue (notifications)."""
+    from .tasks import deliver_mail
+    deliver_mail(bytes(message), mail_config())

@@ -75,6 +75,11 @@ def format_number(value) -> str:
     return format_decimal(value, locale=format_locale())
 
 
+#: How each staff role is named.
+ROLE_LABELS = {"clerk": _l("Clerk"), "officer": _l("Department officer"),
+               "supervisor": _l("Supervisor"), "admin": _l("Administrator"),
+               "volunteer": _l("Volunteer")}
+
 #: How each delivery method is named.
 DELIVERY_LABELS = {
     "courier": _l("By courier to your address abroad"),
@@ -158,6 +163,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS
+    app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
     app.jinja_env.globals["format_list"] = format_list
     app.jinja_env.globals["ERROR_TITLES"] = ERROR_TITLES
     app.jinja_env.globals["ERROR_TEXTS"] = ERROR_TEXTS

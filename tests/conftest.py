@@ -1,5 +1,12 @@
 """Shared fixtures in the flaskr style: a temporary database file per test."""
 
+import os
+import tempfile
+
+# Background jobs run at once, in the test's process; huey's file stays out of the repo.
+os.environ.setdefault("ONEVISIT_HUEY_IMMEDIATE", "1")
+os.environ.setdefault("ONEVISIT_INSTANCE_DIR", tempfile.mkdtemp(prefix="onevisit-tests-"))
+
 import io
 import re
 from pathlib import Path
@@ -166,3 +173,82 @@ def fill_driving_licence(journey, entrust=False):
 @pytest.fixture
 def journey(client):
     return Journey(client)
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_now(secret=TOTP_SECRET, offset=0):
+    """The authenticator code for now (``offset`` steps of 30 s away)."""
+    import time
+    import pyotp
+    return pyotp.TOTP(secret).at(time.time() + offset * 30)
+
+
+def make_staff(app, email, role, office=None, department=None, mfa=True, password="correct horse battery"):
+    """Create a staff account (enrolled in TOTP unless ``mfa`` is false)."""
+    from app.auth import create_staff
+    from app.models import db
+    with app.app_context(), db.connection_context():
+        staff, _ = create_staff(email, email.split("@")[0], role, password, office=office,
+                                department=department, totp_secret=TOTP_SECRET if mfa else None)
+        return staff.id
+
+
+def sign_in(app, email, password="correct horse battery", mfa=True):
+    """A test client signed in as ``email`` (through two-step sign-in if ``mfa``)."""
+    from app.models import Staff, db
+    client = app.test_client()
+    token = csrf_token(client, "/staff/login")
+    response = client.post("/staff/login", data={"csrf_token": token, "email": email,
+                                                 "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[-500:]
+    if mfa and response.headers["Location"].endswith("/staff/login/code"):
+        # Each sign-in needs a code not used before: move the account's last step back.
+        with app.app_context(), db.connection_context():
+            Staff.update(totp_last_step=0).where(Staff.email == email).execute()
+        token = csrf_token(client, "/staff/login/code")
+        response = client.post("/staff/login/code", data={"csrf_token": token, "code": totp_now()})
+        assert response.status_code == 303, response.get_data(as_text=True)[-800:]
+    return client
+
+
+def staff_post(client, reference, action, **data):
+    """POST a decision with the case's current version and a CSRF token."""
+    page = client.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page)
+    payload = {"csrf_token": token, **data}
+    if version and "version" not in data:
+        payload["version"] = version.group(1)
+    return client.post(f"/staff/cases/{reference}/decide/{action}", data=payload)
+
+
+def submitted_case(app, lang="en", defer=True, entrust=False):
+    """A driving-licence case sent by an applicant; returns the Journey."""
+    journey = Journey(app.test_client(), lang=lang)
+    journey.start(language=lang)
+    fill_driving_licence(journey, entrust=entrust)
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        assert journey.upload(key, jpeg_bytes()).status_code == 303
+    if defer:
+        assert journey.defer("medical_certificate").status_code == 303
+    else:
+        assert journey.upload("medical_certificate", jpeg_bytes()).status_code == 303
+    assert journey.submit().status_code == 303
+    return journey
+
+
+@pytest.fixture
+def staff_app(app):
+    """The app with a clerk and a supervisor of the licence office, an officer of the
+    traffic department, and people who must not see its cases."""
+    make_staff(app, "clerk@test", "clerk", office="police-global-window")
+    make_staff(app, "clerk2@test", "clerk", office="police-global-window")
+    make_staff(app, "supervisor@test", "supervisor", office="police-global-window")
+    make_staff(app, "other.clerk@test", "clerk", office="overseas-centre")
+    make_staff(app, "officer@test", "officer", department="traffic-vehicle-office")
+    make_staff(app, "other.officer@test", "officer", department="notary-office")
+    make_staff(app, "volunteer@test", "volunteer")
+    make_staff(app, "nomfa@test", "clerk", office="police-global-window", mfa=False)
+    return app

@@ -8,6 +8,8 @@ PUBLIC = {
     "catalog.index", "catalog.guide",
     "cases.start", "cases.access_link", "cases.find",
     "documents.blank_document", "documents.verify",
+    # Sign-in steps handle a missing or half-finished session themselves.
+    "auth.login", "auth.verify", "auth.enrol", "auth.logout", "auth.language",
 }
 
 

@@ -1,11 +1,11 @@
-"""Staff accounts: password hashing (argon2id) and account creation."""
+"""Staff accounts: argon2id passwords, TOTP, sessions with timeouts, lockout."""
 
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..models import ROLES, Staff
+from ..models import ROLES, Department, Office, Staff
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -23,8 +23,14 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-def create_staff(email: str, name: str, role: str, password: str | None = None) -> tuple[Staff, str]:
-    """Create (or reset) a staff account; return it and the password set."""
+def create_staff(email: str, name: str, role: str, password: str | None = None,
+                 office: str | None = None, department: str | None = None,
+                 totp_secret: str | None = None) -> tuple[Staff, str]:
+    """Create (or reset) a staff account; return it and the password set.
+
+    ``office`` and ``department`` are keys. With ``totp_secret`` the account
+    is enrolled in two-step sign-in already (demo and test accounts).
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     password = password or secrets.token_urlsafe(12)
@@ -35,5 +41,21 @@ def create_staff(email: str, name: str, role: str, password: str | None = None) 
     staff.role = role
     staff.password_hash = hash_password(password)
     staff.active = True
+    staff.failed_logins = 0
+    staff.locked_until = None
+    if office:
+        found = Office.get_or_none(Office.key == office)
+        if found is None:
+            raise ValueError(f"no office {office!r}")
+        staff.office = found
+    if department:
+        found = Department.get_or_none(Department.key == department)
+        if found is None:
+            raise ValueError(f"no department {department!r}")
+        staff.department = found
+    if totp_secret:
+        staff.totp_secret = totp_secret
+        staff.totp_confirmed = True
+        staff.totp_last_step = 0
     staff.save()
     return staff, password

@@ -41,12 +41,15 @@ def case_for_token(token: str):
     """``(case, state)`` for a token: state is ``ok``, ``expired`` or ``unknown``."""
     if not token or len(token) > 100:
         return None, "unknown"
-    case = Case.get_or_none(Case.access_token_hash == secret_hash(token))
-    if case is None:
+    digest = secret_hash(token)
+    case = Case.get_or_none(Case.access_token_hash == digest)
+    if case is not None:
+        return case, ("expired" if case.access_token_expires < utcnow() else "ok")
+    from ..models import AccessToken
+    extra = AccessToken.get_or_none(AccessToken.token_hash == digest)
+    if extra is None:
         return None, "unknown"
-    if case.access_token_expires < utcnow():
-        return case, "expired"
-    return case, "ok"
+    return extra.case, ("expired" if extra.expires_at < utcnow() else "ok")
 
 
 def grant(case: Case, access_code: str | None = None) -> None:

@@ -61,6 +61,10 @@ EVENT_LABELS = {
     "delivered": _l("The result was delivered"),
     "closed": _l("Closed"),
     "withdrawn": _l("You withdrew the application"),
+    "claimed": _l("A clerk is handling your application"),
+    "reminder": _l("Reminder sent about materials you owe"),
+    "deferred_supplied": _l("You sent a material you had promised"),
+    "message": _l("Message from the office"),
 }
 
 #: The event kind each action records.

@@ -108,7 +108,9 @@ def save_answers(case: Case, clean: dict, resume_at: str) -> Case:
             answers.pop(key, None)
         else:
             answers[key] = value
-    Case.update(answers=answers, resume_at=resume_at, updated_at=utcnow(),
+    # Kept beside the answers so the clerks' queue can search by name.
+    name = " ".join(filter(None, (answers.get("name_zh"), answers.get("name_latin"))))[:120]
+    Case.update(answers=answers, resume_at=resume_at, updated_at=utcnow(), applicant_name=name,
                 version=Case.version + 1).where(Case.id == case.id).execute()
     return Case.get_by_id(case.id)
 
@@ -236,17 +238,41 @@ def submit(case: Case, *, declared: bool, expected_version: int | None) -> tuple
     if not state.ready:
         raise SubmitError("incomplete", state)
     action = "submit" if case.status == "draft" else "resubmit"
+    now = utcnow()
+    office_id = case.item.department.office_id or _first_office_id()
     try:
         # The version check stops a double press; the loser is treated as a replay.
+        # A resubmitted case keeps its place: it has waited since it was first sent.
         fresh = transition(case, action, expected_version=expected_version,
-                           submitted_at=utcnow() if action == "submit" else case.submitted_at,
-                           resume_at="status",
+                           submitted_at=now if action == "submit" else case.submitted_at,
+                           queued_at=now if action == "submit" else (case.queued_at or now),
+                           office_id=office_id, resume_at="status",
                            data={"deferred": list(case.deferred or [])})
     except TransitionError as exc:
         if exc.case is not None and exc.case.status == "submitted":
             return exc.case, True
         raise SubmitError("state") from exc
     return fresh, False
+
+
+def supplied_later(case: Case, material: Material) -> Case:
+    """A deferred material arrived after acceptance: it is no longer owed."""
+    state = next((s for s in material_states(case) if s.material.key == material.key), None)
+    if state is None or not state.complete or material.key not in (case.deferred or []):
+        return case
+    keys = [k for k in case.deferred if k != material.key]
+    with db.atomic():
+        Case.update(deferred=keys, updated_at=utcnow(), version=Case.version + 1).where(
+            Case.id == case.id).execute()
+        Event.create(case=case, kind="deferred_supplied", actor="applicant",
+                     data={"material": material.key})
+    return Case.get_by_id(case.id)
+
+
+def _first_office_id():
+    from ..models import Office
+    first = Office.select(Office.id).order_by(Office.sort, Office.id).first()
+    return first.id if first else None
 
 
 def withdraw(case: Case) -> Case:

@@ -169,8 +169,12 @@ def status(reference):
     states = services.material_states(case)
     from ..documents.context import TITLES
     from ..documents.service import available
+    owed_later = ([s for s in states if s.deferred]
+                  if case.status in ("accepted", "transferred", "approved") else [])
+    material_names = {s.material.key: localized(s.material.names) for s in states}
     return render_template("cases/status.html", case=case, item=case.item, events=events,
-                           documents=available(case), DOC_TITLES=TITLES,
+                           documents=available(case), DOC_TITLES=TITLES, owed_later=owed_later,
+                           material_names=material_names,
                            EVENT_LABELS=EVENT_LABELS, STATUS_LABELS=STATUS_LABELS, states=states,
                            access_code=shown_access_code(case), page_url=page_url,
                            editable=services.editable(case))

@@ -13,7 +13,7 @@ import unicodedata
 
 import yaml
 
-from ..models import Category, Department, Item, ItemSearch, Material, db
+from ..models import Category, Department, Item, ItemSearch, Material, Office, db
 
 FIELD_TYPES = {"text", "textarea", "date", "choice", "cn_id", "phone", "phone_cn", "email",
                "name_zh", "name_latin", "passport", "address_abroad", "address_home", "number"}
@@ -101,9 +101,16 @@ def read_catalog(directory) -> dict:
     """Parse and validate every data file; return plain dicts (no database)."""
     directory = Path(directory)
     meta = _read(directory / "departments.yaml") or {}
+    offices = [{"key": o["key"], "names": _texts(o.get("name"), f"office {o.get('key')}"),
+                "sort": n} for n, o in enumerate(meta.get("offices") or [])]
+    office_keys = [o["key"] for o in offices]
     departments = [{"key": d["key"], "names": _texts(d.get("name"), f"department {d.get('key')}"),
                     "short": _texts(d.get("short"), f"department {d.get('key')}.short", False),
+                    "office": d.get("office") or (office_keys[0] if office_keys else None),
                     "sort": n} for n, d in enumerate(meta.get("departments") or [])]
+    for d in departments:
+        if d["office"] and d["office"] not in office_keys:
+            raise CatalogError(f"department {d['key']}: unknown office {d['office']!r}")
     categories = [{"key": c["key"], "names": _texts(c.get("name"), f"category {c.get('key')}"),
                    "sort": n} for n, c in enumerate(meta.get("categories") or [])]
     shared_path = directory / "shared_steps.yaml"
@@ -124,7 +131,8 @@ def read_catalog(directory) -> dict:
     for item in items:
         if item["parent"] and item["parent"] not in codes:
             raise CatalogError(f"{item['code']}: parent {item['parent']} does not exist")
-    return {"departments": departments, "categories": categories, "items": items}
+    return {"offices": offices, "departments": departments, "categories": categories,
+            "items": items}
 
 
 def _item(raw, where, shared, dept_keys, cat_keys, sort):
@@ -212,10 +220,17 @@ def load_catalog(directory) -> dict:
     """Upsert the catalog from ``directory``; return counts."""
     data = read_catalog(directory)
     with db.atomic():
+        office_ids = {}
+        for o in data["offices"]:
+            obj = Office.get_or_none(Office.key == o["key"]) or Office(key=o["key"])
+            obj.names, obj.sort = o["names"], o["sort"]
+            obj.save()
+            office_ids[o["key"]] = obj.id
         dept_ids = {}
         for d in data["departments"]:
             obj = Department.get_or_none(Department.key == d["key"]) or Department(key=d["key"])
             obj.names, obj.short, obj.sort = d["names"], d["short"] or None, d["sort"]
+            obj.office_id = office_ids.get(d["office"])
             obj.save()
             dept_ids[d["key"]] = obj.id
         cat_ids = {}
@@ -232,7 +247,8 @@ def load_catalog(directory) -> dict:
                 Item.id == item_ids[raw["code"]]).execute()
         Item.update(active=False).where(Item.code.not_in(list(item_ids))).execute()
         ItemSearch.update(active=False).where(ItemSearch.code.not_in(list(item_ids))).execute()
-    return {"departments": len(dept_ids), "categories": len(cat_ids), "items": len(item_ids)}
+    return {"offices": len(office_ids), "departments": len(dept_ids), "categories": len(cat_ids),
+            "items": len(item_ids)}
 
 
 def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:

@@ -2,13 +2,15 @@
 
 from .base import BaseModel, JSONField, db, utcnow
 from .catalog import Category, Department, Item, ItemSearch, Material
-from .cases import Case, Event, Upload
+from .cases import AccessToken, Case, CaseNote, Event, MaterialReview, Upload
 from .documents import IssuedDocument
-from .staff import ROLES, Staff
+from .staff import MFA_ROLES, ROLES, AuditEvent, Office, Staff, StaffSession
 
 #: Every table, in dependency order.
 MODELS = [Department, Category, Item, ItemSearch, Material, Case, Upload, Event, Staff,
-          IssuedDocument]
+          IssuedDocument, Office, StaffSession, AuditEvent, MaterialReview, CaseNote, AccessToken]
 
 __all__ = ["BaseModel", "JSONField", "db", "utcnow", "Department", "Category", "Item", "ItemSearch",
-           "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS"]
+           "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
+           "MFA_ROLES", "AuditEvent", "Office", "StaffSession", "MaterialReview", "CaseNote",
+           "AccessToken"]

@@ -1,6 +1,6 @@
 """Cases (办件), their uploaded files and their timeline events."""
 
-from peewee import (BigIntegerField, BooleanField, CharField, DateTimeField,
+from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
                     ForeignKeyField, IntegerField, TextField)
 
 from .base import BaseModel, JSONField, utcnow
@@ -40,6 +40,26 @@ class Case(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     submitted_at = DateTimeField(null=True, index=True)
+    # Review: the window handling it, who works on it, where it was passed.
+    office_id = IntegerField(null=True)
+    assigned_to_id = IntegerField(null=True, index=True)
+    transferred_to_id = IntegerField(null=True)
+    # When the case last came (back) to the window: the queue's waiting time.
+    queued_at = DateTimeField(null=True)
+    accepted_at = DateTimeField(null=True)
+    due_date = DateField(null=True)  # time limit: working days from acceptance
+    deferred_due = DateField(null=True)  # when deferred materials are owed
+    supplement = JSONField(null=True)  # what the window asked to correct
+    result = JSONField(null=True)
+    delivery = JSONField(null=True)
+    applicant_name = CharField(max_length=120, default="", index=True)
+
+    class Meta:
+        indexes = (
+            (("office_id", "status", "queued_at", "id"), False),
+            (("transferred_to_id", "status", "queued_at", "id"), False),
+            (("office_id", "due_date"), False),
+        )
 
 
 class Upload(BaseModel):
@@ -60,6 +80,36 @@ class Upload(BaseModel):
 
     class Meta:
         indexes = ((("case", "material_key"), False),)
+
+
+class MaterialReview(BaseModel):
+    """A clerk's verdict on one material of a case (the latest one counts)."""
+
+    case = ForeignKeyField(Case, backref="reviews", on_delete="CASCADE")
+    material_key = CharField(max_length=64)
+    verdict = CharField(max_length=16)  # accepted | correction
+    reason = TextField(default="")
+    staff_id = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class CaseNote(BaseModel):
+    """An internal note between staff, or a message to the applicant."""
+
+    case = ForeignKeyField(Case, backref="notes", on_delete="CASCADE")
+    staff_id = IntegerField()
+    body = TextField()
+    to_applicant = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class AccessToken(BaseModel):
+    """A further access link for a case (each notification email carries one)."""
+
+    case = ForeignKeyField(Case, backref="access_tokens", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    expires_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
 
 
 class Event(BaseModel):

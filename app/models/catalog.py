@@ -13,6 +13,8 @@ class Department(BaseModel):
     names = JSONField()
     short = JSONField(null=True)
     sort = IntegerField(default=0)
+    # The window whose clerks receive this department's cases (its id; see Office).
+    office_id = IntegerField(null=True)
 
 
 class Category(BaseModel):

@@ -64,8 +64,66 @@ def _documents(migrator):
         db.create_tables([IssuedDocument])
 
 
+def _review(migrator):
+    """Version 4: offices, staff sessions and MFA, review fields on cases, audit."""
+    from peewee import (BooleanField, CharField, DateField, DateTimeField, IntegerField,
+                        TextField)
+    from .cases import AccessToken, Case, CaseNote, MaterialReview
+    from .staff import AuditEvent, Office, StaffSession
+    db.create_tables([Office, StaffSession, AuditEvent, MaterialReview, CaseNote, AccessToken])
+    wanted = {
+        "case": [("office_id", IntegerField(null=True)), ("assigned_to_id", IntegerField(null=True)),
+                 ("transferred_to_id", IntegerField(null=True)),
+                 ("queued_at", DateTimeField(null=True)), ("accepted_at", DateTimeField(null=True)),
+                 ("due_date", DateField(null=True)), ("deferred_due", DateField(null=True)),
+                 ("supplement", TextField(null=True)), ("result", TextField(null=True)),
+                 ("delivery", TextField(null=True)),
+                 ("applicant_name", CharField(max_length=120, default=""))],
+        "staff": [("office_id", IntegerField(null=True)), ("department_id", IntegerField(null=True)),
+                  ("totp_secret", CharField(max_length=64, null=True)),
+                  ("totp_confirmed", BooleanField(default=False)),
+                  ("totp_last_step", IntegerField(default=0)),
+                  ("recovery_codes", TextField(default="[]")),
+                  ("failed_logins", IntegerField(default=0)),
+                  ("locked_until", DateTimeField(null=True)),
+                  ("last_login_at", DateTimeField(null=True))],
+        "department": [("office_id", IntegerField(null=True))],
+    }
+    operations = []
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations += [migrator.add_column(table, name, field) for name, field in columns
+                       if name not in present]
+    if operations:
+        migrate(*operations)
+    for columns in (("office_id", "status", "queued_at", "id"),
+                    ("transferred_to_id", "status", "queued_at", "id"), ("office_id", "due_date")):
+        name = "case_" + "_".join(columns)
+        if name not in {i.name for i in db.get_indexes("case")}:
+            migrate(migrator.add_index("case", columns, False))
+    Case.update(queued_at=Case.submitted_at).where(Case.queued_at.is_null()).execute()
+    protect_audit()
+
+
+def protect_audit():
+    """Make the audit table append-only in the database itself."""
+    from peewee import SqliteDatabase
+    if isinstance(db.obj, SqliteDatabase):
+        for verb in ("UPDATE", "DELETE"):
+            db.execute_sql(
+                f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{verb.lower()} BEFORE {verb} "
+                f"ON audit_event BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END")
+    else:
+        db.execute_sql(
+            "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql")
+        db.execute_sql("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
+        db.execute_sql("CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON "
+                       "audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()")
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
-MIGRATIONS = [_initial, _search_table, _documents]
+MIGRATIONS = [_initial, _search_table, _documents, _review]
 
 
 def latest_version() -> int:
@@ -94,6 +152,7 @@ def upgrade() -> tuple[int, int]:
     with db.atomic():
         if before == 0 and not db.table_exists("case"):
             db.create_tables([SchemaVersion, *MODELS])
+            protect_audit()
             SchemaVersion.delete().execute()
             SchemaVersion.create(version=latest_version())
             return before, latest_version()

@@ -28,6 +28,9 @@ def _material(case, key) -> Material:
 def _render(case, status=200, slot_errors=None, focus=None):
     """Whole materials page, or one slot for an htmx request."""
     states = services.material_states(case)
+    if not services.editable(case):
+        # After acceptance only the materials still owed can be sent.
+        states = [s for s in states if s.deferred or s.material.key in (case.deferred or [])]
     slot_errors = slot_errors or {}
     if is_partial_htmx() and focus:
         state = next(s for s in states if s.material.key == focus)
@@ -38,10 +41,20 @@ def _render(case, status=200, slot_errors=None, focus=None):
                            **journey_context(case, "materials")), status
 
 
-def _editable_or_redirect(case):
-    if not services.editable(case):
-        return redirect(url_for("cases.status", reference=case.reference), 303)
-    return None
+SUPPLY_STATUSES = ("accepted", "transferred", "approved")
+
+
+def supplying_later(case) -> bool:
+    """An accepted case still owing deferred materials: only those slots take files."""
+    return case.status in SUPPLY_STATUSES and any(s.deferred for s in services.material_states(case))
+
+
+def _editable_or_redirect(case, key=None):
+    if services.editable(case):
+        return None
+    if supplying_later(case) and (key is None or key in (case.deferred or [])):
+        return None
+    return redirect(url_for("cases.status", reference=case.reference), 303)
 
 
 @bp.route("/materials")
@@ -61,7 +74,7 @@ def materials(reference):
 def upload(reference, key):
     """Add a file to a material slot."""
     case = load_applicant_case(reference)
-    blocked = _editable_or_redirect(case)
+    blocked = _editable_or_redirect(case, key)
     if blocked:
         return blocked
     material = _material(case, key)
@@ -77,6 +90,8 @@ def upload(reference, key):
         store(case, material, data, file.filename)
     except UploadError as exc:
         return _render(case, exc.status, {key: str(exc)}, key)
+    if case.status in SUPPLY_STATUSES:
+        case = services.supplied_later(case, material)
     if is_partial_htmx():
         return _render(case, 200, focus=key)
     return redirect(url_for("uploads.materials", reference=case.reference) + f"#m-{key}", 303)
@@ -87,7 +102,7 @@ def upload(reference, key):
 def remove_file(reference, key, upload_id):
     """Remove one file from a slot (to replace it)."""
     case = load_applicant_case(reference)
-    blocked = _editable_or_redirect(case)
+    blocked = _editable_or_redirect(case, key)
     if blocked:
         return blocked
     upload_row = Upload.get_or_none((Upload.id == upload_id) & (Upload.case == case)

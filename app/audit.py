@@ -1,0 +1,32 @@
+"""The append-only audit trail of staff actions.
+
+Every staff login (and failed login), case view, material or document
+download and decision is recorded with who, what, when and from where. The
+database refuses UPDATE and DELETE on the table (see migrations).
+"""
+
+from flask import request
+
+from .models import AuditEvent, utcnow
+
+
+def client_ip() -> str:
+    """The client's address as the app sees it (set ProxyFix behind a proxy)."""
+    try:
+        return (request.remote_addr or "")[:64]
+    except RuntimeError:
+        return ""
+
+
+def record(action: str, staff=None, case=None, target: str = "", data: dict | None = None):
+    """Append one audit event."""
+    return AuditEvent.create(staff=staff.id if staff is not None else None, action=action,
+                             case_id=case.id if case is not None else None,
+                             target=target[:200], ip=client_ip(), data=data,
+                             created_at=utcnow())
+
+
+def trail(case):
+    """A case's audit events, newest first."""
+    return list(AuditEvent.select().where(AuditEvent.case_id == case.id)
+                .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))

@@ -1,0 +1,1 @@
+"""The clerks' side: queue, case view and decisions."""

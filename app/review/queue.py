@@ -1,0 +1,138 @@
+"""Which cases a staff member sees, and the queue query with filters and keyset pages."""
+
+from datetime import date, datetime, timedelta
+
+from peewee import SQL, NodeList, fn
+
+from ..cases.decisions import beijing_today
+from ..cases.workdays import add_working_days
+from ..models import Case, Department, Item
+
+PAGE_SIZE = 50
+#: Statuses that wait for the window (the default view).
+TODO = ("submitted", "accepted", "transferred", "approved", "result_ready", "delivered")
+OPEN = TODO + ("returned",)
+SORTS = ("waiting", "deadline")
+
+
+def visibility(staff):
+    """The condition selecting the cases ``staff`` may see (None: nothing)."""
+    if staff.role in ("clerk", "supervisor") and staff.office_id:
+        condition = Case.office_id == staff.office_id
+        if staff.department_id:
+            condition |= Case.transferred_to_id == staff.department_id
+        return condition & (Case.status != "draft")
+    if staff.role == "admin":
+        return Case.status != "draft"
+    if staff.role == "officer" and staff.department_id:
+        return (Case.transferred_to_id == staff.department_id) & (Case.status != "draft")
+    return None
+
+
+def may_see(staff, case) -> bool:
+    """Whether ``staff`` may open ``case``."""
+    condition = visibility(staff)
+    if condition is None:
+        return False
+    return Case.select(Case.id).where(condition & (Case.id == case.id)).exists()
+
+
+def parse_filters(args) -> dict:
+    """Queue filters from the query string; unknown values are ignored."""
+    status = args.get("status", "todo")
+    if status not in {"todo", "all", *OPEN, "rejected", "closed", "withdrawn"}:
+        status = "todo"
+    sort = args.get("sort", "waiting")
+    return {
+        "status": status,
+        "item": (args.get("item") or "")[:32],
+        "department": (args.get("department") or "")[:64],
+        "due": args.get("due") if args.get("due") in {"soon", "overdue"} else "",
+        "deferred": args.get("deferred") == "1",
+        "q": (args.get("q") or "").strip()[:60],
+        "sort": sort if sort in SORTS else "waiting",
+        "after": (args.get("after") or "")[:80],
+    }
+
+
+def _cursor(case, sort) -> str:
+    if sort == "deadline":
+        return f"{(case.due_date or date.max).isoformat()}|{case.id}"
+    return f"{(case.queued_at or datetime.min).isoformat()}|{case.id}"
+
+
+def _after_condition(after: str, sort: str):
+    try:
+        value, ident = after.rsplit("|", 1)
+        ident = int(ident)
+        if sort == "deadline":
+            key = date.fromisoformat(value)
+            column = fn.COALESCE(Case.due_date, date.max)
+        else:
+            key = datetime.fromisoformat(value)
+            column = Case.queued_at
+    except (ValueError, TypeError):
+        return None
+    return (column > key) | ((column == key) & (Case.id > ident))
+
+
+def queue(staff, filters: dict):
+    """``(cases, next_cursor, counts)`` for the queue page."""
+    base = visibility(staff)
+    if base is None:
+        return [], None, {}
+    where = [base]
+    if filters["status"] == "todo":
+        where.append(Case.status.in_(TODO))
+    elif filters["status"] != "all":
+        where.append(Case.status == filters["status"])
+    if filters["item"]:
+        where.append(Case.item == Item.select(Item.id).where(Item.code == filters["item"]))
+    if filters["department"]:
+        department_items = (Item.select(Item.id).join(Department)
+                            .where(Department.key == filters["department"]))
+        where.append(Case.item.in_(department_items))
+    today = beijing_today()
+    if filters["due"] == "overdue":
+        where += [Case.due_date < today, Case.status.in_(OPEN)]
+    elif filters["due"] == "soon":
+        soon, _exact = add_working_days(today, 3)
+        where += [Case.due_date >= today, Case.due_date <= soon, Case.status.in_(OPEN)]
+    if filters["deferred"]:
+        where += [Case.deferred_due.is_null(False), NodeList((Case.deferred, SQL("!= '[]'"))),
+                  Case.status.in_(OPEN)]
+    if filters["q"]:
+        text = filters["q"]
+        compact = text.upper().replace(" ", "")
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append((Case.reference == compact)
+                     | NodeList((Case.applicant_name, SQL("LIKE"), f"%{escaped}%",
+                                 SQL("ESCAPE '\\'"))))
+    sort = filters["sort"]
+    if filters["after"]:
+        condition = _after_condition(filters["after"], sort)
+        if condition is not None:
+            where.append(condition)
+    order = ([fn.COALESCE(Case.due_date, date.max), Case.id] if sort == "deadline"
+             else [Case.queued_at, Case.id])
+    rows = list(Case.select(Case.id, Case.reference, Case.status, Case.item, Case.queued_at,
+                            Case.due_date, Case.deferred, Case.deferred_due, Case.city,
+                            Case.country, Case.timezone, Case.applicant_name,
+                            Case.assigned_to_id, Case.transferred_to_id, Case.submitted_at)
+                .where(*where).order_by(*order).limit(PAGE_SIZE + 1))
+    next_cursor = _cursor(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else None
+    counts = dict(Case.select(Case.status, fn.COUNT(Case.id)).where(base)
+                  .group_by(Case.status).tuples())
+    return rows[:PAGE_SIZE], next_cursor, counts
+
+
+def flags(case, today=None) -> str:
+    """``late``, ``soon`` or empty, for a case's time limit."""
+    today = today or beijing_today()
+    if not case.due_date or case.status not in OPEN:
+        return ""
+    if case.due_date < today:
+        return "late"
+    if case.due_date <= today + timedelta(days=4):
+        return "soon"
+    return ""
