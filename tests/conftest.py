@@ -199,6 +199,7 @@ def sign_in(app, email, password="correct horse battery", mfa=True):
     """A test client signed in as ``email`` (through two-step sign-in if ``mfa``)."""
     from app.models import Staff, db
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # staff pages in English for the asserts
     token = csrf_token(client, "/staff/login")
     response = client.post("/staff/login", data={"csrf_token": token, "email": email,
                                                  "password": password})
@@ -252,3 +253,32 @@ def staff_app(app):
     make_staff(app, "volunteer@test", "volunteer")
     make_staff(app, "nomfa@test", "clerk", office="police-global-window", mfa=False)
     return app
+
+
+class Collector:
+    """Keeps every message the in-process SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    import socket
+    from aiosmtpd.controller import Controller
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, collector
+    controller.stop()

@@ -1,35 +1,6 @@
 """Email through a real SMTP server running in-process (aiosmtpd)."""
 
-import email
-import email.policy
-
-import pytest
-from aiosmtpd.controller import Controller
-
 from tests.conftest import Journey
-
-
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, collector
-    controller.stop()
 
 
 def test_access_link_is_sent_by_smtp_in_the_applicants_language(app, smtp_server):

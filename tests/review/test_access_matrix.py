@@ -1,0 +1,543 @@
+"""The access-control matrix of the staff side and of the applicant case routes.
+
+DESIGN.md, "Security baseline": authorization on every object, server-side; an
+applicant sees only their case, a clerk only their office's queue and the cases
+transferred to it; TOTP for staff; 30 min idle / 12 h absolute timeouts; the
+session rotated on login. "Test the matrix."
+
+The matrix is built from the app's url_map: every route whose view declares
+access ``staff`` or ``applicant`` is tried by every persona with every method
+it accepts, so a route added later is covered the day it appears. Each check
+that fails is reported as ``persona METHOD URL -> status``; all of them are
+collected before the test fails, so one run shows the whole picture.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import NamedTuple
+
+import pytest
+
+from app.security import declared_access
+from tests.conftest import csrf_token, make_staff, sign_in, staff_post, submitted_case, totp_now
+
+OFFICE = "police-global-window"
+DEPARTMENT = "traffic-vehicle-office"
+PASSWORD = "correct horse battery"
+
+#: Every decision a clerk or officer can post to /staff/cases/<ref>/decide/<action>.
+DECIDE_ACTIONS = ("claim", "review", "return", "accept", "transfer", "transfer_back", "approve",
+                  "reject", "result", "deliver", "close", "note")
+#: The decisions an officer of the department the case was passed to may take.
+OFFICER_ACTIONS = {"transfer_back", "approve", "reject", "note"}
+
+#: People who must never get a 2xx/3xx from a route of the case.
+FORBIDDEN = ("anonymous", "applicant", "other_applicant", "other_clerk", "other_officer",
+             "volunteer", "disabled", "nomfa")
+#: Personas with a live staff session that passed two-step sign-in.
+SIGNED_IN_STAFF = {"clerk", "supervisor", "officer", "other_clerk", "other_officer", "volunteer"}
+STAFF_PERSONAS = SIGNED_IN_STAFF | {"disabled", "nomfa"}
+#: Personas whose role may open the queue at all (review.CASE_ROLES).
+QUEUE_ROLES = {"clerk", "supervisor", "officer", "other_clerk", "other_officer"}
+
+DENIED = frozenset({403, 404})
+
+
+class Route(NamedTuple):
+    endpoint: str
+    access: str
+    method: str
+    url: str
+    arguments: frozenset
+    action: str | None = None
+
+
+class Expect(NamedTuple):
+    allowed: bool
+    statuses: frozenset  # what counts as the right answer
+    why: str
+
+
+def deny(why, statuses=DENIED):
+    return Expect(False, frozenset(statuses), why)
+
+
+def allow(why, *statuses):
+    return Expect(True, frozenset(statuses), why)
+
+
+@contextmanager
+def db_context(app):
+    from app.models import db
+    with app.app_context(), db.connection_context():
+        yield
+
+
+@contextmanager
+def csrf_off(app):
+    """POST checks test the authorization gate, not the CSRF one (which answers 400 first)."""
+    before = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = before
+
+
+def staff_id(app, email):
+    from app.models import Staff
+    with db_context(app):
+        return Staff.get(Staff.email == email).id
+
+
+def live_sessions(app, email):
+    from app.models import Staff, StaffSession
+    with db_context(app):
+        return list(StaffSession.select().join(Staff).where(
+            (Staff.email == email) & StaffSession.ended_at.is_null()))
+
+
+def session_cookie(app, client):
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    return cookie.value if cookie is not None else None
+
+
+def replay(app, value):
+    """A fresh browser holding a copy of someone's session cookie."""
+    client = app.test_client()
+    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), value)
+    return client
+
+
+# --- building the matrix -------------------------------------------------------------------
+
+
+def matrix_routes(app, values):
+    """Every (endpoint, method, URL) of a route declaring ``staff`` or ``applicant`` access."""
+    routes, unbuildable = [], []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        rule_access = declared_access(app.view_functions[rule.endpoint])
+        if rule_access not in ("staff", "applicant"):
+            continue
+        missing = set(rule.arguments) - set(values) - {"action"}
+        if missing:
+            unbuildable.append(f"{rule.rule} needs {sorted(missing)}")
+            continue
+        variants = ([dict(values, action=a) for a in DECIDE_ACTIONS]
+                    if "action" in rule.arguments else [values])
+        for variant in variants:
+            url = rule.build(variant, append_unknown=False)[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                routes.append(Route(rule.endpoint, rule_access, method, url,
+                                    frozenset(rule.arguments), variant.get("action")
+                                    if "action" in rule.arguments else None))
+    assert not unbuildable, ("routes the matrix cannot build: give the test a real value for "
+                             f"each argument: {unbuildable}")
+    return routes
+
+
+def sees_case(persona, phase):
+    """Who may open the case: its office's clerk and supervisor; the department's officer
+    once the case was transferred to that department."""
+    return persona in ("clerk", "supervisor") or (persona == "officer" and phase == "transferred")
+
+
+def expected(persona, route, phase):
+    """The right answer for ``persona`` on ``route``; ``None`` means not exercised here."""
+    if route.access == "applicant":
+        if persona == "applicant":
+            if route.method != "GET":
+                return None  # the holder's own POSTs change the case: the journey tests cover them
+            return allow("the holder of the case", 200, 303)
+        # load_applicant_case answers 404 (not 403) so a guessed reference reveals nothing.
+        return deny("only the browser holding the case opens applicant pages", {404})
+
+    if persona not in SIGNED_IN_STAFF:
+        return deny("no live staff session through two-step sign-in")
+    endpoint = route.endpoint
+    if endpoint == "review.home":
+        # Only a redirect to the person's own queue; the queue itself decides.
+        return allow("any signed-in staff member lands on their queue", 303)
+    if endpoint == "review.queue":
+        if persona not in QUEUE_ROLES:
+            return deny("a volunteer has no review queue")
+        return allow("a reviewer's own queue (the case is listed only if theirs)", 200)
+    if endpoint == "auth.accounts":
+        if persona != "supervisor":
+            return deny("accounts are managed by supervisors and admins")
+        return allow("the supervisor of the office", 200)
+    if endpoint == "auth.disable":
+        if persona != "supervisor":
+            return deny("accounts are disabled by supervisors and admins")
+        return None  # the supervisor's own POST: test_supervisor_disabling_ends_their_sessions
+    if "reference" not in route.arguments:
+        raise AssertionError(f"classify the new staff route {endpoint} in expected()")
+
+    if not sees_case(persona, phase):
+        return deny("not this case's office, nor the department it was passed to")
+    if endpoint == "review.case_audit":
+        if persona != "supervisor":
+            return deny("the audit trail is for supervisors and admins")
+        return allow("the office supervisor", 200)
+    if endpoint == "review.decide":
+        if persona == "officer" and route.action not in OFFICER_ACTIONS:
+            return deny("an officer only takes the department's decisions")
+        if persona != "officer" and route.action == "transfer_back":
+            return deny("only the department passes a case back")
+        # An empty form (no version) passes the gate and is refused by the rules: 409.
+        return allow("may decide; the empty form is refused, nothing changes", 409)
+    if route.method == "GET":
+        return allow("may open the case", 200)
+    return allow("may act on the case", 200, 303, 409)
+
+
+def sweep(app, personas, routes, phase, failures):
+    """Try every route as every persona; return the number of checks made."""
+    checks = 0
+    with csrf_off(app):
+        for persona, client in personas.items():
+            for route in routes:
+                rule = expected(persona, route, phase)
+                if rule is None:
+                    continue
+                response = client.open(route.url, method=route.method)
+                status = response.status_code
+                checks += 1
+                if status not in rule.statuses:
+                    verdict = "ALLOWED" if not rule.allowed else "REFUSED"
+                    failures.append(f"[{phase}] {persona} {route.method} {route.url} -> {status} "
+                                    f"({verdict}; expected {sorted(rule.statuses)}: {rule.why})")
+    return checks
+
+
+def case_state(app, reference):
+    from app.models import Case, CaseNote, Event
+    with db_context(app):
+        case = Case.get(Case.reference == reference)
+        return (case.status, case.version, case.transferred_to_id, case.assigned_to_id,
+                Event.select().where(Event.case == case).count(),
+                CaseNote.select().where(CaseNote.case == case).count())
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+def test_access_matrix(staff_app):
+    from app.models import Case, Office, Staff, StaffSession, Upload
+
+    app = staff_app
+    owner = submitted_case(app)
+    other = submitted_case(app)
+    reference = owner.reference
+    case_url = f"/staff/cases/{reference}"
+    with db_context(app):
+        case = Case.get(Case.reference == reference)
+        upload_id = (Upload.select(Upload.id).where(Upload.case == case)
+                     .order_by(Upload.id).first().id)
+        other_upload_id = (Upload.select(Upload.id)
+                           .join(Case).where(Case.reference == other.reference)
+                           .order_by(Upload.id).first().id)
+        assert Office.get_by_id(case.office_id).key == OFFICE and case.status == "submitted"
+
+    # A clerk of the right office whose account is disabled while signed in.
+    make_staff(app, "disabled.clerk@test", "clerk", office=OFFICE)
+    disabled = sign_in(app, "disabled.clerk@test")
+    assert disabled.get(case_url).status_code == 200, "the clerk could not open the case before"
+    with db_context(app):
+        Staff.update(active=False).where(Staff.email == "disabled.clerk@test").execute()
+    assert disabled.get(case_url).status_code in DENIED, "a disabled account still opens cases"
+    assert disabled.get("/staff/queue").status_code == 403
+    assert not live_sessions(app, "disabled.clerk@test"), "the disabled account's session lives on"
+
+    # Password only, no TOTP: the session row exists but must not see anything.
+    nomfa = sign_in(app, "nomfa@test", mfa=False)
+    rows = live_sessions(app, "nomfa@test")
+    assert rows, "nomfa@test has no session at all: the persona would be vacuous"
+    assert not any(row.mfa_passed for row in rows)
+
+    personas = {
+        "anonymous": app.test_client(),
+        "applicant": owner.client,
+        "other_applicant": other.client,
+        "other_clerk": sign_in(app, "other.clerk@test"),
+        "other_officer": sign_in(app, "other.officer@test"),
+        "volunteer": sign_in(app, "volunteer@test"),
+        "disabled": disabled,
+        "nomfa": nomfa,
+        "clerk": sign_in(app, "clerk@test"),
+        "supervisor": sign_in(app, "supervisor@test"),
+        "officer": sign_in(app, "officer@test"),
+    }
+    assert set(FORBIDDEN) | {"clerk", "supervisor", "officer"} == set(personas)
+
+    values = {"lang": "en", "reference": reference, "step_key": "applicant",
+              "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
+              "staff_id": staff_id(app, "clerk2@test")}
+    routes = matrix_routes(app, values)
+    endpoints = {r.endpoint for r in routes}
+    for needed in ("review.case_view", "review.case_file", "review.case_document",
+                   "review.case_audit", "review.decide", "review.queue", "auth.accounts",
+                   "auth.disable", "cases.status", "uploads.download", "uploads.upload"):
+        assert needed in endpoints, f"{needed} missing from the matrix"
+    assert {r.action for r in routes if r.endpoint == "review.decide"} == set(DECIDE_ACTIONS)
+
+    failures, checks = [], 0
+
+    def check(persona, method, url, status, wanted, why):
+        nonlocal checks
+        checks += 1
+        if status not in wanted:
+            failures.append(f"{persona} {method} {url} -> {status} "
+                            f"(expected {sorted(wanted)}: {why})")
+
+    def queue_lists_case(phase):
+        """The queue shows the case exactly to those who may open it."""
+        for persona in sorted(QUEUE_ROLES):
+            response = personas[persona].get("/staff/queue?status=all")
+            listed = reference in response.get_data(as_text=True)
+            check(persona, "GET", "/staff/queue?status=all", response.status_code, {200},
+                  "a reviewer's own queue")
+            check(persona, "GET", "/staff/queue?status=all", "listed" if listed else "absent",
+                  {"listed" if sees_case(persona, phase) else "absent"},
+                  f"[{phase}] the case in the queue only for those who may open it")
+
+    def cross_object(phase):
+        """Another case's upload id under this case's reference is not served to anyone."""
+        for persona in ("clerk", "supervisor") + (("officer",) if phase == "transferred" else ()):
+            url = f"{case_url}/files/{other_upload_id}"
+            check(persona, "GET", url, personas[persona].get(url).status_code, {404},
+                  "the upload belongs to another case")
+        for persona in ("applicant", "other_applicant"):
+            url = f"/en/cases/{reference}/files/{other_upload_id}"
+            check(persona, "GET", url, personas[persona].get(url).status_code, {404},
+                  "the upload belongs to another case")
+
+    # Phase 1: the case waits at the window.
+    before = case_state(app, reference)
+    checks += sweep(app, personas, routes, "submitted", failures)
+    queue_lists_case("submitted")
+    cross_object("submitted")
+    check("everyone", "-", "case state after the sweep", case_state(app, reference), {before},
+          "no refused or empty request may change the case")
+
+    # Phase 2: the clerk accepts it and passes it to the traffic department.
+    clerk = personas["clerk"]
+    assert staff_post(clerk, reference, "accept").status_code == 303
+    assert staff_post(clerk, reference, "transfer", department=DEPARTMENT,
+                      note="please check").status_code == 303
+    with db_context(app):
+        assert Case.get(Case.reference == reference).status == "transferred"
+    before = case_state(app, reference)
+    checks += sweep(app, personas, routes, "transferred", failures)
+    queue_lists_case("transferred")
+    cross_object("transferred")
+    check("everyone", "-", "case state after the sweep", case_state(app, reference), {before},
+          "no refused or empty request may change the case")
+
+    with db_context(app):
+        assert Staff.get(Staff.email == "clerk2@test").active, "a refused POST disabled clerk2"
+        assert StaffSession.select().join(Staff).where(
+            (Staff.email == "disabled.clerk@test") & StaffSession.ended_at.is_null()).count() == 0
+
+    print(f"\naccess matrix: {checks} checks, {len(routes)} routes x {len(personas)} personas "
+          f"x 2 phases")
+    assert not failures, f"{len(failures)} of {checks} checks failed:\n" + "\n".join(failures)
+
+
+# --- accounts and sessions -----------------------------------------------------------------
+
+
+def test_supervisor_disabling_ends_their_sessions_at_once(staff_app):
+    from app.models import Staff
+    app = staff_app
+    target_id = staff_id(app, "clerk2@test")
+    colleague = sign_in(app, "clerk2@test")
+    assert colleague.get("/staff/queue").status_code == 200
+
+    make_staff(app, "other.supervisor@test", "supervisor", office="overseas-centre")
+    stranger = sign_in(app, "other.supervisor@test")
+    url = f"/staff/accounts/{target_id}/disable"
+    response = stranger.post(url, data={"csrf_token": csrf_token(stranger, "/staff/accounts")})
+    assert response.status_code == 404, f"other office's supervisor POST {url} -> {response.status_code}"
+    assert colleague.get("/staff/queue").status_code == 200
+
+    supervisor = sign_in(app, "supervisor@test")
+    response = supervisor.post(url, data={"csrf_token": csrf_token(supervisor, "/staff/accounts")})
+    assert response.status_code == 303, f"supervisor POST {url} -> {response.status_code}"
+    with db_context(app):
+        assert not Staff.get_by_id(target_id).active
+    assert not live_sessions(app, "clerk2@test"), "disabling left a session alive"
+    response = colleague.get("/staff/queue")
+    assert response.status_code == 403, f"disabled clerk2 GET /staff/queue -> {response.status_code}"
+
+    login = app.test_client()
+    response = login.post("/staff/login", data={"csrf_token": csrf_token(login, "/staff/login"),
+                                                "email": "clerk2@test", "password": PASSWORD})
+    assert response.status_code == 401
+    assert "disabled" in response.get_data(as_text=True)
+
+
+def _row(app, email):
+    rows = live_sessions(app, email)
+    assert len(rows) == 1, f"{email} has {len(rows)} live sessions"
+    return rows[0]
+
+
+def _age(app, row, **changes):
+    from app.models import StaffSession
+    with db_context(app):
+        StaffSession.update(**changes).where(StaffSession.id == row.id).execute()
+
+
+def _ended(app, row):
+    from app.models import StaffSession
+    with db_context(app):
+        return StaffSession.get_by_id(row.id).ended_at is not None
+
+
+def test_idle_and_absolute_timeouts(staff_app):
+    from app.models import utcnow
+    app = staff_app
+    client = sign_in(app, "clerk@test")
+    row = _row(app, "clerk@test")
+    _age(app, row, last_seen_at=utcnow() - timedelta(minutes=29))
+    assert client.get("/staff/queue").status_code == 200, "29 minutes idle is not yet a timeout"
+    _age(app, row, last_seen_at=utcnow() - timedelta(minutes=31))
+    response = client.get("/staff/queue")
+    assert response.status_code == 403, f"31 min idle: GET /staff/queue -> {response.status_code}"
+    assert _ended(app, row), "the idle session row was not ended"
+    assert client.get("/staff/queue").status_code == 403
+
+    client = sign_in(app, "clerk@test")
+    row = _row(app, "clerk@test")
+    _age(app, row, created_at=utcnow() - timedelta(hours=11, minutes=50))
+    assert client.get("/staff/queue").status_code == 200, "11 h 50 is within the 12 h limit"
+    _age(app, row, created_at=utcnow() - timedelta(hours=13))
+    response = client.get("/staff/queue")
+    assert response.status_code == 403, f"13 h old: GET /staff/queue -> {response.status_code}"
+    assert _ended(app, row), "the expired session row was not ended"
+
+
+def test_logout_ends_the_session_not_only_the_cookie(staff_app):
+    app = staff_app
+    client = sign_in(app, "clerk@test")
+    row = _row(app, "clerk@test")
+    copied = session_cookie(app, client)
+    assert replay(app, copied).get("/staff/queue").status_code == 200, \
+        "a copied cookie does not work even before logout: the replay check is vacuous"
+    response = client.post("/staff/logout",
+                           data={"csrf_token": csrf_token(client, "/staff/queue")})
+    assert response.status_code == 303
+    assert _ended(app, row)
+    assert client.get("/staff/queue").status_code == 403
+    response = replay(app, copied).get("/staff/queue")
+    assert response.status_code == 403, \
+        f"the cookie copied before logout still opens /staff/queue ({response.status_code})"
+
+
+def test_session_is_rotated_at_login(staff_app):
+    from app.models import Staff
+    app = staff_app
+    client = app.test_client()
+    token = csrf_token(client, "/staff/login")
+    anonymous = session_cookie(app, client)
+    assert anonymous, "the login page set no cookie"
+    response = client.post("/staff/login", data={"csrf_token": token, "email": "clerk@test",
+                                                 "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/login/code")
+    after_password = session_cookie(app, client)
+    assert after_password != anonymous, "the cookie was not rotated at the password step"
+
+    with db_context(app):
+        Staff.update(totp_last_step=0).where(Staff.email == "clerk@test").execute()
+    response = client.post("/staff/login/code",
+                           data={"csrf_token": csrf_token(client, "/staff/login/code"),
+                                 "code": totp_now()})
+    assert response.status_code == 303
+    after_mfa = session_cookie(app, client)
+    assert after_mfa not in (anonymous, after_password), "the cookie was not rotated after TOTP"
+    assert client.get("/staff/queue").status_code == 200
+
+    # A cookie planted before sign-in, or left from the password step, opens nothing.
+    for name, value in (("before login", anonymous), ("after the password", after_password)):
+        stale = replay(app, value)
+        status = stale.get("/staff/queue").status_code
+        assert status == 403, f"cookie from {name}: GET /staff/queue -> {status}"
+        response = stale.get("/staff/login/code")
+        assert response.status_code == 303 and response.headers["Location"].endswith(
+            "/staff/login"), f"cookie from {name} still holds a half-signed-in session"
+
+
+def test_login_locks_after_five_wrong_passwords(staff_app):
+    from app.models import Staff, utcnow
+    app = staff_app
+    client = app.test_client()
+    token = csrf_token(client, "/staff/login")
+    for attempt in range(1, 6):
+        response = client.post("/staff/login", data={"csrf_token": token, "email": "clerk@test",
+                                                     "password": "wrong password!"})
+        assert response.status_code == 401, f"wrong password #{attempt} -> {response.status_code}"
+    response = client.post("/staff/login", data={"csrf_token": token, "email": "clerk@test",
+                                                 "password": PASSWORD})
+    assert response.status_code == 401, f"right password while locked -> {response.status_code}"
+    assert "locked" in response.get_data(as_text=True)
+    assert not live_sessions(app, "clerk@test")
+    with db_context(app):
+        assert Staff.get(Staff.email == "clerk@test").locked_until > utcnow()
+    assert client.get("/staff/queue").status_code == 403
+
+
+def _password_step(app, client, email):
+    response = client.post("/staff/login", data={"csrf_token": csrf_token(client, "/staff/login"),
+                                                 "email": email, "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/login/code")
+
+
+def _code_step(client, code):
+    return client.post("/staff/login/code",
+                       data={"csrf_token": csrf_token(client, "/staff/login/code"), "code": code})
+
+
+def _logout(client):
+    response = client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/queue")})
+    assert response.status_code == 303
+
+
+def test_totp_code_is_refused_the_second_time(staff_app):
+    from app.models import Staff
+    app = staff_app
+    client = app.test_client()
+    _password_step(app, client, "clerk@test")
+    with db_context(app):
+        Staff.update(totp_last_step=0).where(Staff.email == "clerk@test").execute()
+    code = totp_now()
+    assert _code_step(client, code).status_code == 303
+    assert client.get("/staff/queue").status_code == 200
+    _logout(client)
+
+    _password_step(app, client, "clerk@test")  # totp_last_step is NOT reset this time
+    response = _code_step(client, code)
+    assert response.status_code == 401, f"the same TOTP code again -> {response.status_code}"
+    assert "already used" in response.get_data(as_text=True)
+    assert client.get("/staff/queue").status_code == 403
+
+
+def test_recovery_code_works_once(staff_app):
+    from app.auth import mfa
+    from app.models import Staff
+    app = staff_app
+    with db_context(app):
+        codes = mfa.new_recovery_codes(Staff.get(Staff.email == "clerk@test"))
+    client = app.test_client()
+    _password_step(app, client, "clerk@test")
+    response = _code_step(client, codes[0])
+    assert response.status_code == 303, f"a fresh recovery code -> {response.status_code}"
+    assert client.get("/staff/queue").status_code == 200
+    _logout(client)
+
+    _password_step(app, client, "clerk@test")
+    response = _code_step(client, codes[0])
+    assert response.status_code == 401, f"the same recovery code again -> {response.status_code}"
+    assert client.get("/staff/queue").status_code == 403
+    assert _code_step(client, codes[1]).status_code == 303, "another unused code was refused"
+    assert client.get("/staff/queue").status_code == 200
