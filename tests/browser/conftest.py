@@ -47,6 +47,12 @@ def _chromium_path():
     return found
 
 
+class LiveURL(str):
+    """The base URL of the live server, carrying the app for tests that seed data."""
+
+    app = None
+
+
 @pytest.fixture
 def live_server(tmp_path):
     """The app on a fresh SQLite file with the real catalog, served over HTTP."""
@@ -56,7 +62,9 @@ def live_server(tmp_path):
                               daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        url = LiveURL(f"http://127.0.0.1:{server.server_port}")
+        url.app = application
+        yield url
     finally:
         server.shutdown()
         server.server_close()
