@@ -12,5 +12,10 @@ echo
 .venv/bin/flask load-demo
 echo
 echo "OneVisit is starting at $ONEVISIT_PUBLIC_URL/  (health: $ONEVISIT_PUBLIC_URL/healthz)"
+echo "Staff sign in at $ONEVISIT_PUBLIC_URL/staff/login"
 echo "Emails are written to instance/outbox/ unless ONEVISIT_SMTP_HOST is set. Stop with Ctrl-C."
-exec .venv/bin/gunicorn --config gunicorn.conf.py --workers "${WORKERS:-2}" --bind "$HOST:$PORT" wsgi:app
+# Background jobs (notification emails, daily reminders) run in one huey consumer.
+.venv/bin/huey_consumer app.tasks.huey --workers 1 --worker-type thread --quiet &
+consumer=$!
+trap 'kill "$consumer" 2>/dev/null || true' EXIT INT TERM
+.venv/bin/gunicorn --config gunicorn.conf.py --workers "${WORKERS:-2}" --bind "$HOST:$PORT" wsgi:app
