@@ -162,11 +162,12 @@ def reject(case, staff, expected_version: int, reason: str):
     return _apply(case, "reject", staff, expected_version, note=_reason(reason))
 
 
-def record_result(case, staff, expected_version: int, note: str):
-    """The result exists (a document or a note describing it)."""
+def record_result(case, staff, expected_version: int, note: str, upload_id: int | None = None):
+    """The result exists: a note describing it, and optionally the document itself."""
     text = _reason(note)
+    result = {"note": text, "at": utcnow().isoformat(), "upload": upload_id}
     return _apply(case, "result_ready", staff, expected_version, note=text,
-                  result={"note": text, "at": utcnow().isoformat()})
+                  data={"upload": upload_id}, result=result)
 
 
 def deliver(case, staff, expected_version: int, method: str, tracking: str = ""):

@@ -142,6 +142,19 @@ def case_audit(reference):
                            staff_names=staff_names)
 
 
+def _store_result_document(case, document) -> int:
+    """Keep the result document (PDF or photo) with the case; return its upload id."""
+    from types import SimpleNamespace
+    from flask import current_app
+    from ..uploads.service import UploadError, read_limited, store
+    slot = SimpleNamespace(key="_result", formats=["pdf", "jpeg", "png"])
+    try:
+        data = read_limited(document.stream, current_app.config["UPLOAD_MAX_BYTES"])
+        return store(case, slot, data, document.filename).id
+    except UploadError as error:
+        raise DecisionError(str(error)) from error
+
+
 def _version() -> int:
     try:
         return int(request.form.get("version", ""))
@@ -228,7 +241,12 @@ def decide(reference, action):
             notify(fresh, "rejected", reason=reason.strip())
             message = _("Rejected.")
         elif action == "result":
-            fresh = decisions.record_result(case, staff, version, form.get("note", ""))
+            document = request.files.get("document")
+            upload_id = None
+            if document is not None and document.filename:
+                upload_id = _store_result_document(case, document)
+            fresh = decisions.record_result(case, staff, version, form.get("note", ""),
+                                            upload_id=upload_id)
             notify(fresh, "result_ready", note=fresh.result["note"])
             message = _("Result recorded.")
         elif action == "deliver":

@@ -290,3 +290,23 @@ def test_internal_notes_stay_internal_and_messages_reach_the_applicant(staff_app
     status = journey.client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
     assert "Your photo is fine now" in status and "Called the police station" not in status
     assert "Your photo is fine now" in bodies(collector)[-1][1]
+
+
+def test_result_document_reaches_the_applicant(staff_app):
+    import io
+    from ..conftest import pdf_bytes
+    journey = submitted_case(staff_app, defer=False)
+    clerk = sign_in(staff_app, "clerk@test")
+    staff_post(clerk, journey.reference, "accept")
+    staff_post(clerk, journey.reference, "approve")
+    page = clerk.get(f"/staff/cases/{journey.reference}").get_data(as_text=True)
+    form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+            "note": "Certificate No. 2026-118", "document": (io.BytesIO(pdf_bytes()), "result.pdf")}
+    response = clerk.post(f"/staff/cases/{journey.reference}/decide/result", data=form,
+                          content_type="multipart/form-data")
+    assert response.status_code == 303
+    status = journey.client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
+    link = re.search(r'href="(/en/cases/[^"]+/files/\d+)">Your result document', status).group(1)
+    download = journey.client.get(link)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
