@@ -56,3 +56,13 @@ def daily_reminders():
     app = _app_for_jobs()
     with app.app_context(), db.connection_context():
         return send_due_reminders()
+
+
+@huey.periodic_task(crontab(hour="20", minute="0"))
+def nightly_maintenance():
+    """04:00 Beijing time: refresh the query planner's statistics."""
+    from .models import db
+    from .models.migrations import refresh_statistics
+    app = _app_for_jobs()
+    with app.app_context(), db.connection_context():
+        refresh_statistics()

@@ -10,8 +10,8 @@ with a realistic status mix (about 10 % drafts without an office, 8 % submitted,
 times over the last two years (open cases weighted towards recent weeks), time
 limits from acceptance on (some overdue, some due soon), deferred materials
 (容缺) owed by some accepted cases, and applicant names such as "林美 LIN Mei".
-The rows are written with ``Case.insert_many`` in chunks inside one
-transaction; the time the fill took goes to stderr.
+The rows are written in chunks of 5,000 inside one transaction (the statement
+from ``Case.insert_many``, sent with ``executemany``); the time the fill took goes to stderr.
 
 A clerk of the busiest office then signs in (password and TOTP) through the
 test client, and every measured request goes through the whole app in this
@@ -36,7 +36,7 @@ and last:
 
 where X and Y are over the default page and the heaviest filter together.
 Budget (DESIGN.md, "Budgets"): the clerk queue stays under 50 ms with 100,000
-cases; the exit status is 1 when that p95 is 50 ms or more. To stderr also go
+cases; the exit status is 1 when that p95 is over 50 ms. To stderr also go
 the SQL statements of the slowest request, each with its own timing and
 ``EXPLAIN QUERY PLAN``, so a slow page says which query to fix.
 
@@ -58,14 +58,14 @@ import re
 import shutil
 import statistics
 import time
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CASES = 100_000
-CHUNK = 500
+CHUNK = 5000
 WARMUP = 3
 RUNS = 40
 BUDGET_MS = 50.0
@@ -98,8 +98,6 @@ PLACES = [("IT", "Prato", "Europe/Rome", "it"), ("IT", "Milano", "Europe/Rome", 
           ("ES", "Madrid", "Europe/Madrid", "es"), ("FR", "Paris", "Europe/Paris", "fr"),
           ("NL", "Amsterdam", "Europe/Amsterdam", "en"), ("US", "New York", "America/New_York", "en"),
           ("DE", "Frankfurt", "Europe/Berlin", "en"), ("CN", "Wenzhou", "Asia/Shanghai", "zh")]
-
-log = logging.getLogger("bench.queue")
 
 
 def percentile(values, q):
@@ -155,10 +153,10 @@ def fill(app, items, offices):
     """Insert CASES cases in chunks inside one transaction."""
     from app.cases.decisions import beijing_today
     from app.cases.reference import new_reference
-    from app.models import Case, db
+    from app.models import Case, db, utcnow
 
     rng = random.Random(SEED)
-    now = datetime.utcnow().replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     today = beijing_today()
     statuses = [s for s, _w in STATUS_MIX]
     weights = [w for _s, w in STATUS_MIX]
@@ -172,6 +170,16 @@ def fill(app, items, offices):
               Case.due_date, Case.deferred_due, Case.supplement, Case.result, Case.delivery,
               Case.applicant_name]
     rows = []
+
+    def insert(chunk):
+        # Case.insert_many writes the statement and db_value converts each value, as
+        # peewee would; one executemany per chunk instead of a 32-column VALUES list
+        # per row keeps the fill about 4× faster than .execute() on the same rows.
+        sql, _params = Case.insert_many(chunk[:1], fields=fields).sql()
+        converters = [f.db_value for f in fields]
+        db.cursor().executemany(sql, [[c(v) for c, v in zip(converters, row)]
+                                      for row in chunk])
+
     with app.app_context(), db.connection_context(), db.atomic():
         for n in range(CASES):
             while True:
@@ -229,10 +237,10 @@ def fill(app, items, offices):
                 applicant_name(rng) if status != "draft" or rng.random() < 0.5 else "",
             ))
             if len(rows) == CHUNK:
-                Case.insert_many(rows, fields=fields).execute()
+                insert(rows)
                 rows.clear()
         if rows:
-            Case.insert_many(rows, fields=fields).execute()
+            insert(rows)
 
 
 class SQLCapture(logging.Handler):
@@ -276,7 +284,9 @@ def explain(app, client, url, headers=None):
     peewee_log = logging.getLogger("peewee")
     peewee_log.addHandler(capture)
     old_level = peewee_log.level
+    old_propagate = peewee_log.propagate
     peewee_log.setLevel(logging.DEBUG)
+    peewee_log.propagate = False
     capture.on = True
     try:
         client.get(url, headers=headers or {})
@@ -284,6 +294,7 @@ def explain(app, client, url, headers=None):
         capture.on = False
         peewee_log.removeHandler(capture)
         peewee_log.setLevel(old_level)
+        peewee_log.propagate = old_propagate
     report = []
     with app.app_context(), db.connection_context():
         for sql, params in capture.queries:
@@ -330,7 +341,7 @@ def main() -> int:
         return body
 
     default_body = run("default", "/staff/queue")
-    # A department of the busiest office with 5 real items and 4 copies.
+    # A department of the busiest office: 5 real items and 5 of the copies.
     department = DEPARTMENT if DEPARTMENT in departments else next(iter(departments))
     filters = {
         "status_all": "/staff/queue?status=all",
@@ -376,10 +387,13 @@ def main() -> int:
         for line in plan:
             print(f"      PLAN {line}", file=sys.stderr)
 
-    shutil.rmtree(_TMP, ignore_errors=True)
     print(f"queue: cases={CASES} p50_ms={p50:.2f} p95_ms={p95:.2f}", flush=True)
     return 1 if p95 > BUDGET_MS else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        shutil.rmtree(_TMP, ignore_errors=True)
+    sys.exit(status)

@@ -74,6 +74,10 @@ def authenticate(email: str, password: str) -> Staff:
 def start_session(staff: Staff) -> StaffSession:
     """A new session for ``staff``; the cookie is cleared and given a new token."""
     token = secrets.token_urlsafe(32)
+    previous = session.get(COOKIE_KEY)
+    if previous:  # signing in again ends the session this browser had
+        StaffSession.update(ended_at=utcnow()).where(
+            (StaffSession.token_hash == _hash(previous)) & StaffSession.ended_at.is_null()).execute()
     session.clear()
     row = StaffSession.create(token_hash=_hash(token), staff=staff, ip=client_ip())
     session[COOKIE_KEY] = token

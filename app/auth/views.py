@@ -86,8 +86,9 @@ def enrol():
     if row is None:
         return redirect(url_for("auth.login"), 303)
     staff = row.staff
-    if staff.totp_confirmed and not row.mfa_passed:
-        return redirect(url_for("auth.verify"), 303)
+    if staff.totp_confirmed:
+        # An enrolled secret is never shown again, not even to a signed-in session.
+        return redirect(url_for("review.queue" if row.mfa_passed else "auth.verify"), 303)
     if not staff.totp_secret or not staff.totp_confirmed:
         if not staff.totp_secret:
             staff.totp_secret = mfa.new_secret()

@@ -119,6 +119,10 @@ def return_for_supplement(case, staff, expected_version: int, items: list, note:
 
 def accept(case, staff, expected_version: int):
     """Accept (受理); with deferred materials (容缺受理) the commitment letter is issued."""
+    if case.version != expected_version:
+        raise DecisionError(_stale_message(TransitionError("stale")))
+    if case.status != "submitted":
+        raise DecisionError(_stale_message(TransitionError("illegal")))
     today = beijing_today()
     due, _exact = add_working_days(today, case.item.time_limit_days)
     changes = {"accepted_at": utcnow(), "due_date": due, "queued_at": utcnow()}

@@ -55,10 +55,13 @@ class Case(BaseModel):
     applicant_name = CharField(max_length=120, default="", index=True)
 
     class Meta:
+        # The queue's indexes; the deadline and deferred ones are created in
+        # migrations.queue_indexes() because they index an expression or are partial.
         indexes = (
             (("office_id", "status", "queued_at", "id"), False),
             (("transferred_to_id", "status", "queued_at", "id"), False),
             (("office_id", "due_date"), False),
+            (("office_id", "queued_at", "id", "status", "applicant_name"), False),
         )
 
 

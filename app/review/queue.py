@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from peewee import SQL, NodeList, fn
 
 from ..cases.decisions import beijing_today
+from ..cases.reference import ReferenceError_, parse_reference
 from ..cases.workdays import add_working_days
 from ..models import Case, Department, Item
 
@@ -16,16 +17,20 @@ SORTS = ("waiting", "deadline")
 
 
 def visibility(staff):
-    """The condition selecting the cases ``staff`` may see (None: nothing)."""
+    """The condition selecting the cases ``staff`` may see (None: nothing).
+
+    A case gets its office when it is submitted, so drafts (office NULL) are
+    never visible; the conditions stay simple enough for the queue's indexes.
+    """
     if staff.role in ("clerk", "supervisor") and staff.office_id:
         condition = Case.office_id == staff.office_id
         if staff.department_id:
             condition |= Case.transferred_to_id == staff.department_id
-        return condition & (Case.status != "draft")
+        return condition
     if staff.role == "admin":
-        return Case.status != "draft"
+        return Case.office_id.is_null(False)
     if staff.role == "officer" and staff.department_id:
-        return (Case.transferred_to_id == staff.department_id) & (Case.status != "draft")
+        return Case.transferred_to_id == staff.department_id
     return None
 
 
@@ -55,9 +60,19 @@ def parse_filters(args) -> dict:
     }
 
 
+#: Cases without a deadline sort last; a literal (not a parameter) so that the
+#: expression index case_office_deadline serves the ORDER BY.
+NO_DEADLINE = "9999-12-31"
+
+
+def deadline_key():
+    """The deadline sort expression, matching the index in migrations.queue_indexes."""
+    return fn.COALESCE(Case.due_date, SQL(f"'{NO_DEADLINE}'"))
+
+
 def _cursor(case, sort) -> str:
     if sort == "deadline":
-        return f"{(case.due_date or date.max).isoformat()}|{case.id}"
+        return f"{case.due_date.isoformat() if case.due_date else NO_DEADLINE}|{case.id}"
     return f"{(case.queued_at or datetime.min).isoformat()}|{case.id}"
 
 
@@ -66,8 +81,8 @@ def _after_condition(after: str, sort: str):
         value, ident = after.rsplit("|", 1)
         ident = int(ident)
         if sort == "deadline":
-            key = date.fromisoformat(value)
-            column = fn.COALESCE(Case.due_date, date.max)
+            key = date.fromisoformat(value).isoformat()
+            column = deadline_key()
         else:
             key = datetime.fromisoformat(value)
             column = Case.queued_at
@@ -103,18 +118,19 @@ def queue(staff, filters: dict):
                   Case.status.in_(OPEN)]
     if filters["q"]:
         text = filters["q"]
-        compact = text.upper().replace(" ", "")
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append((Case.reference == compact)
-                     | NodeList((Case.applicant_name, SQL("LIKE"), f"%{escaped}%",
-                                 SQL("ESCAPE '\\'"))))
+        try:
+            # A reference (with its check digits) is looked up exactly; anything else is a name.
+            where.append(Case.reference == parse_reference(text))
+        except ReferenceError_:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append(NodeList((Case.applicant_name, SQL("LIKE"), f"%{escaped}%",
+                                   SQL("ESCAPE '\\'"))))
     sort = filters["sort"]
     if filters["after"]:
         condition = _after_condition(filters["after"], sort)
         if condition is not None:
             where.append(condition)
-    order = ([fn.COALESCE(Case.due_date, date.max), Case.id] if sort == "deadline"
-             else [Case.queued_at, Case.id])
+    order = [deadline_key(), Case.id] if sort == "deadline" else [Case.queued_at, Case.id]
     rows = list(Case.select(Case.id, Case.reference, Case.status, Case.item, Case.queued_at,
                             Case.due_date, Case.deferred, Case.deferred_due, Case.city,
                             Case.country, Case.timezone, Case.applicant_name,

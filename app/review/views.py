@@ -183,7 +183,9 @@ def decide(reference, action):
     case = load_staff_case(reference)
     staff = g.staff
     if staff.role == "officer" and (action not in OFFICER_ACTIONS
-                                    or case.transferred_to_id != staff.department_id):
+                                    or case.transferred_to_id != staff.department_id
+                                    or case.status != "transferred"):
+        # A department acts only while the case is with it; once handed back it may read.
         abort(403)
     if staff.role != "officer" and action == "transfer_back":
         abort(403)

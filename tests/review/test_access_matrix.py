@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import NamedTuple
 
-import pytest
-
 from app.security import declared_access
-from tests.conftest import csrf_token, make_staff, sign_in, staff_post, submitted_case, totp_now
+from tests.conftest import (Journey, csrf_token, make_staff, sign_in, staff_post, submitted_case,
+                            totp_now)
 
 OFFICE = "police-global-window"
 DEPARTMENT = "traffic-vehicle-office"
@@ -36,11 +35,12 @@ FORBIDDEN = ("anonymous", "applicant", "other_applicant", "other_clerk", "other_
              "volunteer", "disabled", "nomfa")
 #: Personas with a live staff session that passed two-step sign-in.
 SIGNED_IN_STAFF = {"clerk", "supervisor", "officer", "other_clerk", "other_officer", "volunteer"}
-STAFF_PERSONAS = SIGNED_IN_STAFF | {"disabled", "nomfa"}
 #: Personas whose role may open the queue at all (review.CASE_ROLES).
 QUEUE_ROLES = {"clerk", "supervisor", "officer", "other_clerk", "other_officer"}
 
 DENIED = frozenset({403, 404})
+#: Staff routes outside any case, each classified by hand in expected().
+NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable"}
 
 
 class Route(NamedTuple):
@@ -102,9 +102,16 @@ def session_cookie(app, client):
     return cookie.value if cookie is not None else None
 
 
+def browser(app):
+    """A fresh browser that reads English (staff pages follow Accept-Language)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def replay(app, value):
     """A fresh browser holding a copy of someone's session cookie."""
-    client = app.test_client()
+    client = browser(app)
     client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), value)
     return client
 
@@ -131,15 +138,27 @@ def matrix_routes(app, values):
                 routes.append(Route(rule.endpoint, rule_access, method, url,
                                     frozenset(rule.arguments), variant.get("action")
                                     if "action" in rule.arguments else None))
-    assert not unbuildable, ("routes the matrix cannot build: give the test a real value for "
-                             f"each argument: {unbuildable}")
-    return routes
+    return routes, unbuildable
 
 
 def sees_case(persona, phase):
     """Who may open the case: its office's clerk and supervisor; the department's officer
     once the case was transferred to that department."""
     return persona in ("clerk", "supervisor") or (persona == "officer" and phase == "transferred")
+
+
+def officer_after_return(route):
+    """The department's officer once it passed the case back to the window.
+
+    Its decisions are over: the case is the window's again, so every decision is refused.
+    Whether the officer may still read the case it handled is not specified, so reads
+    are not asserted here.
+    """
+    if route.endpoint == "review.decide":
+        return deny("the department passed the case back: its decisions are over")
+    if route.endpoint == "review.case_audit":
+        return deny("the audit trail is for supervisors and admins")
+    return None
 
 
 def expected(persona, route, phase):
@@ -171,13 +190,17 @@ def expected(persona, route, phase):
             return deny("accounts are disabled by supervisors and admins")
         return None  # the supervisor's own POST: test_supervisor_disabling_ends_their_sessions
     if "reference" not in route.arguments:
-        raise AssertionError(f"classify the new staff route {endpoint} in expected()")
+        return None  # a staff route outside any case, not yet classified: reported by the test
 
+    if persona == "officer" and phase == "passed_back":
+        return officer_after_return(route)
+    if phase == "passed_back":
+        phase = "submitted"  # everyone else: the case is at the window, as before the transfer
     if not sees_case(persona, phase):
         return deny("not this case's office, nor the department it was passed to")
     if endpoint == "review.case_audit":
         if persona != "supervisor":
-            return deny("the audit trail is for supervisors and admins")
+            return deny("the audit trail is for supervisors and admins (a clerk: 403)", {403})
         return allow("the office supervisor", 200)
     if endpoint == "review.decide":
         if persona == "officer" and route.action not in OFFICER_ACTIONS:
@@ -204,7 +227,7 @@ def sweep(app, personas, routes, phase, failures):
                 status = response.status_code
                 checks += 1
                 if status not in rule.statuses:
-                    verdict = "ALLOWED" if not rule.allowed else "REFUSED"
+                    verdict = "NOT REFUSED" if not rule.allowed else "NOT SERVED"
                     failures.append(f"[{phase}] {persona} {route.method} {route.url} -> {status} "
                                     f"({verdict}; expected {sorted(rule.statuses)}: {rule.why})")
     return checks
@@ -223,7 +246,7 @@ def case_state(app, reference):
 
 
 def test_access_matrix(staff_app):
-    from app.models import Case, Office, Staff, StaffSession, Upload
+    from app.models import Case, Office, Staff, Upload
 
     app = staff_app
     owner = submitted_case(app)
@@ -245,8 +268,10 @@ def test_access_matrix(staff_app):
     assert disabled.get(case_url).status_code == 200, "the clerk could not open the case before"
     with db_context(app):
         Staff.update(active=False).where(Staff.email == "disabled.clerk@test").execute()
-    assert disabled.get(case_url).status_code in DENIED, "a disabled account still opens cases"
-    assert disabled.get("/staff/queue").status_code == 403
+    status = disabled.get(case_url).status_code
+    assert status in DENIED, f"disabled GET {case_url} -> {status}: a disabled account opens cases"
+    status = disabled.get("/staff/queue").status_code
+    assert status == 403, f"disabled GET /staff/queue -> {status}"
     assert not live_sessions(app, "disabled.clerk@test"), "the disabled account's session lives on"
 
     # Password only, no TOTP: the session row exists but must not see anything.
@@ -273,7 +298,7 @@ def test_access_matrix(staff_app):
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test")}
-    routes = matrix_routes(app, values)
+    routes, unbuildable = matrix_routes(app, values)
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",
                    "review.case_audit", "review.decide", "review.queue", "auth.accounts",
@@ -281,7 +306,12 @@ def test_access_matrix(staff_app):
         assert needed in endpoints, f"{needed} missing from the matrix"
     assert {r.action for r in routes if r.endpoint == "review.decide"} == set(DECIDE_ACTIONS)
 
-    failures, checks = [], 0
+    failures = [f"cannot build {text}: give the matrix a real value for it"
+                for text in unbuildable]
+    failures += [f"classify the staff route {endpoint} in expected(): who may use it?"
+                 for endpoint in sorted({r.endpoint for r in routes if r.access == "staff"
+                                         and "reference" not in r.arguments} - NON_CASE_ROUTES)]
+    checks = 0
 
     def check(persona, method, url, status, wanted, why):
         nonlocal checks
@@ -312,6 +342,13 @@ def test_access_matrix(staff_app):
             check(persona, "GET", url, personas[persona].get(url).status_code, {404},
                   "the upload belongs to another case")
 
+    def step(response, what, status=303):
+        """A move of the test itself; if it fails, show what the sweeps found so far (a
+        request that should have been refused may have changed the case)."""
+        if response.status_code != status:
+            raise AssertionError(f"{what} -> {response.status_code}, not {status}; "
+                                 f"{len(failures)} checks failed before:\n" + "\n".join(failures))
+
     # Phase 1: the case waits at the window.
     before = case_state(app, reference)
     checks += sweep(app, personas, routes, "submitted", failures)
@@ -322,43 +359,86 @@ def test_access_matrix(staff_app):
 
     # Phase 2: the clerk accepts it and passes it to the traffic department.
     clerk = personas["clerk"]
-    assert staff_post(clerk, reference, "accept").status_code == 303
-    assert staff_post(clerk, reference, "transfer", department=DEPARTMENT,
-                      note="please check").status_code == 303
+    step(staff_post(clerk, reference, "accept"), "the clerk accepts the case")
+    step(staff_post(clerk, reference, "transfer", department=DEPARTMENT, note="please check"),
+         "the clerk transfers the case")
     with db_context(app):
         assert Case.get(Case.reference == reference).status == "transferred"
     before = case_state(app, reference)
-    checks += sweep(app, personas, routes, "transferred", failures)
+    # Applicant routes were swept in phase 1: their gate is the browser holding the case,
+    # which no staff decision changes. The staff routes are swept again.
+    staff_routes = [r for r in routes if r.access == "staff"]
+    checks += sweep(app, personas, staff_routes, "transferred", failures)
     queue_lists_case("transferred")
     cross_object("transferred")
     check("everyone", "-", "case state after the sweep", case_state(app, reference), {before},
           "no refused or empty request may change the case")
 
+    # Phase 3: the department passes the case back to the window with its result. The case
+    # is "accepted" again and the window's to decide; only the officer's answers change.
+    officer = personas["officer"]
+    step(staff_post(officer, reference, "transfer_back", note="checked: fine"),
+         "the officer passes the case back")
     with db_context(app):
-        assert Staff.get(Staff.email == "clerk2@test").active, "a refused POST disabled clerk2"
-        assert StaffSession.select().join(Staff).where(
-            (Staff.email == "disabled.clerk@test") & StaffSession.ended_at.is_null()).count() == 0
+        assert Case.get(Case.reference == reference).status == "accepted"
+    before = case_state(app, reference)
+    checks += sweep(app, {p: personas[p] for p in ("officer", "clerk", "supervisor",
+                                                   "other_officer")},
+                    staff_routes, "passed_back", failures)
+    check("everyone", "-", "case state after the sweep", case_state(app, reference), {before},
+          "no refused or empty request may change the case")
+    # The same, with a real form: the officer tries to reject the case the window now holds.
+    with db_context(app):
+        version = Case.get(Case.reference == reference).version
+    url = f"{case_url}/decide/reject"
+    with csrf_off(app):
+        response = officer.post(url, data={"version": str(version),
+                                           "reason": "The department changed its mind."})
+    with db_context(app):
+        status_now = Case.get(Case.reference == reference).status
+    check("officer", "POST", f"{url} (version {version}, with a reason)",
+          f"{response.status_code}, case {status_now}", {"403, case accepted",
+                                                          "404, case accepted"},
+          "[passed_back] the department's decisions are over once it passed the case back")
 
-    print(f"\naccess matrix: {checks} checks, {len(routes)} routes x {len(personas)} personas "
-          f"x 2 phases")
+    # A draft (not yet sent) is nobody's at the window.
+    draft = Journey(app.test_client())
+    draft.start()
+    for persona in ("clerk", "supervisor"):
+        url = f"/staff/cases/{draft.reference}"
+        check(persona, "GET", url, personas[persona].get(url).status_code, {404},
+              "a draft is not sent yet: the window does not see it")
+
+    with db_context(app):
+        check("all but the supervisor", "POST", f"/staff/accounts/{values['staff_id']}/disable",
+              "active" if Staff.get(Staff.email == "clerk2@test").active else "disabled",
+              {"active"}, "refused requests to disable clerk2 left the account as it was")
+    check("disabled", "-", "live sessions of disabled.clerk@test",
+          len(live_sessions(app, "disabled.clerk@test")), {0}, "a disabled account has none")
+
+    print(f"\naccess matrix: {checks} checks over {len(routes)} route/method pairs "
+          f"({len(staff_routes)} staff) and {len(personas)} personas")
     assert not failures, f"{len(failures)} of {checks} checks failed:\n" + "\n".join(failures)
 
 
 # --- accounts and sessions -----------------------------------------------------------------
+# These need one or two accounts, not the whole staff_app cast: each argon2 hash costs time.
 
 
-def test_supervisor_disabling_ends_their_sessions_at_once(staff_app):
+def test_supervisor_disabling_ends_their_sessions_at_once(app):
     from app.models import Staff
-    app = staff_app
+    make_staff(app, "supervisor@test", "supervisor", office=OFFICE)
+    make_staff(app, "clerk2@test", "clerk", office=OFFICE)
+    make_staff(app, "other.supervisor@test", "supervisor", office="overseas-centre")
     target_id = staff_id(app, "clerk2@test")
     colleague = sign_in(app, "clerk2@test")
     assert colleague.get("/staff/queue").status_code == 200
 
-    make_staff(app, "other.supervisor@test", "supervisor", office="overseas-centre")
-    stranger = sign_in(app, "other.supervisor@test")
     url = f"/staff/accounts/{target_id}/disable"
+    stranger = sign_in(app, "other.supervisor@test")
     response = stranger.post(url, data={"csrf_token": csrf_token(stranger, "/staff/accounts")})
-    assert response.status_code == 404, f"other office's supervisor POST {url} -> {response.status_code}"
+    assert response.status_code == 404, \
+        f"supervisor of another office POST {url} -> {response.status_code}"
     assert colleague.get("/staff/queue").status_code == 200
 
     supervisor = sign_in(app, "supervisor@test")
@@ -368,13 +448,15 @@ def test_supervisor_disabling_ends_their_sessions_at_once(staff_app):
         assert not Staff.get_by_id(target_id).active
     assert not live_sessions(app, "clerk2@test"), "disabling left a session alive"
     response = colleague.get("/staff/queue")
-    assert response.status_code == 403, f"disabled clerk2 GET /staff/queue -> {response.status_code}"
+    assert response.status_code == 403, \
+        f"disabled clerk2 GET /staff/queue -> {response.status_code}"
 
-    login = app.test_client()
+    login = browser(app)
     response = login.post("/staff/login", data={"csrf_token": csrf_token(login, "/staff/login"),
                                                 "email": "clerk2@test", "password": PASSWORD})
-    assert response.status_code == 401
+    assert response.status_code == 401, f"disabled clerk2 signs in -> {response.status_code}"
     assert "disabled" in response.get_data(as_text=True)
+    assert not live_sessions(app, "clerk2@test")
 
 
 def _row(app, email):
@@ -395,9 +477,9 @@ def _ended(app, row):
         return StaffSession.get_by_id(row.id).ended_at is not None
 
 
-def test_idle_and_absolute_timeouts(staff_app):
+def test_idle_and_absolute_timeouts(app):
     from app.models import utcnow
-    app = staff_app
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
     client = sign_in(app, "clerk@test")
     row = _row(app, "clerk@test")
     _age(app, row, last_seen_at=utcnow() - timedelta(minutes=29))
@@ -418,8 +500,8 @@ def test_idle_and_absolute_timeouts(staff_app):
     assert _ended(app, row), "the expired session row was not ended"
 
 
-def test_logout_ends_the_session_not_only_the_cookie(staff_app):
-    app = staff_app
+def test_logout_ends_the_session_not_only_the_cookie(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
     client = sign_in(app, "clerk@test")
     row = _row(app, "clerk@test")
     copied = session_cookie(app, client)
@@ -428,31 +510,30 @@ def test_logout_ends_the_session_not_only_the_cookie(staff_app):
     response = client.post("/staff/logout",
                            data={"csrf_token": csrf_token(client, "/staff/queue")})
     assert response.status_code == 303
-    assert _ended(app, row)
+    assert _ended(app, row), "logout left the session row alive"
     assert client.get("/staff/queue").status_code == 403
     response = replay(app, copied).get("/staff/queue")
     assert response.status_code == 403, \
         f"the cookie copied before logout still opens /staff/queue ({response.status_code})"
 
 
-def test_session_is_rotated_at_login(staff_app):
+def test_session_is_rotated_at_login(app):
     from app.models import Staff
-    app = staff_app
-    client = app.test_client()
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
     token = csrf_token(client, "/staff/login")
     anonymous = session_cookie(app, client)
     assert anonymous, "the login page set no cookie"
     response = client.post("/staff/login", data={"csrf_token": token, "email": "clerk@test",
                                                  "password": PASSWORD})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/login/code")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/staff/login/code")
     after_password = session_cookie(app, client)
     assert after_password != anonymous, "the cookie was not rotated at the password step"
 
     with db_context(app):
         Staff.update(totp_last_step=0).where(Staff.email == "clerk@test").execute()
-    response = client.post("/staff/login/code",
-                           data={"csrf_token": csrf_token(client, "/staff/login/code"),
-                                 "code": totp_now()})
+    response = _code_step(client, totp_now())
     assert response.status_code == 303
     after_mfa = session_cookie(app, client)
     assert after_mfa not in (anonymous, after_password), "the cookie was not rotated after TOTP"
@@ -468,10 +549,10 @@ def test_session_is_rotated_at_login(staff_app):
             "/staff/login"), f"cookie from {name} still holds a half-signed-in session"
 
 
-def test_login_locks_after_five_wrong_passwords(staff_app):
+def test_login_locks_after_five_wrong_passwords(app):
     from app.models import Staff, utcnow
-    app = staff_app
-    client = app.test_client()
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
     token = csrf_token(client, "/staff/login")
     for attempt in range(1, 6):
         response = client.post("/staff/login", data={"csrf_token": token, "email": "clerk@test",
@@ -487,10 +568,11 @@ def test_login_locks_after_five_wrong_passwords(staff_app):
     assert client.get("/staff/queue").status_code == 403
 
 
-def _password_step(app, client, email):
+def _password_step(client, email):
     response = client.post("/staff/login", data={"csrf_token": csrf_token(client, "/staff/login"),
                                                  "email": email, "password": PASSWORD})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/login/code")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/staff/login/code")
 
 
 def _code_step(client, code):
@@ -499,15 +581,16 @@ def _code_step(client, code):
 
 
 def _logout(client):
-    response = client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/queue")})
+    response = client.post("/staff/logout",
+                           data={"csrf_token": csrf_token(client, "/staff/queue")})
     assert response.status_code == 303
 
 
-def test_totp_code_is_refused_the_second_time(staff_app):
+def test_totp_code_is_refused_the_second_time(app):
     from app.models import Staff
-    app = staff_app
-    client = app.test_client()
-    _password_step(app, client, "clerk@test")
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    _password_step(client, "clerk@test")
     with db_context(app):
         Staff.update(totp_last_step=0).where(Staff.email == "clerk@test").execute()
     code = totp_now()
@@ -515,27 +598,27 @@ def test_totp_code_is_refused_the_second_time(staff_app):
     assert client.get("/staff/queue").status_code == 200
     _logout(client)
 
-    _password_step(app, client, "clerk@test")  # totp_last_step is NOT reset this time
+    _password_step(client, "clerk@test")  # totp_last_step is NOT reset this time
     response = _code_step(client, code)
     assert response.status_code == 401, f"the same TOTP code again -> {response.status_code}"
     assert "already used" in response.get_data(as_text=True)
     assert client.get("/staff/queue").status_code == 403
 
 
-def test_recovery_code_works_once(staff_app):
+def test_recovery_code_works_once(app):
     from app.auth import mfa
     from app.models import Staff
-    app = staff_app
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
     with db_context(app):
         codes = mfa.new_recovery_codes(Staff.get(Staff.email == "clerk@test"))
-    client = app.test_client()
-    _password_step(app, client, "clerk@test")
+    client = browser(app)
+    _password_step(client, "clerk@test")
     response = _code_step(client, codes[0])
     assert response.status_code == 303, f"a fresh recovery code -> {response.status_code}"
     assert client.get("/staff/queue").status_code == 200
     _logout(client)
 
-    _password_step(app, client, "clerk@test")
+    _password_step(client, "clerk@test")
     response = _code_step(client, codes[0])
     assert response.status_code == 401, f"the same recovery code again -> {response.status_code}"
     assert client.get("/staff/queue").status_code == 403
