@@ -331,6 +331,11 @@ def main() -> int:
             (offices[0],)).fetchone()[0]
     print(f"clerk office: {BUSIEST} visible_cases={visible}", file=sys.stderr)
 
+    # What the nightly maintenance job does (statistics for the query planner).
+    from app.models.migrations import refresh_statistics
+    with app.app_context(), db.connection_context():
+        refresh_statistics()
+
     results = {}
 
     def run(name, url, headers=None):

@@ -122,6 +122,9 @@ def queue_indexes():
                    "(transferred_to_id, COALESCE(due_date, '9999-12-31'), id)")
     db.execute_sql('CREATE INDEX IF NOT EXISTS case_office_deferred ON "case" '
                    "(office_id, deferred_due) WHERE deferred_due IS NOT NULL")
+    from ..review.queue import OPEN_SQL
+    db.execute_sql('CREATE INDEX IF NOT EXISTS case_office_open_due ON "case" '
+                   f"(office_id, due_date) WHERE status {OPEN_SQL}")
 
 
 def refresh_statistics():

@@ -13,6 +13,9 @@ PAGE_SIZE = 50
 #: Statuses that wait for the window (the default view).
 TODO = ("submitted", "accepted", "transferred", "approved", "result_ready", "delivered")
 OPEN = TODO + ("returned",)
+#: The open statuses as SQL text: the same text is the WHERE clause of the partial
+#: index case_office_open_due (SQLite uses a partial index only for a literal match).
+OPEN_SQL = "IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
 SORTS = ("waiting", "deadline")
 
 
@@ -76,13 +79,15 @@ def _cursor(case, sort) -> str:
     return f"{(case.queued_at or datetime.min).isoformat()}|{case.id}"
 
 
-def _after_condition(after: str, sort: str):
+def _after_condition(after: str, sort: str, dated: bool = False):
     try:
         value, ident = after.rsplit("|", 1)
         ident = int(ident)
         if sort == "deadline":
-            key = date.fromisoformat(value).isoformat()
-            column = deadline_key()
+            key = date.fromisoformat(value)
+            column = Case.due_date if dated else deadline_key()
+            if not dated:
+                key = key.isoformat()
         else:
             key = datetime.fromisoformat(value)
             column = Case.queued_at
@@ -108,14 +113,15 @@ def queue(staff, filters: dict):
                             .where(Department.key == filters["department"]))
         where.append(Case.item.in_(department_items))
     today = beijing_today()
+    is_open = NodeList((Case.status, SQL(OPEN_SQL)))
     if filters["due"] == "overdue":
-        where += [Case.due_date < today, Case.status.in_(OPEN)]
+        where += [Case.due_date < today, is_open]
     elif filters["due"] == "soon":
         soon, _exact = add_working_days(today, 3)
-        where += [Case.due_date >= today, Case.due_date <= soon, Case.status.in_(OPEN)]
+        where += [Case.due_date >= today, Case.due_date <= soon, is_open]
     if filters["deferred"]:
         where += [Case.deferred_due.is_null(False), NodeList((Case.deferred, SQL("!= '[]'"))),
-                  Case.status.in_(OPEN)]
+                  is_open]
     if filters["q"]:
         text = filters["q"]
         try:
@@ -126,11 +132,17 @@ def queue(staff, filters: dict):
             where.append(NodeList((Case.applicant_name, SQL("LIKE"), f"%{escaped}%",
                                    SQL("ESCAPE '\\'"))))
     sort = filters["sort"]
+    # With a time-limit filter every row has a due date: order by the column
+    # itself, which the partial index of open cases already holds in order.
+    dated = bool(filters["due"])
     if filters["after"]:
-        condition = _after_condition(filters["after"], sort)
+        condition = _after_condition(filters["after"], sort, dated)
         if condition is not None:
             where.append(condition)
-    order = [deadline_key(), Case.id] if sort == "deadline" else [Case.queued_at, Case.id]
+    if sort == "deadline":
+        order = [Case.due_date if dated else deadline_key(), Case.id]
+    else:
+        order = [Case.queued_at, Case.id]
     rows = list(Case.select(Case.id, Case.reference, Case.status, Case.item, Case.queued_at,
                             Case.due_date, Case.deferred, Case.deferred_due, Case.city,
                             Case.country, Case.timezone, Case.applicant_name,
