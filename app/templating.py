@@ -62,12 +62,30 @@ def format_day(value) -> str:
     return format_date(value, "medium", locale=format_locale())
 
 
+#: The currency an applicant reading each locale most likely pays in.
+LOCAL_CURRENCY = {"it": "EUR", "fr": "EUR", "es": "EUR", "pt": "EUR"}
+
+
 def format_money(amount, currency: str = "CNY") -> str:
-    """A fee in the page's locale; zero is shown as free."""
+    """A fee in the page's locale; zero is shown as free.
+
+    With a configured exchange rate (``ONEVISIT_FX_RATES``) an approximate
+    amount in the reader's currency follows, e.g. ``CN¥10.00 (≈ 1,28 €)``.
+    """
+    from flask import current_app
     amount = Decimal(str(amount or 0))
     if amount == 0:
         return _("Free of charge")
-    return format_currency(amount, currency, locale=format_locale())
+    text = format_currency(amount, currency, locale=format_locale())
+    local = LOCAL_CURRENCY.get(current_locale())
+    rate = current_app.config.get("FX_RATES", {}).get(local) if local else None
+    if rate and currency == "CNY":
+        try:
+            converted = (amount * Decimal(str(rate))).quantize(Decimal("0.01"))
+        except ArithmeticError:
+            return text
+        text += f" (≈ {format_currency(converted, local, locale=format_locale())})"
+    return text
 
 
 def format_number(value) -> str:

@@ -90,7 +90,8 @@ def validate_step(case: Case, step: dict, form) -> tuple[dict, dict, list]:
     message by key, and the posted names that are not fields of this step.
     """
     known = {f["key"] for f in step["fields"]}
-    unknown = sorted(k for k in form.keys() if k not in known and k not in {"csrf_token", "action"})
+    controls = {"csrf_token", "action", "switch_lang"}
+    unknown = sorted(k for k in form.keys() if k not in known and k not in controls)
     clean, errors = {}, {}
     for field in step["fields"]:
         try:

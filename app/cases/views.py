@@ -6,6 +6,7 @@ from flask import (Blueprint, abort, flash, g, redirect, render_template, reques
                    url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from ..config import LOCALES
 from ..extensions import limiter
 from ..i18n import localized
 from ..models import Case, Event, Item
@@ -67,6 +68,29 @@ def journey_context(case: Case, page: str) -> dict:
                 access_code=shown_access_code(case), page_url=page_url)
 
 
+KEPT_KEY = "kept_answers"
+
+
+def switch_request() -> str | None:
+    """The language a form was posted to switch to (the header's language buttons)."""
+    chosen = request.form.get("switch_lang")
+    return chosen if chosen in LOCALES and chosen != g.lang else None
+
+
+def keep_answers(page_key: str, values: dict) -> None:
+    """Hold what was typed on a page across a language switch (one page at a time)."""
+    session[KEPT_KEY] = {"page": page_key, "values": values}
+
+
+def kept_answers(page_key: str) -> dict | None:
+    """What was typed before the switch, once."""
+    kept = session.get(KEPT_KEY)
+    if kept and kept.get("page") == page_key:
+        session.pop(KEPT_KEY, None)
+        return kept["values"]
+    return None
+
+
 def _require_editable(case: Case):
     if not services.editable(case):
         flash(_("This application has been sent and can no longer be changed here."), "info")
@@ -81,6 +105,12 @@ def start(code):
     item = _item_or_404(code)
     locale = g.lang
     if request.method == "POST":
+        target = switch_request()
+        if target:
+            keep_answers(f"start:{item.code}", {k: request.form.get(k, "") for k in
+                                                ("email", "phone", "language", "country",
+                                                 "city", "tz", "start_key")})
+            return redirect(url_for("cases.start", code=item.code, lang=target), 303)
         values, errors = validate_start(request.form, locale)
         start_key = request.form.get("start_key", "")
         if not (16 <= len(start_key) <= 64):
@@ -102,8 +132,12 @@ def start(code):
             send_access_email(case, started.token, started.access_code)
         return redirect(page_url(case, case.resume_at or "materials"), 303)
     values = {"language": locale, "country": "", "city": "", "email": "", "phone": "", "tz": ""}
+    kept = kept_answers(f"start:{item.code}")
+    if kept:
+        values.update(kept)
+    start_key = (kept or {}).get("start_key") or secrets.token_urlsafe(24)
     return render_template("cases/start.html", item=item, values=values, errors={},
-                           countries=countries(locale), start_key=secrets.token_urlsafe(24))
+                           countries=countries(locale), start_key=start_key)
 
 
 @bp.route("/cases/access/<token>")
@@ -204,6 +238,14 @@ def step(reference, step_key):
     if request.method == "POST":
         clean, errors, unknown = services.validate_step(case, step_def, request.form)
         values = {f["key"]: request.form.get(f["key"], "") for f in step_def["fields"]}
+        target = switch_request()
+        if target and not unknown:
+            # Save what is valid, keep everything typed, show the same page in the new language.
+            services.save_answers(case, {k: v for k, v in clean.items() if k not in errors},
+                                  step_key)
+            keep_answers(f"{case.reference}:{step_key}", values)
+            return redirect(url_for("cases.step", reference=case.reference, step_key=step_key,
+                                    lang=target), 303)
         keys = {f["key"] for f in step_def["fields"]}
         if ({"name_zh", "name_latin"} <= keys and not values["name_latin"].strip()
                 and clean.get("name_zh") and "name_zh" not in errors):
@@ -227,6 +269,7 @@ def step(reference, step_key):
         return redirect(page_url(case, next_key), 303)
     services.set_resume(case, step_key)
     values = {f["key"]: (case.answers or {}).get(f["key"], "") for f in step_def["fields"]}
+    values.update(kept_answers(f"{case.reference}:{step_key}") or {})
     for f in step_def["fields"]:
         # Contact details given on the start page are offered again, not retyped.
         if not values[f["key"]] and f["type"] == "phone" and case.contact_phone:
@@ -249,6 +292,12 @@ def entrustment(reference):
         abort(404)
     context = journey_context(case, "entrustment")
     if request.method == "POST":
+        target = switch_request()
+        if target:
+            shown = {k: request.form.get(k, "") for k in request.form if k not in {"csrf_token", "switch_lang"}}
+            shown["powers"] = request.form.getlist("powers")
+            keep_answers(f"{case.reference}:entrustment", shown)
+            return redirect(url_for("cases.entrustment", reference=case.reference, lang=target), 303)
         values, errors = entrustment_form.validate(request.form)
         if errors:
             shown = {k: request.form.get(k, "") for k in request.form if k != "csrf_token"}
@@ -262,6 +311,7 @@ def entrustment(reference):
         return redirect(page_url(case, next_key), 303)
     services.set_resume(case, "entrustment")
     values = dict(entrustment_form.default_values(), **(case.entrustment or {}))
+    values.update(kept_answers(f"{case.reference}:entrustment") or {})
     return render_template("cases/entrustment.html", values=values, errors={},
                            **_entrustment_labels(), **context)
 

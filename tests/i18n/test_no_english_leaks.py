@@ -1,0 +1,138 @@
+"""Every applicant page, email and PDF in every locale: no untranslated English.
+
+The English source texts (interface messages and catalog content) are looked
+for in what each locale shows; any hit is a string that escaped translation.
+Short strings are skipped (codes, units and names such as "PDF" or "OneVisit").
+"""
+
+import html as htmllib
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from app.catalog.loader import read_catalog
+from app.models import db
+
+from ..conftest import Journey, fill_driving_licence, jpeg_bytes, sign_in, staff_post
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+LOCALES = ("zh", "it", "fr", "es", "pt")
+MIN_LENGTH = 16
+
+
+def english_messages(locale: str) -> set:
+    """English interface texts whose translation in ``locale`` differs from them."""
+    with (ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    found = set()
+    for message in catalog:
+        ids = message.id if isinstance(message.id, (list, tuple)) else [message.id]
+        strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+        for msgid in ids:
+            if not msgid or msgid in strings:
+                continue
+            # The longest run of plain words, so placeholders do not hide a leak.
+            for part in re.split(r"%\([a-z_]+\)[sd]|%[sd]|\n", msgid):
+                part = part.strip(" .,:;()")
+                if len(part) >= MIN_LENGTH and " " in part:
+                    found.add(part)
+    return found
+
+
+def english_catalog_texts() -> set:
+    """English catalog texts (names, labels, guidance sentences)."""
+    data = read_catalog(ROOT / "app" / "catalog" / "data")
+    texts = set()
+
+    def add(mapping):
+        text = (mapping or {}).get("en", "")
+        if text and text != (mapping or {}).get("it"):
+            for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+                sentence = sentence.strip()
+                if len(sentence) >= MIN_LENGTH and " " in sentence:
+                    texts.add(sentence)
+
+    for department in data["departments"]:
+        add(department["names"])
+    for item in data["items"]:
+        for key in ("names", "summary", "guidance", "next_steps"):
+            add(item[key])
+        for step in item["steps"]:
+            add(step["title"])
+            for field in step["fields"]:
+                add(field["label"])
+                add(field.get("help"))
+        for material in item["materials"]:
+            add(material["names"])
+            add(material.get("description"))
+    return texts
+
+
+def visible_text(markup: str) -> str:
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S)
+    markup = re.sub(r'<nav class="langs".*?</nav>', " ", markup, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", markup)
+    return " ".join(htmllib.unescape(text).split())
+
+
+def leaks(text: str, sources: set) -> list:
+    return sorted(s for s in sources if s in text)
+
+
+def pdf_text(data: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_applicant_pages_emails_and_pdfs_have_no_english(staff_app, lang):
+    sources = english_messages(lang) | english_catalog_texts()
+    journey = Journey(staff_app.test_client(), lang=lang)
+    journey.start(language=lang)
+    ref = journey.reference
+    client = journey.client
+    pages = [f"/{lang}/", f"/{lang}/services", f"/{lang}/services?q=JJ",
+             f"/{lang}/services/JJ-JZ-001", f"/{lang}/services/JJ-JZ-001/apply",
+             f"/{lang}/cases/find", f"/{lang}/cases/{ref}/steps/applicant"]
+    fill_driving_licence(journey, entrust=True)
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        journey.upload(key, jpeg_bytes())
+    journey.defer("medical_certificate")
+    pages += [f"/{lang}/cases/{ref}/steps/licence", f"/{lang}/cases/{ref}/steps/medical",
+              f"/{lang}/cases/{ref}/entrustment", f"/{lang}/cases/{ref}/materials",
+              f"/{lang}/cases/{ref}/check", f"/{lang}/cases/{ref}/declaration",
+              f"/{lang}/nope-404"]
+    problems = {}
+    for url in pages:
+        found = leaks(visible_text(client.get(url).get_data(as_text=True)), sources)
+        if found:
+            problems[url] = found
+    assert journey.submit().status_code == 303
+    for url in (f"/{lang}/cases/{ref}/confirmation", f"/{lang}/cases/{ref}"):
+        found = leaks(visible_text(client.get(url).get_data(as_text=True)), sources)
+        if found:
+            problems[url] = found
+    # Emails: the access link, and a notification from the window.
+    clerk = sign_in(staff_app, "clerk@test")
+    staff_post(clerk, ref, "return", materials="id_photo", reason_id_photo="—",
+               due="2099-01-01")
+    import email
+    outbox = sorted(Path(staff_app.config["OUTBOX_DIR"]).glob("*.eml"))
+    assert len(outbox) >= 3
+    for path in outbox:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        found = leaks(message["Subject"] + " " + message.get_content(), sources)
+        if found:
+            problems[f"email {message['Subject']}"] = found
+    # PDFs: bilingual, so English appears only where the applicant's language is Chinese.
+    if lang != "zh":
+        for doc in ("form", "entrustment", "commitment", "receipt"):
+            response = client.get(f"/{lang}/cases/{ref}/documents/{doc}.pdf")
+            if response.status_code == 200:
+                found = leaks(pdf_text(response.data), sources)
+                if found:
+                    problems[f"pdf {doc}"] = found
+    assert not problems, problems
