@@ -119,8 +119,21 @@ def test_applicant_pages_emails_and_pdfs_have_no_english(staff_app, lang):
     clerk = sign_in(staff_app, "clerk@test")
     staff_post(clerk, ref, "return", materials="id_photo", reason_id_photo="—",
                due="2099-01-01")
+    # Every other notification, written for this case in its language.
+    from app.cases.notify import SUBJECTS, notify
+    from app.models import Case
+    details = {"supplement": {"items": [], "note": ""}, "due": "2099-01-01", "deferred": [],
+               "deferred_due": "2099-01-01", "department": "", "reason": "", "note": "",
+               "method": "courier", "tracking": "SF1", "pickup_code": "123456", "body": ""}
+    with staff_app.test_request_context(f"/{lang}/"), db.connection_context():
+        case = Case.get(Case.reference == ref)
+        for kind in SUBJECTS:
+            notify(case, kind, **details)
+        for method in ("agent_pickup", "electronic", "self_pickup"):
+            notify(case, "delivered", **dict(details, method=method))
     import email
     outbox = sorted(Path(staff_app.config["OUTBOX_DIR"]).glob("*.eml"))
+    assert len(outbox) >= 3 + len(SUBJECTS)
     assert len(outbox) >= 3
     for path in outbox:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
