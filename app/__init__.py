@@ -48,6 +48,7 @@ def create_app(config=None) -> Flask:
     from .documents.views import bp as documents_bp
     from .auth.views import bp as auth_bp
     from .review.views import bp as review_bp
+    from .uploads.tus import bp as tus_bp
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cases_bp)
@@ -55,6 +56,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(tus_bp)
 
     from . import cli
     cli.init_cli(app)

@@ -85,6 +85,9 @@ def load_config(overrides=None) -> dict:
         # Approximate local prices beside CNY fees, e.g. "EUR=0.128,USD=0.139"; none if unset.
         "FX_RATES": dict(pair.split("=", 1) for pair in _env("FX_RATES", "").split(",")
                          if "=" in pair),
+        # Incomplete resumable uploads are purged after this many hours.
+        "TUS_EXPIRY_HOURS": int(_env("TUS_EXPIRY_HOURS", "24")),
+        "TUS_MAX_CHUNK": 1024 * 1024,
         "CATALOG_DIR": _env("CATALOG_DIR", str(BASE_DIR / "app" / "catalog" / "data")),
         "TESTING": False,
     }

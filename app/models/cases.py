@@ -125,3 +125,18 @@ class Event(BaseModel):
     note = TextField(null=True)
     data = JSONField(null=True)
     created_at = DateTimeField(default=utcnow, index=True)
+
+
+class TusUpload(BaseModel):
+    """A resumable upload (tus 1.0) in progress for one material slot of a case."""
+
+    id = CharField(primary_key=True, max_length=32)
+    case = ForeignKeyField(Case, backref="tus_uploads", on_delete="CASCADE")
+    material_key = CharField(max_length=64)
+    filename = CharField(max_length=255, default="")
+    length = BigIntegerField()
+    offset = BigIntegerField(default=0)
+    locale = CharField(max_length=5, default="zh")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+    upload_id = IntegerField(null=True)  # the stored Upload once finished and accepted

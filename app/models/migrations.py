@@ -155,7 +155,13 @@ def protect_audit():
 
 
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
-MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes]
+def _resumable(migrator):
+    """Version 6: resumable uploads (tus)."""
+    from .cases import TusUpload
+    db.create_tables([TusUpload])
+
+
+MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable]
 
 
 def latest_version() -> int:
