@@ -97,6 +97,21 @@ def upload(reference, key):
     return redirect(url_for("uploads.materials", reference=case.reference) + f"#m-{key}", 303)
 
 
+@bp.route("/materials/<key>/slot")
+@access("applicant")
+def slot(reference, key):
+    """One material slot as a fragment (the upload client refreshes it after a file)."""
+    case = load_applicant_case(reference)
+    blocked = _editable_or_redirect(case, key)
+    if blocked:
+        return blocked
+    _material(case, key)
+    states = services.material_states(case)
+    state = next(s for s in states if s.material.key == key)
+    return render_template("uploads/partial/slot.html", case=case, state=state, error=None,
+                           oob_summary=True, states=states)
+
+
 @bp.route("/materials/<key>/files/<int:upload_id>/remove", methods=["POST"])
 @access("applicant")
 def remove_file(reference, key, upload_id):
