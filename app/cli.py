@@ -53,6 +53,13 @@ def init_cli(app) -> None:
         with db.connection_context():
             click.echo(f"reminders sent: {send_due_reminders()}")
 
+    @app.cli.command("purge-uploads")
+    def purge_uploads_cmd():
+        """Delete unfinished resumable uploads past their expiry (huey runs it hourly)."""
+        from .uploads.tus import purge_expired
+        with db.connection_context():
+            click.echo(f"expired uploads purged: {purge_expired()}")
+
     @app.cli.command("load-demo")
     def load_demo():
         """Demo staff accounts with fresh passwords, printed once."""

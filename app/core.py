@@ -1,10 +1,10 @@
 """Root redirect, home page and health check."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
 
 from .i18n import negotiate_locale
 from .models import Category, Department, Item, db
-from .security import access
+from .security import access, revalidated
 
 bp = Blueprint("core", __name__)
 
@@ -24,7 +24,8 @@ def home():
     """Home: what OneVisit does, search, and the departments."""
     departments = (Department.select().order_by(Department.sort, Department.id))
     categories = Category.select().order_by(Category.sort, Category.id)
-    return render_template("home.html", departments=departments, categories=categories)
+    return revalidated(make_response(render_template("home.html", departments=departments,
+                                                     categories=categories)))
 
 
 @bp.route("/healthz")

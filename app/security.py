@@ -56,3 +56,15 @@ def init_security(app) -> None:
             headers["Cache-Control"] = "private, no-store"
         return response
 
+
+
+def revalidated(response):
+    """A page without personal data: the browser may keep it and revalidate (ETag/304).
+
+    ``private``: a flashed message could still appear in the layout, so shared
+    caches never keep it.
+    """
+    from flask import request as current_request
+    response.add_etag()
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(current_request)

@@ -66,3 +66,13 @@ def nightly_maintenance():
     app = _app_for_jobs()
     with app.app_context(), db.connection_context():
         refresh_statistics()
+
+
+@huey.periodic_task(crontab(minute="15"))
+def purge_expired_uploads():
+    """Every hour: delete unfinished resumable uploads past their expiry, with their bytes."""
+    from .models import db
+    from .uploads.tus import purge_expired
+    app = _app_for_jobs()
+    with app.app_context(), db.connection_context():
+        return purge_expired()

@@ -7,7 +7,7 @@ def test_headers_on_pages(client):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"].startswith("private")
 
 
 def test_no_inline_script_or_third_party_hosts(client):
@@ -42,3 +42,17 @@ def test_session_cookie_flags(app, client):
     journey.start()
     cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_catalog_pages_revalidate_with_etag_and_case_pages_are_never_stored(client):
+    for url in ("/en/", "/en/services", "/en/services/JJ-JZ-001"):
+        first = client.get(url, headers={"Accept-Encoding": "br"})
+        assert first.status_code == 200 and first.headers.get("ETag"), url
+        assert first.headers["Cache-Control"] == "private, no-cache"
+        again = client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, url
+    from tests.conftest import Journey
+    journey = Journey(client)
+    journey.start()
+    page = client.get(f"/en/cases/{journey.reference}")
+    assert page.headers["Cache-Control"] == "private, no-store" and "ETag" not in page.headers

@@ -1,10 +1,10 @@
 """Catalog pages: browse, search, and the item guide."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request
 
 from ..extensions import is_partial_htmx
 from ..models import Category, Department, Item
-from ..security import access
+from ..security import access, revalidated
 from .search import PER_PAGE, category_list, department_list, search_items
 
 bp = Blueprint("catalog", __name__, url_prefix="/<lang:lang>/services")
@@ -35,9 +35,9 @@ def index():
     context = dict(query=query, department=department, category=category, items=items,
                    total=total, page=page, pages=max(1, -(-total // PER_PAGE)))
     if is_partial_htmx():
-        return render_template("catalog/partial/results.html", **context)
-    return render_template("catalog/index.html", departments=department_list(),
-                           categories=category_list(), **context)
+        return revalidated(make_response(render_template("catalog/partial/results.html", **context)))
+    return revalidated(make_response(render_template(
+        "catalog/index.html", departments=department_list(), categories=category_list(), **context)))
 
 
 @bp.route("/<code>")
@@ -55,5 +55,6 @@ def guide(code):
         blank_docs.append("entrustment")
     if any(not m.essential for m in materials):
         blank_docs.append("commitment")
-    return render_template("catalog/guide.html", item=item, materials=materials,
-                           children=children, blank_docs=blank_docs, DOC_TITLES=TITLES)
+    return revalidated(make_response(render_template(
+        "catalog/guide.html", item=item, materials=materials, children=children,
+        blank_docs=blank_docs, DOC_TITLES=TITLES)))
