@@ -23,3 +23,34 @@
     target.insertBefore(note, target.firstChild);
   });
 })();
+// A journey step posted while the connection is down is not lost: the page stays,
+// with every answer, and says it was not sent; pressing the button again retries.
+(function () {
+  if (!window.fetch || !window.URLSearchParams) return;
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-keep-offline")) return;
+    event.preventDefault();
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+    var old = form.querySelector(".offline-note");
+    if (old) old.remove();
+    fetch(form.action, {method: "POST", body: new URLSearchParams(data), credentials: "same-origin"})
+      .then(function (response) {
+        return response.text().then(function (html) {
+          if (response.url && response.url !== location.href) history.pushState(null, "", response.url);
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      })
+      .catch(function () {
+        var note = document.createElement("p");
+        note.className = "error offline-note";
+        note.setAttribute("role", "alert");
+        note.textContent = document.documentElement.getAttribute("data-offline") || "Offline";
+        form.insertBefore(note, form.firstChild);
+        note.scrollIntoView({block: "center"});
+      });
+  });
+})();
