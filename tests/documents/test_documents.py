@@ -59,8 +59,7 @@ def download(journey, doc, size="a4"):
 
 
 @pytest.mark.parametrize("lang,title_x,glasses_x", [
-    # Catalog content (the choice label) is in zh and en so far; it falls back to English.
-    ("it", "Modulo di domanda", "Yes"), ("zh", "Application form", "Yes")])
+    ("it", "Modulo di domanda", "Sì"), ("zh", "Application form", "Yes")])
 def test_prefilled_form_is_bilingual(app, lang, title_x, glasses_x, tmp_path):
     journey = submitted_licence_case(app, lang=lang)
     data = download(journey, "form")

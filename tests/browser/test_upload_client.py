@@ -1,0 +1,226 @@
+"""The resumable upload client (static/upload.js) in a real browser.
+
+Photos are made ~2 MP JPEGs in the browser and sent to /files/ (tus) in chunks
+of at most 256 KiB; PDFs go unchanged; drops and reloads are resumed; a
+refusal from the server is shown in the slot.
+"""
+
+import hashlib
+import re
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import expect
+
+from app.models import Upload, db
+from tests.conftest import pdf_bytes
+
+from .test_journey_browser import fill_start, fill_steps, open_guide_from_home
+
+pytestmark = pytest.mark.browser
+
+CHUNK = 256 * 1024
+TIMEOUT_MS = 10_000
+UPLOAD_TIMEOUT_MS = 30_000
+
+
+def big_photo(path, noise=0):
+    """A 4000x3000 (12 MP) JPEG; ``noise`` makes it compress badly (several chunks)."""
+    size = (4000, 3000)
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    image = Image.blend(image, Image.new("RGB", size, (120, 40, 60)), 0.6)
+    if noise:
+        image = Image.blend(image, Image.effect_noise(size, noise).convert("RGB"), 0.7)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((300, 250, 3700, 2750), outline=(30, 30, 30), width=20)
+    image.save(path, "JPEG", quality=88)
+    return path
+
+
+class Net:
+    """Every request to /files/ the page makes, in order."""
+
+    def __init__(self, page):
+        self.requests = []
+        page.on("request", self._seen)
+
+    def _seen(self, request):
+        if "/files/" in request.url:
+            self.requests.append(request)
+
+    def of(self, method):
+        return [r for r in self.requests if r.method == method]
+
+
+@pytest.fixture
+def materials(browser, live_server):
+    """A driving-licence case on its materials page, JavaScript on; yields (context, page)."""
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/Rome",
+                                  viewport={"width": 412, "height": 915})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    # Failed requests (aborted on purpose, or refused with 4xx) are logged by the
+    # browser itself; anything else on the console is a fault of the page.
+    page.on("console", lambda m: problems.append(f"console: {m.text}")
+            if m.type == "error" and "Failed to load resource" not in m.text
+            and "net::" not in m.text else None)
+    open_guide_from_home(page, live_server)
+    page.get_by_role("link", name="Start your application").first.click()
+    fill_start(page)
+    fill_steps(page, live_server)
+    expect(page).to_have_url(re.compile(r"/en/cases/OV-[\d-]+/materials$"))
+    try:
+        yield context, page
+        assert problems == []
+    finally:
+        context.close()
+
+
+def stored(live_server, key):
+    with live_server.app.app_context(), db.connection_context():
+        return Upload.get((Upload.material_key == key) & (Upload.removed == False))  # noqa: E712
+
+
+def choose_and_upload(page, key, path):
+    page.set_input_files(f"#file-{key}", str(path))
+    page.locator(f"#m-{key}").get_by_role("button", name="Upload").click()
+
+
+def expect_received(page, key, name):
+    slot = page.locator(f"#m-{key}")
+    expect(slot.locator(".state")).to_contain_text("Received", timeout=UPLOAD_TIMEOUT_MS)
+    expect(slot.locator(".files")).to_contain_text(name)
+
+
+def assert_patches_well_formed(net):
+    patches = net.of("PATCH")
+    assert patches
+    for request in patches:
+        body = request.post_data_buffer or b""
+        assert len(body) <= CHUNK
+        assert request.headers["content-type"] == "application/offset+octet-stream"
+        assert request.headers["tus-resumable"] == "1.0.0"
+        assert request.headers["upload-checksum"].startswith("sha1 ")
+
+
+def test_photo_is_downscaled_and_sent_in_chunks(materials, live_server, tmp_path):
+    context, page = materials
+    net = Net(page)
+    path = big_photo(tmp_path / "passport.jpg")
+    with page.expect_response(lambda r: r.request.method == "GET"
+                              and r.url.endswith("/materials/passport_page/slot"),
+                              timeout=UPLOAD_TIMEOUT_MS):
+        choose_and_upload(page, "passport_page", path)
+    expect_received(page, "passport_page", "passport.jpg")
+    # Only tus: the form's own multipart POST (htmx) never fired.
+    assert not [r for r in net.requests if "/materials/" in r.url and r.method == "POST"]
+    creates = net.of("POST")
+    assert len(creates) == 1 and creates[0].url.endswith("/files/")
+    assert creates[0].headers["x-csrftoken"]
+    length = int(creates[0].headers["upload-length"])
+    assert length < path.stat().st_size
+    assert_patches_well_formed(net)
+    assert sum(len(r.post_data_buffer or b"") for r in net.of("PATCH")) == length
+    upload = stored(live_server, "passport_page")
+    assert upload.width * upload.height <= 2_000_000
+    assert upload.width / upload.height == pytest.approx(4 / 3, rel=0.01)
+    assert upload.original_name == "passport.jpg"
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ov-tus:'))") == []
+
+
+def test_pdf_is_sent_unchanged(materials, live_server, tmp_path):
+    context, page = materials
+    net = Net(page)
+    path = tmp_path / "licence scan.pdf"
+    path.write_bytes(pdf_bytes())
+    choose_and_upload(page, "driving_licence", path)
+    expect_received(page, "driving_licence", "licence scan.pdf")
+    assert int(net.of("POST")[0].headers["upload-length"]) == path.stat().st_size
+    assert_patches_well_formed(net)
+    upload = stored(live_server, "driving_licence")
+    assert upload.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert upload.content_type == "application/pdf"
+
+
+def test_resumes_after_a_dropped_connection(materials, live_server, tmp_path):
+    context, page = materials
+    net = Net(page)
+    patches = []
+
+    def drop_second_patch(route):
+        if route.request.method == "PATCH":
+            patches.append(route.request)
+            if len(patches) == 2:
+                return route.abort()
+        return route.continue_()
+
+    context.route("**/files/*", drop_second_patch)
+    path = big_photo(tmp_path / "licence.jpg", noise=80)
+    choose_and_upload(page, "driving_licence", path)
+    expect(page.locator("#m-driving_licence .upstat")).to_contain_text(
+        re.compile(r"Connection lost — will retry in \d+ s|Resuming…|Uploading"))
+    expect_received(page, "driving_licence", "licence.jpg")
+    assert len(net.of("POST")) == 1
+    assert net.of("HEAD"), "no HEAD before resuming"
+    length = int(net.of("POST")[0].headers["upload-length"])
+    assert length > 2 * CHUNK, "the photo must need several chunks for this test"
+    # The dropped chunk was sent again at the same offset.
+    offsets = [int(r.headers["upload-offset"]) for r in patches]
+    assert offsets[1] == offsets[2] == CHUNK
+    assert_patches_well_formed(net)
+    upload = stored(live_server, "driving_licence")
+    assert upload.width * upload.height <= 2_000_000
+
+
+def test_resumes_after_a_reload(materials, live_server, tmp_path):
+    context, page = materials
+    patches = []
+
+    def only_first_patch(route):
+        if route.request.method == "PATCH":
+            patches.append(route.request)
+            if len(patches) > 1:
+                return route.abort()
+        return route.continue_()
+
+    context.route("**/files/*", only_first_patch)
+    path = big_photo(tmp_path / "medical.jpg", noise=80)
+    choose_and_upload(page, "medical_certificate", path)
+    status = page.locator("#m-medical_certificate .upstat")
+    expect(status).to_contain_text("Connection lost — will retry in")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ov-tus:'))")
+    page.reload()
+    context.unroute("**/files/*")
+
+    net = Net(page)
+    choose_and_upload(page, "medical_certificate", path)
+    expect_received(page, "medical_certificate", "medical.jpg")
+    assert net.of("POST") == [], "a new upload was created instead of resuming"
+    assert net.of("HEAD")
+    first = net.of("PATCH")[0]
+    assert int(first.headers["upload-offset"]) == CHUNK
+    assert_patches_well_formed(net)
+    upload = stored(live_server, "medical_certificate")
+    assert upload.width * upload.height <= 2_000_000
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ov-tus:'))") == []
+
+
+def test_a_refusal_from_the_server_is_shown_in_the_slot(materials, live_server, tmp_path):
+    context, page = materials
+    net = Net(page)
+    path = tmp_path / "not-a-photo.jpg"
+    path.write_bytes(b"<!doctype html><title>x</title><p>Not a picture at all</p>" * 20)
+    choose_and_upload(page, "passport_page", path)
+    slot = page.locator("#m-passport_page")
+    status = slot.locator(".upstat .error")
+    expect(status).to_have_text(
+        "This file is not a photo or PDF we can accept. Accepted here: JPEG, PNG, PDF.",
+        timeout=UPLOAD_TIMEOUT_MS)
+    # Sent as it was: decoding failed, so nothing was re-encoded.
+    assert int(net.of("POST")[0].headers["upload-length"]) == path.stat().st_size
+    assert (net.of("PATCH")[-1].post_data_buffer or b"").startswith(b"<!doctype html>")
+    expect(slot.locator(".state")).to_contain_text("Missing")
+    expect(slot.get_by_role("button", name="Upload")).to_be_enabled()
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ov-tus:'))") == []
