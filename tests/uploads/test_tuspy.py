@@ -1,0 +1,76 @@
+"""A tus client we did not write (tuspy) uploads through /files/, cut and resumed."""
+
+import hashlib
+import io
+import random
+import re
+import threading
+
+import pytest
+import requests
+from tusclient import client as tus_client
+from werkzeug.serving import make_server
+
+from app.models import Upload, db
+from app.sandbox import create_sandbox_app
+
+from ..conftest import pdf_bytes
+
+
+@pytest.fixture
+def server(tmp_path):
+    app = create_sandbox_app(tmp_path, SECRET_KEY="tuspy-secret")
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+def start_case(base):
+    """An applicant's browser session with a draft driving-licence case."""
+    session = requests.Session()
+    page = session.get(f"{base}/en/services/JJ-JZ-001/apply").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    key = re.search(r'name="start_key" value="([^"]+)"', page).group(1)
+    response = session.post(f"{base}/en/services/JJ-JZ-001/apply", allow_redirects=False, data={
+        "csrf_token": token, "start_key": key, "email": "a@example.it", "language": "en",
+        "country": "IT", "city": "Prato"})
+    reference = re.search(r"/cases/(OV-[\d-]+)/", response.headers["Location"]).group(1)
+    return session, reference, token
+
+
+def test_tuspy_upload_cut_at_random_offsets_and_resumed(server):
+    app, base = server
+    session, reference, token = start_case(base)
+    data = pdf_bytes() + bytes(random.Random(7).getrandbits(8) for _ in range(700_000))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    headers = {"Cookie": cookie, "X-CSRFToken": token}
+    metadata = {"case": reference, "material": "passport_page", "filename": "scan.pdf",
+                "lang": "en"}
+    rng = random.Random(2026)
+    url = None
+    cuts = 0
+    while True:
+        client = tus_client.TusClient(f"{base}/files/", headers=headers)
+        # Every connection uses another chunk size: the cuts fall at random offsets.
+        uploader = client.uploader(file_stream=io.BytesIO(data), chunk_size=rng.randint(20_000, 200_000),
+                                   metadata=metadata, url=url)
+        if url is None:
+            uploader.set_url(uploader.create_url())  # the creation request
+        url = uploader.url
+        uploader.offset = uploader.get_offset()  # resume where the server stopped (HEAD)
+        assert uploader.offset > 0 or cuts == 0
+        for _ in range(rng.randint(1, 3)):
+            if uploader.offset >= len(data):
+                break
+            uploader.upload_chunk()
+        if uploader.offset >= len(data):
+            break
+        cuts += 1
+    assert cuts >= 2
+    with app.app_context(), db.connection_context():
+        stored = Upload.get(Upload.material_key == "passport_page")
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stored.size == len(data)
