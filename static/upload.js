@@ -131,7 +131,7 @@
             continue;
           }
         } else if (head) {
-          say(msg("resuming"), null, "busy");
+          say(msg("resuming"), undefined, "busy");
           r = await req("HEAD", url);
           if (r.status == 200) {
             head = false;
@@ -162,7 +162,7 @@
         const s = r.status;
         if (url && (s == 404 || s == 410)) { ls(key, null); url = null; head = false; continue; } // gone: start again
         if (!s || s >= 500 || s == 429) { // network, stall or server trouble: wait, then ask where we are
-          const t0 = Math.max(delay, +r.getResponseHeader("Retry-After") || 0);
+          const t0 = Math.min(120, Math.max(delay, +r.getResponseHeader("Retry-After") || 0));
           await wait(t0, (n) => say(msg("retry", {s: n}), undefined, n < t0 ? "busy" : ""));
           delay = Math.min(delay * 2, 30);
           head = !!url;

@@ -18,6 +18,24 @@ from .service import UploadError, path_for, read_limited, remove, store
 bp = Blueprint("uploads", __name__, url_prefix="/<lang:lang>/cases/<reference>")
 
 
+def upload_messages() -> dict:
+    """What the upload client says while it works, in the page's language."""
+    return {
+        "preparing": _("Preparing the photo…"),
+        # Written here, not in the template: Jinja would read the "%" as a format.
+        "uploading": _("Sending {pct}% ({done} of {total} MB)"),
+        "retry": _("Connection lost: trying again in {s} s"),
+        "resuming": _("Continuing where it stopped…"),
+        "done": _("Received"),
+        "failed": _("The upload did not work. Please try again."),
+    }
+
+
+@bp.app_context_processor
+def _upload_messages():
+    return {"upload_messages": upload_messages}
+
+
 def _material(case, key) -> Material:
     material = Material.get_or_none((Material.item == case.item) & (Material.key == key))
     if material is None:

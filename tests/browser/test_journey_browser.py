@@ -110,19 +110,19 @@ def slot(page, key):
     return page.locator(f"#m-{key}")
 
 
-def upload_with_htmx(page, key, path):
-    """Upload one photo; htmx must swap the slot without leaving the page."""
+def upload_with_js(page, key, path):
+    """Upload one photo with the upload client: tus to /files/, then the slot is refreshed."""
     url_before = page.url
     page.set_input_files(f"#file-{key}", str(path))
     with page.expect_response(lambda r: r.request.method == "POST"
-                              and r.url.endswith(f"/materials/{key}")) as info:
-        slot(page, key).get_by_role("button", name="Upload").click()
-    response = info.value
-    assert response.request.headers.get("hx-request") == "true"
-    assert response.status == 200
-    fragment = response.text()
+                              and r.url.endswith("/files/")) as created:
+        with page.expect_response(lambda r: r.request.method == "GET"
+                                  and r.url.endswith(f"/materials/{key}/slot")) as refreshed:
+            slot(page, key).get_by_role("button", name="Upload").click()
+    assert created.value.status == 201
+    fragment = refreshed.value.text()
     assert "<html" not in fragment and f'id="m-{key}"' in fragment
-    expect(slot(page, key)).to_contain_text(path.name)
+    expect(slot(page, key)).to_contain_text(path.stem)
     expect(slot(page, key).locator(".state")).to_contain_text("Received")
     assert page.url == url_before
 
@@ -171,12 +171,12 @@ def do_materials(page, photos, js):
         page.on("framenavigated",
                 lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
     for key in PHOTO_SLOTS:
-        (upload_with_htmx if js else upload_plain)(page, key, photos[key])
+        (upload_with_js if js else upload_plain)(page, key, photos[key])
     defer_later(page, js)
     # The out-of-band summary (htmx) or the re-rendered page (no JS) is up to date.
     expect(page.locator("#missing-summary")).to_have_text("Nothing is missing.")
     if js:
-        assert navigations == [], f"htmx uploads navigated the page: {navigations}"
+        assert navigations == [], f"uploads navigated the page: {navigations}"
         assert page.evaluate("window.__ovSamePage") is True
     page.get_by_role("button", name="Continue to check your answers").click()
 
