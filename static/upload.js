@@ -177,8 +177,10 @@
       ok = true;
       ls(key, null);
       say(msg("done"), 100, "");
-      const refresh = () => W.htmx
-        ? Promise.resolve(htmx.ajax("GET", d.slotUrl, {target: "#m-" + d.material, swap: "outerHTML"}))
+      // The slot is also the source: htmx queues requests per source element, and
+      // with one shared source (body) parallel refreshes would drop each other.
+      const sel = "#m-" + d.material, refresh = () => W.htmx
+        ? Promise.resolve(htmx.ajax("GET", d.slotUrl, {source: sel, target: sel, swap: "outerHTML"}))
           .catch(() => setTimeout(refresh, 5000))
         : location.reload();
       refresh();

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext as _
 
 from ..cases import services
 from ..cases.access import may_open
@@ -118,8 +118,13 @@ def create():
         return _response(400, "Upload-Length and Upload-Metadata required")
     if length < 1:
         return _response(400, "empty upload")
+    lang = meta.get("lang") if meta.get("lang") in LOCALES else "zh"
     if length > current_app.config["UPLOAD_MAX_BYTES"]:
-        return _response(413, "larger than allowed")
+        with force_locale(lang):
+            mb = f"{current_app.config['UPLOAD_MAX_BYTES'] / 1024 / 1024:.0f}"
+            return _response(413, _("This file is larger than %(mb)s MB. Please take a new photo "
+                                    "at a lower resolution, or scan the document at 200 dpi.",
+                                    mb=mb))
     case = Case.get_or_none(Case.reference == meta.get("case", ""))
     if case is None or not may_open(case.id):
         return _response(404, "unknown case")
@@ -129,7 +134,9 @@ def create():
         return _response(404, "unknown material")
     state = next(s for s in services.material_states(case) if s.material.key == material.key)
     if not state.can_add:
-        return _response(409, "this material already has the most files it takes")
+        with force_locale(lang):
+            return _response(409, _("This item already has the most files it takes. Remove one "
+                                    "to replace it."))
     expires = utcnow() + timedelta(hours=current_app.config["TUS_EXPIRY_HOURS"])
     upload = TusUpload.create(id=secrets.token_hex(16), case=case, material_key=material.key,
                               filename=(meta.get("filename") or "file")[:200], length=length,
@@ -214,8 +221,11 @@ def _finish(upload):
         with force_locale(upload.locale):
             message = str(UploadError(*_revalidate_message(data, material)))
         return _response(error.status, message)
-    finally:
-        path.unlink(missing_ok=True)
+    except Exception:
+        # Gone for good, so the client's next HEAD finds nothing and starts again.
+        purge_one(upload)
+        raise
+    path.unlink(missing_ok=True)
     if case.status in ("accepted", "transferred", "approved"):
         services.supplied_later(case, material)
     TusUpload.update(upload_id=stored.id).where(TusUpload.id == upload.id).execute()

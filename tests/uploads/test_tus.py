@@ -180,3 +180,16 @@ def test_a_finished_upload_failing_validation_gets_the_form_upload_message(app, 
 def test_upload_refused_without_csrf_header(tus):
     response = tus.client.post("/files/", headers={**V, "Upload-Length": "10"})
     assert response.status_code == 400
+
+
+def test_refusals_at_creation_are_in_the_applicants_language(app, client):
+    journey = Journey(client, lang="zh")
+    journey.start(language="zh")
+    tus = Tus(journey)
+    tus.token = journey.token(f"/zh/cases/{journey.reference}/materials")
+    headers = tus.headers(**{"Upload-Length": str(app.config["UPLOAD_MAX_BYTES"] + 1),
+                             "Upload-Metadata": meta(case=journey.reference, material="id_photo",
+                                                     filename="a.jpg", lang="zh")})
+    response = client.post("/files/", headers=headers)
+    assert response.status_code == 413 and "MB" in response.get_data(as_text=True)
+    assert "larger than" not in response.get_data(as_text=True)
