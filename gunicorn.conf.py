@@ -23,3 +23,8 @@ logger_class = RedactingLogger
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 worker_tmp_dir = "/dev/shm"
+# Threads, so an upload chunk arriving slowly over a 3G link does not hold a
+# whole worker (and is not cut by the sync worker's 30 s timeout).
+worker_class = "gthread"
+threads = 4
+timeout = 120

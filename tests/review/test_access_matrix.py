@@ -168,6 +168,10 @@ def expected(persona, route, phase):
             if route.method != "GET":
                 return None  # the holder's own POSTs change the case: the journey tests cover them
             return allow("the holder of the case", 200, 303)
+        if route.endpoint.startswith("tus."):
+            # The resumable-upload protocol first demands its version header (412);
+            # with it, an upload or case not held by this browser is 404 (tests/uploads).
+            return deny("tus: version header first, then only the case's browser", {404, 412})
         # load_applicant_case answers 404 (not 403) so a guessed reference reveals nothing.
         return deny("only the browser holding the case opens applicant pages", {404})
 
