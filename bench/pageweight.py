@@ -179,8 +179,12 @@ class PageParser(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "link" and "stylesheet" in (a.get("rel") or "").lower().split() and a.get("href"):
+        rels = (a.get("rel") or "").lower().split()
+        if tag == "link" and "stylesheet" in rels and a.get("href"):
             self.assets.append(("css", a["href"]))
+        elif tag == "link" and "prefetch" in rels and a.get("href"):
+            # A browser fetches these too (at low priority): they count as transferred.
+            self.assets.append(("js", a["href"]))
         elif tag == "script" and a.get("src"):
             self.assets.append(("js", a["src"]))
         elif tag == "form":
