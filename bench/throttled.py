@@ -121,6 +121,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+# Same way of stopping gunicorn as the page-weight bench (this folder is on sys.path).
+from pageweight import stop_server  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
 KB = 1024
@@ -289,21 +292,6 @@ def start_server(instance: Path, log_path: Path, port: int, public_url: str):
         time.sleep(0.2)
     stop_server(proc)
     raise BenchError("gunicorn did not answer /healthz within 30 s")
-
-
-def stop_server(proc) -> None:
-    """Stop gunicorn (master and workers: the process group we created)."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 class Relay:

@@ -215,12 +215,12 @@ def _finish(upload):
     case = Case.get_by_id(upload.case_id)
     material = Material.get((Material.item == case.item_id) & (Material.key == upload.material_key))
     try:
-        stored = store(case, material, data, upload.filename)
+        # Validated in the applicant's language, so a refusal reads as in the form upload.
+        with force_locale(upload.locale):
+            stored = store(case, material, data, upload.filename)
     except UploadError as error:
         purge_one(upload)
-        with force_locale(upload.locale):
-            message = str(UploadError(*_revalidate_message(data, material)))
-        return _response(error.status, message)
+        return _response(error.status, str(error))
     except Exception:
         # Gone for good, so the client's next HEAD finds nothing and starts again.
         purge_one(upload)
@@ -230,16 +230,6 @@ def _finish(upload):
         services.supplied_later(case, material)
     TusUpload.update(upload_id=stored.id).where(TusUpload.id == upload.id).execute()
     return _response(204, Upload_Offset=upload.length, Upload_Stored=stored.id)
-
-
-def _revalidate_message(data, material):
-    """The refusal message again, now in the applicant's language."""
-    from .service import prepare
-    try:
-        prepare(data, material.formats)
-    except UploadError as error:
-        return (str(error), error.status)
-    return ("", 422)
 
 
 @bp.route("/<upload_id>", methods=["DELETE"])
