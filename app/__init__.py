@@ -49,6 +49,8 @@ def create_app(config=None) -> Flask:
     from .auth.views import bp as auth_bp
     from .review.views import bp as review_bp
     from .uploads.tus import bp as tus_bp
+    from .points.directory import bp as points_bp
+    from .points.desk import bp as desk_bp
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cases_bp)
@@ -57,6 +59,8 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(tus_bp)
+    app.register_blueprint(points_bp)
+    app.register_blueprint(desk_bp)
 
     from . import cli
     cli.init_cli(app)

@@ -35,13 +35,15 @@ def init_cli(app) -> None:
     @click.option("--password", default=None, help="Generated and printed if omitted.")
     @click.option("--office", default=None, help="Office (window) key, for clerks and supervisors.")
     @click.option("--department", default=None, help="Department key, for department officers.")
-    def create_staff_cmd(email, name, role, password, office, department):
+    @click.option("--service-point", default=None, help="Service point key, for volunteers.")
+    def create_staff_cmd(email, name, role, password, office, department, service_point):
         """Create a staff account (or reset its password)."""
         from .auth import create_staff
         with db.connection_context():
             try:
                 staff, password = create_staff(email, name, role, password, office=office,
-                                               department=department)
+                                               department=department,
+                                               service_point=service_point)
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"staff: {staff.email} ({staff.role}) password: {password}")

@@ -88,6 +88,14 @@ def load_config(overrides=None) -> dict:
         # Incomplete resumable uploads are purged after this many hours.
         "TUS_EXPIRY_HOURS": int(_env("TUS_EXPIRY_HOURS", "24")),
         "TUS_MAX_CHUNK": 1024 * 1024,
+        # The window at home (Beijing time) and its video identity checks.
+        "WINDOW_HOURS": _env("WINDOW_HOURS", "14:00-22:00"),
+        "VIDEO_SLOT_MINUTES": int(_env("VIDEO_SLOT_MINUTES", "20")),
+        "VIDEO_BOOKING_DAYS": int(_env("VIDEO_BOOKING_DAYS", "10")),
+        "VIDEO_MIN_NOTICE_HOURS": int(_env("VIDEO_MIN_NOTICE_HOURS", "2")),
+        # One room per appointment on the office's own (e.g. Jitsi) server.
+        "MEETING_URL_TEMPLATE": _env("MEETING_URL_TEMPLATE", "https://meet.onevisit.example/{room}"),
+        "RECORDING_MAX_MB": int(_env("RECORDING_MAX_MB", "200")),
         "CATALOG_DIR": _env("CATALOG_DIR", str(BASE_DIR / "app" / "catalog" / "data")),
         "TESTING": False,
     }

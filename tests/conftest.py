@@ -185,13 +185,31 @@ def totp_now(secret=TOTP_SECRET, offset=0):
     return pyotp.TOTP(secret).at(time.time() + offset * 30)
 
 
-def make_staff(app, email, role, office=None, department=None, mfa=True, password="correct horse battery"):
+def make_point(app, key, city, tz="Europe/Rome", country="IT"):
+    """A service point (open Monday to Saturday, 09:00-12:30 and 14:30-19:00 local time)."""
+    from app.models import ServicePoint, db
+    hours = {day: [["09:00", "12:30"], ["14:30", "19:00"]]
+             for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
+    with app.app_context(), db.connection_context():
+        point = ServicePoint.get_or_none(ServicePoint.key == key) or ServicePoint.create(
+            key=key, city={"en": city, "zh": city}, country=country,
+            host={"en": f"{city} association", "zh": f"{city}同乡会"}, timezone=tz,
+            hours=hours, languages=["zh", "it"], address=f"Via Roma 1, {city}")
+        return point.id
+
+
+def make_staff(app, email, role, office=None, department=None, mfa=True,
+               password="correct horse battery", service_point=None):
     """Create a staff account (enrolled in TOTP unless ``mfa`` is false)."""
     from app.auth import create_staff
     from app.models import db
+    if role == "volunteer" and service_point is None:
+        service_point = "milan"
+        make_point(app, "milan", "Milano")
     with app.app_context(), db.connection_context():
         staff, _ = create_staff(email, email.split("@")[0], role, password, office=office,
-                                department=department, totp_secret=TOTP_SECRET if mfa else None)
+                                department=department, totp_secret=TOTP_SECRET if mfa else None,
+                                service_point=service_point)
         return staff.id
 
 

@@ -24,7 +24,7 @@ def test_database_url_is_honoured_and_sqlite_uses_wal(tmp_path):
 def test_upgrade_applies_pending_migrations_and_keeps_data(tmp_path, monkeypatch):
     app = _app(tmp_path)
     runner = app.test_cli_runner()
-    assert "version 0 -> 6" in runner.invoke(args=["db-upgrade"]).output
+    assert "version 0 -> 7" in runner.invoke(args=["db-upgrade"]).output
     assert "14 items" in runner.invoke(args=["load-catalog"]).output
     with app.app_context(), db.connection_context():
         count = Item.select().count()
@@ -36,14 +36,14 @@ def test_upgrade_applies_pending_migrations_and_keeps_data(tmp_path, monkeypatch
 
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + [add_note_column])
     output = runner.invoke(args=["db-upgrade"]).output
-    assert "version 6 -> 7" in output
+    assert "version 7 -> 8" in output
     with app.app_context(), db.connection_context():
         columns = [c.name for c in db.get_columns("item")]
         assert "internal_note" in columns
         assert Item.select().count() == count
-        assert migrations.current_version() == 7
+        assert migrations.current_version() == 8
     # Running it again changes nothing.
-    assert "version 7 -> 7" in runner.invoke(args=["db-upgrade"]).output
+    assert "version 8 -> 8" in runner.invoke(args=["db-upgrade"]).output
 
 
 def test_load_catalog_twice_is_an_upsert(tmp_path):
@@ -92,7 +92,7 @@ def test_version_1_database_moves_search_text_to_its_own_table(tmp_path):
     con.execute("UPDATE schema_version SET version = 1")
     con.commit()
     con.close()
-    assert "version 1 -> 6" in runner.invoke(args=["db-upgrade"]).output
+    assert "version 1 -> 7" in runner.invoke(args=["db-upgrade"]).output
     with app.app_context(), db.connection_context():
         from app.catalog.search import search_items
         assert "name_text" not in [c.name for c in db.get_columns("item")]

@@ -25,10 +25,12 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 def create_staff(email: str, name: str, role: str, password: str | None = None,
                  office: str | None = None, department: str | None = None,
-                 totp_secret: str | None = None) -> tuple[Staff, str]:
+                 totp_secret: str | None = None,
+                 service_point: str | None = None) -> tuple[Staff, str]:
     """Create (or reset) a staff account; return it and the password set.
 
-    ``office`` and ``department`` are keys. With ``totp_secret`` the account
+    ``office``, ``department`` and ``service_point`` are keys; a volunteer
+    needs a service point. With ``totp_secret`` the account
     is enrolled in two-step sign-in already (demo and test accounts).
     """
     if role not in ROLES:
@@ -53,6 +55,14 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
         if found is None:
             raise ValueError(f"no department {department!r}")
         staff.department = found
+    if service_point:
+        from ..models import ServicePoint
+        point = ServicePoint.get_or_none(ServicePoint.key == service_point)
+        if point is None:
+            raise ValueError(f"no service point {service_point!r}")
+        staff.service_point_id = point.id
+    elif role == "volunteer":
+        raise ValueError("a volunteer needs --service-point")
     if totp_secret:
         staff.totp_secret = totp_secret
         staff.totp_confirmed = True

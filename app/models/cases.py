@@ -53,6 +53,11 @@ class Case(BaseModel):
     result = JSONField(null=True)
     delivery = JSONField(null=True)
     applicant_name = CharField(max_length=120, default="", index=True)
+    # Assisted at an overseas service point: which one, and the volunteer who helped.
+    service_point_id = IntegerField(null=True, index=True)
+    assisted_by_id = IntegerField(null=True)
+    # The entrusted agent's own access code (HMAC only), issued once identity is confirmed.
+    agent_code_hash = CharField(max_length=64, null=True)
 
     class Meta:
         # The queue's indexes; the deadline and deferred ones are created in

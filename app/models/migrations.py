@@ -161,7 +161,28 @@ def _resumable(migrator):
     db.create_tables([TusUpload])
 
 
-MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable]
+def _service_points(migrator):
+    """Version 7: service points, volunteers, assisted cases, video checks, agent codes."""
+    from peewee import CharField, IntegerField
+    from .points import Appointment, ServicePoint
+    db.create_tables([ServicePoint, Appointment])
+    wanted = {"case": [("service_point_id", IntegerField(null=True)),
+                       ("assisted_by_id", IntegerField(null=True)),
+                       ("agent_code_hash", CharField(max_length=64, null=True))],
+              "staff": [("service_point_id", IntegerField(null=True))]}
+    operations = []
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations += [migrator.add_column(table, name, field) for name, field in columns
+                       if name not in present]
+    if operations:
+        migrate(*operations)
+    if "case_service_point_id" not in {i.name for i in db.get_indexes("case")}:
+        migrate(migrator.add_index("case", ("service_point_id",), False))
+
+
+MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
+              _service_points]
 
 
 def latest_version() -> int:

@@ -38,6 +38,8 @@ class Staff(BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
+    # A volunteer belongs to exactly one overseas service point.
+    service_point_id = IntegerField(null=True)
 
     @property
     def needs_mfa(self) -> bool:

@@ -1,0 +1,1 @@
+"""Overseas service points, their volunteers, and the window's opening hours."""

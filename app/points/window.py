@@ -1,0 +1,130 @@
+"""Opening hours: the window at home (Beijing time) and the service points abroad.
+
+Everything here is plain computation on aware datetimes, so that the pages,
+the appointment slots and the emails agree, across daylight-saving changes too.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import current_app
+
+from ..cases.workdays import is_workday
+from ..models import WEEKDAYS, utcnow
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def parse_hhmm(text: str) -> time:
+    """``"14:00"`` → ``time(14, 0)``; raises ValueError on anything else."""
+    hours, _sep, minutes = (text or "").strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        raise ValueError(text)
+    return time(int(hours), int(minutes))
+
+
+def window_span() -> tuple[time, time]:
+    """The window's daily opening hours in Beijing time, from ``WINDOW_HOURS``."""
+    opening, _sep, closing = current_app.config["WINDOW_HOURS"].partition("-")
+    return parse_hhmm(opening), parse_hhmm(closing)
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    """The ZoneInfo for an IANA name, or None when the name is unknown."""
+    if not name or len(name) > 64 or name not in _zone_names():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+_ZONES: set | None = None
+
+
+def _zone_names() -> set:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+def now_utc() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return utcnow().replace(tzinfo=timezone.utc)
+
+
+def window_open_on(day: date) -> bool:
+    """Whether the window works on this Beijing date (Chinese working days)."""
+    return is_workday(day)[0]
+
+
+@dataclass(frozen=True)
+class Span:
+    """One opening span as aware datetimes."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def to(self, tz: ZoneInfo) -> "Span":
+        return Span(self.start.astimezone(tz), self.end.astimezone(tz))
+
+
+def window_span_on(day: date) -> Span | None:
+    """The window's opening span on a Beijing date, or None on a day off."""
+    if not window_open_on(day):
+        return None
+    opening, closing = window_span()
+    return Span(datetime.combine(day, opening, BEIJING), datetime.combine(day, closing, BEIJING))
+
+
+def window_is_open(moment: datetime | None = None) -> bool:
+    """Whether the window is open at ``moment`` (default now)."""
+    moment = moment or now_utc()
+    span = window_span_on(moment.astimezone(BEIJING).date())
+    return bool(span and span.contains(moment))
+
+
+def point_spans_on(point_hours: dict, tz: ZoneInfo, day: date) -> list[Span]:
+    """A service point's opening spans on one of its local dates."""
+    spans = []
+    for opening, closing in point_hours.get(WEEKDAYS[day.weekday()], []):
+        start = datetime.combine(day, parse_hhmm(opening), tz)
+        end = datetime.combine(day, parse_hhmm(closing), tz)
+        if end > start:
+            spans.append(Span(start, end))
+    return spans
+
+
+def point_is_open(point_hours: dict, tz: ZoneInfo, moment: datetime | None = None) -> bool:
+    """Whether a service point is open at ``moment`` (default now), in its own time."""
+    moment = moment or now_utc()
+    local_day = moment.astimezone(tz).date()
+    return any(span.contains(moment) for span in point_spans_on(point_hours, tz, local_day))
+
+
+def next_point_opening(point_hours: dict, tz: ZoneInfo, moment: datetime | None = None,
+                       horizon_days: int = 14) -> datetime | None:
+    """When a closed service point next opens (local aware datetime), within two weeks."""
+    moment = moment or now_utc()
+    local_day = moment.astimezone(tz).date()
+    for offset in range(horizon_days):
+        for span in point_spans_on(point_hours, tz, local_day + timedelta(days=offset)):
+            if span.start > moment:
+                return span.start
+    return None
+
+
+def next_window_span(moment: datetime | None = None, horizon_days: int = 21) -> Span | None:
+    """The window's current span if open, else its next one."""
+    moment = moment or now_utc()
+    day = moment.astimezone(BEIJING).date()
+    for offset in range(horizon_days):
+        span = window_span_on(day + timedelta(days=offset))
+        if span and span.end > moment:
+            return span
+    return None
