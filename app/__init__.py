@@ -51,6 +51,8 @@ def create_app(config=None) -> Flask:
     from .uploads.tus import bp as tus_bp
     from .points.directory import bp as points_bp
     from .points.desk import bp as desk_bp
+    from .cases.video import bp as video_bp
+    from .cases.agent import bp as agent_bp
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cases_bp)
@@ -61,6 +63,8 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(tus_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(video_bp)
+    app.register_blueprint(agent_bp)
 
     from . import cli
     cli.init_cli(app)

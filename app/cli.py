@@ -62,6 +62,18 @@ def init_cli(app) -> None:
         with db.connection_context():
             click.echo(f"expired uploads purged: {purge_expired()}")
 
+    @app.cli.command("load-service-points")
+    @click.option("--file", "path", default=None, help="YAML file (default: the demo points).")
+    def load_service_points_cmd(path):
+        """Add the service points that are missing; points already there are left as edited."""
+        from .points.seed import SeedError, load_service_points
+        with db.connection_context():
+            try:
+                inserted = load_service_points(path)
+            except SeedError as exc:
+                raise click.ClickException(str(exc)) from exc
+        click.echo(f"service points: {inserted} added")
+
     @app.cli.command("load-demo")
     def load_demo():
         """Demo staff accounts with fresh passwords, printed once."""

@@ -3,7 +3,7 @@
 from flask import current_app, request
 
 #: Access rules a route may declare. The route-audit test fails on any other.
-ACCESS_RULES = {"public", "applicant", "staff"}
+ACCESS_RULES = {"public", "applicant", "staff", "agent"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -11,7 +11,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def access(rule: str):
-    """Declare who may use a view: ``public``, ``applicant`` (holder of the case) or ``staff``.
+    """Declare who may use a view: ``public``, ``applicant`` (holder of the case),
+    ``agent`` (the entrusted relative, with their own code) or ``staff``.
 
     The declaration is what the route-audit test reads; enforcement is done by
     the view's own loaders (``load_applicant_case`` and the staff guards), so

@@ -55,6 +55,27 @@ def format_when(value: datetime | None, tz: str = BEIJING) -> str:
     return f"{text} ({label})"
 
 
+def format_slot(value: datetime | None, tz: str = BEIJING, with_date: bool = True) -> str:
+    """An appointment time in ``tz``: weekday, date, time, the zone and its UTC offset.
+
+    The offset is spelled out because appointments cross daylight-saving changes.
+    """
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    locale = format_locale()
+    zone = ZoneInfo(tz)
+    local = value.astimezone(zone)
+    label = _("Beijing time") if tz == BEIJING else get_timezone_location(zone, locale=locale)
+    offset = local.utcoffset().total_seconds() / 3600
+    utc = "UTC" + (f"{offset:+g}" if offset else "")
+    when = format_time(local, "HH:mm", locale=locale)
+    if with_date:
+        when = f"{format_date(local, 'full', locale=locale)} {when}"
+    return f"{when} ({label}, {utc})"
+
+
 def format_day(value) -> str:
     """A calendar date in the page's locale."""
     if not value:
@@ -176,6 +197,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["lt"] = localized
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["slot"] = format_slot
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["phone"] = format_phone

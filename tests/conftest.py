@@ -300,3 +300,23 @@ def smtp_server():
     controller.start()
     yield controller, collector
     controller.stop()
+
+
+def confirm_video(app, reference, clerk_email="clerk@test", agent=True, confirmed=True):
+    """Book the case's first free video-check slot and record its outcome as the clerk.
+
+    Returns the agent's code when one was issued.
+    """
+    from app.cases import appointments as appts
+    from app.models import Case, Staff, db
+    with app.test_request_context(), db.connection_context():
+        case = Case.get(Case.reference == reference)
+        days = appts.slot_days(appts.office_id_of(case))
+        start = next(s for d in days for s, free in d.slots if free)
+        appointment, _token = appts.book(case, start, case.timezone)
+        clerk = Staff.get(Staff.email == clerk_email)
+        _held, code = appts.record_outcome(
+            Case.get_by_id(case.id), appointment, clerk, confirmed=confirmed,
+            participants=["applicant", "agent"] if agent else ["applicant"],
+            agent_confirmed=agent and confirmed)
+        return code

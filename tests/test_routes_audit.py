@@ -11,6 +11,8 @@ PUBLIC = {
     # Sign-in steps handle a missing or half-finished session themselves.
     "auth.login", "auth.verify", "auth.enrol", "auth.logout", "auth.language",
     "tus.options",
+    # Overseas service points; the emailed appointment link; the agent's sign-in with code.
+    "points.directory", "video.manage", "video.manage_cancel", "agent.find",
 }
 
 
@@ -59,3 +61,20 @@ def test_applicant_routes_refuse_a_browser_without_the_case(app, client):
             checked += 1
     app.config["WTF_CSRF_ENABLED"] = True
     assert checked >= 15
+
+
+def test_agent_routes_refuse_a_browser_without_the_agent_code(app, client):
+    """The agent's pages answer 404 unless this browser opened the case with the agent code,
+    even for the applicant's own browser."""
+    from tests.conftest import Journey
+    owner = Journey(app.test_client())
+    owner.start()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if declared_access(app.view_functions[rule.endpoint]) != "agent":
+            continue
+        url = rule.build({"lang": "en", "reference": owner.reference})[1]
+        for browser in (client, owner.client):
+            assert browser.get(url).status_code == 404, url
+            checked += 1
+    assert checked >= 2

@@ -123,6 +123,11 @@ def accept(case, staff, expected_version: int):
         raise DecisionError(_stale_message(TransitionError("stale")))
     if case.status != "submitted":
         raise DecisionError(_stale_message(TransitionError("illegal")))
+    from .appointments import identity_confirmed
+    if (case.entrustment or {}).get("mode") == "agent" and not identity_confirmed(case):
+        raise DecisionError(_("An entrustment can only be accepted after a video check has "
+                              "confirmed the applicant and the agent. Record the video check "
+                              "first."))
     today = beijing_today()
     due, _exact = add_working_days(today, case.item.time_limit_days)
     changes = {"accepted_at": utcnow(), "due_date": due, "queued_at": utcnow()}
@@ -170,12 +175,20 @@ def record_result(case, staff, expected_version: int, note: str, upload_id: int 
     """The result exists: a note describing it, and optionally the document itself."""
     text = _reason(note)
     result = {"note": text, "at": utcnow().isoformat(), "upload": upload_id}
+    if case.agent_code_hash and "agent_pickup" in case.item.delivery:
+        # The agent sees this code on their page and shows it at the window.
+        result["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
     return _apply(case, "result_ready", staff, expected_version, note=text,
                   data={"upload": upload_id}, result=result)
 
 
-def deliver(case, staff, expected_version: int, method: str, tracking: str = ""):
-    """How the result reached the applicant: courier, collection by the agent, electronic."""
+def deliver(case, staff, expected_version: int, method: str, tracking: str = "",
+            presented_code: str = ""):
+    """How the result reached the applicant: courier, collection by the agent, electronic.
+
+    When the agent was given a pickup code with the result, the clerk types the
+    code the agent shows, and a wrong code is refused.
+    """
     if method not in DELIVERY_METHODS or method not in case.item.delivery:
         raise DecisionError(_("Choose a delivery method this service offers."))
     delivery = {"method": method}
@@ -185,7 +198,15 @@ def deliver(case, staff, expected_version: int, method: str, tracking: str = "")
             raise DecisionError(_("Enter the courier's tracking number."))
         delivery["tracking"] = tracking[:60]
     if method == "agent_pickup":
-        delivery["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
+        expected = (case.result or {}).get("pickup_code")
+        if expected:
+            shown = "".join(ch for ch in (presented_code or "") if ch.isdigit())
+            if not secrets.compare_digest(shown, expected):
+                raise DecisionError(_("Enter the pickup code the agent shows; this one does "
+                                      "not match."))
+            delivery["pickup_code"] = expected
+        else:
+            delivery["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
     return _apply(case, "deliver", staff, expected_version, data=delivery, delivery=delivery)
 
 

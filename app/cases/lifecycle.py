@@ -65,6 +65,14 @@ EVENT_LABELS = {
     "reminder": _l("Reminder sent about materials you owe"),
     "deferred_supplied": _l("You sent a material you had promised"),
     "message": _l("Message from the office"),
+    "assisted": _l("Started with a volunteer at a service point"),
+    "signed_scan": _l("A scan of a signed paper form was added"),
+    "video_booked": _l("Video identity check booked"),
+    "video_rescheduled": _l("Video identity check moved to another time"),
+    "video_cancelled": _l("Video identity check cancelled"),
+    "video_confirmed": _l("Identity confirmed in the video check"),
+    "video_not_confirmed": _l("The video check could not confirm the identity"),
+    "agent_code_issued": _l("Your entrusted relative received their own access code"),
 }
 
 #: The event kind each action records.

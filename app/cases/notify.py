@@ -53,6 +53,7 @@ SUBJECTS = {
     "delivered": N_("The result of your application %(reference)s is on its way"),
     "reminder": N_("Reminder: materials owed for your application %(reference)s"),
     "message": N_("A message about your application %(reference)s"),
+    "agent_code": N_("Your relative's access code for application %(reference)s"),
 }
 
 

@@ -28,8 +28,13 @@ class Started:
 
 
 def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
-               phone: str | None, country: str, city: str, tz: str) -> Started:
-    """Create a draft case; a replay of the same start form returns the first one."""
+               phone: str | None, country: str, city: str, tz: str,
+               assisted_by=None) -> Started:
+    """Create a draft case; a replay of the same start form returns the first one.
+
+    ``assisted_by`` is the volunteer who starts it for a walk-in applicant at
+    their service point (the applicant's consent was ticked on the form).
+    """
     existing = Case.get_or_none(Case.start_key == start_key)
     if existing is not None:
         return Started(existing, replayed=True)
@@ -44,8 +49,14 @@ def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
                     locale=locale, contact_email=email, contact_phone=phone, country=country,
                     city=city, timezone=tz, answers={}, deferred=[], resume_at=first_step,
                     access_token_hash=token_hash, access_token_expires=access_expiry(),
-                    access_code_hash=secret_hash(code), start_key=start_key)
+                    access_code_hash=secret_hash(code), start_key=start_key,
+                    service_point_id=assisted_by.service_point_id if assisted_by else None,
+                    assisted_by_id=assisted_by.id if assisted_by else None)
                 Event.create(case=case, kind="started", actor="applicant")
+                if assisted_by is not None:
+                    Event.create(case=case, kind="assisted", actor="staff",
+                                 actor_id=assisted_by.id,
+                                 data={"volunteer": assisted_by.name, "consent": True})
             return Started(case, token=token, access_code=code)
         except IntegrityError:
             replay = Case.get_or_none(Case.start_key == start_key)

@@ -17,7 +17,7 @@ from ..cases.entrustment import POWER_MESSAGES, POWERS, RELATIONSHIP_MESSAGES
 from ..cases.fields import display_value
 from ..cases.workdays import add_working_days
 from ..i18n import localized
-from ..models import Upload, utcnow
+from ..models import ServicePoint, Upload, utcnow
 from ..templating import FORMAT_LOCALES
 from .templates import Bilingual, second_locale
 
@@ -34,6 +34,9 @@ TITLES = {
     "entrustment": N_("Entrustment letter"),
     "commitment": N_("Letter of commitment"),
     "receipt": N_("Receipt of application"),
+    # Made on the fly, never stored as issued documents (not in DOC_TYPES).
+    "cover": N_("Print pack"),
+    "slip": N_("Access slip"),
 }
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -267,4 +270,79 @@ def blank_context(doc_type: str, item, locale: str, page_size: str) -> dict:
                   "powers": [{"key": p, "label": _power_pair(p, second), "granted": False}
                              for p in POWERS],
                   "valid_from": "", "valid_until": ""},
+    }
+
+
+def find_url(case, with_reference: bool = True) -> str:
+    """The public page where a case is opened with its reference and access code."""
+    url = f"{current_app.config['PUBLIC_URL']}/{case.locale}/cases/find"
+    return f"{url}?reference={case.reference}" if with_reference else url
+
+
+def _service_point(case, second: str) -> dict | None:
+    """The service point where the case was started, if any (names in both languages)."""
+    if case.service_point_id is None:
+        return None
+    point = ServicePoint.get_or_none(ServicePoint.id == case.service_point_id)
+    if point is None:
+        return None
+    return {"city": texts_pair(point.city, second), "host": texts_pair(point.host, second)}
+
+
+def _printed(case, second: str) -> dict:
+    """Now, in Beijing time and (when it differs) in the applicant's time zone."""
+    now = utcnow()
+    return {"bj": when_pair(now, "Asia/Shanghai", second),
+            "local": when_pair(now, case.timezone, second)
+            if case.timezone and case.timezone != "Asia/Shanghai" else None}
+
+
+def cover_context(case, contents: list, page_size: str) -> dict:
+    """The cover sheet of a print pack, as plain data.
+
+    ``contents`` lists the documents after the cover, in order, as dicts with
+    ``type``, ``first`` and ``last`` (page numbers in the pack) and ``code``
+    (the verification code printed on that document).
+    """
+    second = second_locale(case.locale)
+    bi = Bilingual(second)
+    answers = case.answers or {}
+    types = {entry["type"] for entry in contents}
+    deferred = []
+    due = None
+    if "commitment" in types:
+        deferred = [m for m in _materials(case, second) if m["status"] == "deferred"]
+        due = day_pair(case.deferred_due or commitment_due(case)[0], second)
+    url = find_url(case)
+    return {
+        "doc": {"type": "cover", "title": bi.pair(TITLES["cover"]),
+                "page_size": PAGE_SIZES[page_size], "second": second, "compact": False},
+        "item": _item_block(case.item, second),
+        "case": {"reference": case.reference, "status_qr": qr_data_uri(url), "status_url": url},
+        "applicant": {"name_zh": answers.get("name_zh", ""),
+                      "name_latin": answers.get("name_latin", "")},
+        "point": _service_point(case, second),
+        "printed": _printed(case, second),
+        "contents": [dict(entry, title=bi.pair(TITLES[entry["type"]])) for entry in contents],
+        "deferred": deferred,
+        "due": due,
+    }
+
+
+def slip_context(case, access_code: str, page_size: str) -> dict:
+    """The access slip handed to an applicant: reference, access code and how to use them.
+
+    It carries the access code, so it is built for one render and never kept.
+    """
+    second = second_locale(case.locale)
+    url = find_url(case)
+    return {
+        "doc": {"type": "slip", "title": Bilingual(second).pair(TITLES["slip"]),
+                "page_size": PAGE_SIZES[page_size], "second": second},
+        "item": _item_block(case.item, second),
+        "case": {"reference": case.reference, "find_qr": qr_data_uri(url),
+                 "find_url": find_url(case, with_reference=False)},
+        "access_code": access_code,
+        "point": _service_point(case, second),
+        "printed": _printed(case, second),
     }

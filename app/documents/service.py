@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
+from peewee import fn
 
 from ..cases import services
 from ..cases.reference import CODE_ALPHABET
@@ -40,7 +41,10 @@ def new_code() -> str:
 def fingerprint(case, doc_type: str) -> str:
     """What a document depends on; a new value means a new document."""
     uploads = [(u.id, u.sha256) for u in Upload.select(Upload.id, Upload.sha256)
-               .where((Upload.case == case) & (Upload.removed == False))  # noqa: E712
+               .where((Upload.case == case) & (Upload.removed == False)  # noqa: E712
+                      # Files kept beside the case (signed scans, recordings, the result)
+                      # do not change what the documents print.
+                      & (fn.SUBSTR(Upload.material_key, 1, 1) != "_"))
                .order_by(Upload.id)]
     material = {"answers": case.answers, "deferred": case.deferred, "agent": case.entrustment,
                 "status": case.status, "submitted": str(case.submitted_at), "uploads": uploads,

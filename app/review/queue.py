@@ -60,6 +60,7 @@ def parse_filters(args) -> dict:
         "q": (args.get("q") or "").strip()[:60],
         "sort": sort if sort in SORTS else "waiting",
         "after": (args.get("after") or "")[:80],
+        "point": (args.get("point") or "")[:64],
     }
 
 
@@ -108,6 +109,10 @@ def queue(staff, filters: dict):
         where.append(Case.status == filters["status"])
     if filters["item"]:
         where.append(Case.item == Item.select(Item.id).where(Item.code == filters["item"]))
+    if filters["point"]:
+        from ..models import ServicePoint
+        where.append(Case.service_point_id == ServicePoint.select(ServicePoint.id).where(
+            ServicePoint.key == filters["point"]))
     if filters["department"]:
         department_items = (Item.select(Item.id).join(Department)
                             .where(Department.key == filters["department"]))

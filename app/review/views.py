@@ -21,6 +21,7 @@ from . import queue as queues
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
 CASE_ROLES = ("clerk", "officer", "supervisor", "admin")
+from ..points.scans import SIGNED_KEYS, SIGNED_LABELS  # noqa: E402
 
 
 def load_staff_case(reference: str) -> Case:
@@ -55,8 +56,34 @@ def queue():
     departments = list(Department.select().order_by(Department.sort))
     all_items = list(Item.select(Item.code, Item.names).where(Item.active == True)  # noqa: E712
                      .order_by(Item.sort))
+    from ..models import ServicePoint
+    points = list(ServicePoint.select(ServicePoint.key, ServicePoint.city)
+                  .order_by(ServicePoint.sort, ServicePoint.id))
     return render_template("staff/queue.html", departments=departments, all_items=all_items,
-                           **context)
+                           points=points, video=_video_day(), **context)
+
+
+def _video_day() -> dict:
+    """The day's video checks at the signed-in clerk's window (``?vday=`` moves the day)."""
+    from datetime import date, timedelta
+    from ..cases import appointments as appts
+    from ..models import Office
+    today = decisions.beijing_today()
+    try:
+        day = date.fromisoformat(request.args.get("vday", ""))
+    except ValueError:
+        day = today
+    staff = g.staff
+    if staff.role == "admin":
+        offices = [o.id for o in Office.select(Office.id)]
+    elif staff.office_id:
+        offices = [staff.office_id]
+    else:
+        offices = []
+    listed = appts.day_appointments(offices, day) if offices else []
+    return {"day": day, "today": today, "items": listed, "meeting": appts.meeting_url,
+            "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+            "shown": bool(offices)}
 
 
 def _case_context(case, error=None):
@@ -68,7 +95,23 @@ def _case_context(case, error=None):
     colleagues = list(Staff.select().where((Staff.office == case.office_id)
                                            & (Staff.active == True)  # noqa: E712
                                            & Staff.role.in_(["clerk", "supervisor"])))
+    from ..cases import appointments as appts
+    from ..models import Appointment, ServicePoint
+    video = None
+    if appts.needs_video_check(case) or case.appointments.count():
+        video = {"needed": appts.needs_video_check(case), "current": appts.current_appointment(case),
+                 "confirmed": appts.identity_confirmed(case),
+                 "history": list(case.appointments.where(Appointment.status == "held")
+                                 .order_by(Appointment.id.desc())),
+                 "participants": appts.PARTICIPANTS, "meeting": appts.meeting_url,
+                 "agent": (case.entrustment or {}).get("mode") == "agent"}
+    point = (ServicePoint.get_or_none(ServicePoint.id == case.service_point_id)
+             if case.service_point_id else None)
+    kept = list(Upload.select().where((Upload.case == case) & (Upload.removed == False)  # noqa: E712
+                                      & Upload.material_key.in_(SIGNED_KEYS + ["_recording"]))
+                .order_by(Upload.id))
     return dict(case=case, item=case.item, events=events, staff_names=staff_names,
+                video=video, point=point, kept_files=kept, SIGNED_LABELS=SIGNED_LABELS,
                 states=states, reviews=decisions.latest_reviews(case), notes=notes,
                 transferred=transferred, departments=list(Department.select()),
                 documents=documents.available(case), DOC_TITLES=TITLES, can=can,
@@ -175,6 +218,49 @@ def _refused(case, error: DecisionError):
 OFFICER_ACTIONS = {"transfer_back", "approve", "reject", "note"}
 
 
+def _record_video(case, staff) -> str:
+    """The outcome of the booked video check, with an optional recording."""
+    from flask import current_app
+    from ..cases import appointments as appts
+    from ..uploads.service import UploadError, store_recording
+    form = request.form
+    appointment = appts.current_appointment(case)
+    if appointment is None:
+        raise DecisionError(_("No video check is booked for this case."))
+    verdict = form.get("identity", "")
+    if verdict not in ("confirmed", "not_confirmed"):
+        raise DecisionError(_("Say whether the video check confirmed the applicant's identity."))
+    participants = [p for p in form.getlist("participants") if p in appts.PARTICIPANTS]
+    if "applicant" not in participants and verdict == "confirmed":
+        raise DecisionError(_("The applicant must take part for their identity to be confirmed."))
+    agent_confirmed = form.get("agent_confirmed") == "yes"
+    if agent_confirmed and "agent" not in participants:
+        raise DecisionError(_("The agent can only be confirmed if they took part in the call."))
+    recording = request.files.get("recording")
+    recording_id = None
+    if recording is not None and recording.filename:
+        try:
+            recording_id = store_recording(case, recording.stream, recording.filename,
+                                           current_app.config["RECORDING_MAX_MB"] * 1024 * 1024).id
+        except UploadError as error:
+            raise DecisionError(str(error)) from error
+    try:
+        _held, code = appts.record_outcome(
+            case, appointment, staff, confirmed=verdict == "confirmed",
+            participants=participants, agent_confirmed=agent_confirmed,
+            note=form.get("note", "").strip()[:2000], recording=recording_id)
+    except appts.SlotError as error:
+        raise DecisionError(_("This video check was already recorded or cancelled.")) from error
+    if code:
+        notify(Case.get_by_id(case.id), "agent_code", agent_code=code,
+               agent_name=(case.entrustment or {}).get("name", ""))
+        flash(_("Agent's code for %(name)s: %(code)s. Tell the agent now: it is shown only "
+                "once, and the applicant received it by email.",
+                name=(case.entrustment or {}).get("name", ""), code=code), "code")
+    return (_("Video check recorded: identity confirmed.") if verdict == "confirmed"
+            else _("Video check recorded: identity not confirmed. The applicant can book again."))
+
+
 @bp.route("/cases/<reference>/decide/<action>", methods=["POST"])
 @access("staff")
 @staff_required(*CASE_ROLES)
@@ -253,11 +339,13 @@ def decide(reference, action):
             message = _("Result recorded.")
         elif action == "deliver":
             fresh = decisions.deliver(case, staff, version, form.get("method", ""),
-                                      form.get("tracking", ""))
+                                      form.get("tracking", ""), form.get("pickup_code", ""))
             notify(fresh, "delivered", method=fresh.delivery["method"],
                    tracking=fresh.delivery.get("tracking", ""),
                    pickup_code=fresh.delivery.get("pickup_code", ""))
             message = _("Delivery recorded.")
+        elif action == "video":
+            message = _record_video(case, staff)
         elif action == "close":
             decisions.close(case, staff, version)
             message = _("Closed.")

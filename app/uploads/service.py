@@ -196,6 +196,60 @@ def store(case, material, data: bytes, original_name: str) -> Upload:
         width=prepared["width"], height=prepared["height"], pages=prepared["pages"])
 
 
+#: Recordings of video checks: container signatures and their content types.
+RECORDING_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "ogg": "audio/ogg",
+                   "mp3": "audio/mpeg"}
+
+
+def sniff_recording(head: bytes) -> str | None:
+    """The recording's container from its first bytes: mp4, webm, ogg, mp3, or None."""
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] not in HEIF_BRANDS:
+        return "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "mp3"
+    return None
+
+
+def store_recording(case, stream, original_name: str, limit: int) -> Upload:
+    """Keep the recording of a video check (streamed to disk, never re-encoded).
+
+    The type is decided by content; anything that is not an audio or video
+    container, or is larger than ``limit`` bytes, raises :class:`UploadError`.
+    """
+    head = stream.read(64)
+    kind = sniff_recording(head)
+    if kind is None:
+        raise UploadError(_("A recording must be a video or audio file (MP4, WebM, Ogg or "
+                            "MP3)."), status=415)
+    stored_name = secrets.token_hex(16)
+    target = path_for(stored_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(head), len(head)
+    tmp = target.with_suffix(".part")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(head)
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadError(_("This recording is larger than %(mb)s MB. Please keep "
+                                        "a shorter or smaller file.", mb=_human_mb(limit)),
+                                      status=413)
+                digest.update(chunk)
+                out.write(chunk)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    stem = Path(original_name or "recording").name.rsplit(".", 1)[0][:150] or "recording"
+    return Upload.create(case=case, material_key="_recording", stored_name=stored_name,
+                         original_name=f"{stem}.{kind}", content_type=RECORDING_TYPES[kind],
+                         size=size, sha256=digest.hexdigest())
+
+
 def remove(upload: Upload) -> None:
     """Take a file out of its slot and delete its bytes."""
     Upload.update(removed=True).where(Upload.id == upload.id).execute()

@@ -180,7 +180,8 @@ def download(reference, upload_id):
     case = load_applicant_case(reference)
     upload_row = Upload.get_or_none((Upload.id == upload_id) & (Upload.case == case)
                                     & (Upload.removed == False))  # noqa: E712
-    if upload_row is None:
+    if upload_row is None or upload_row.material_key == "_recording":
+        # A video-check recording stays with the window.
         abort(404)
     path = path_for(upload_row.stored_name)
     if not path.exists():

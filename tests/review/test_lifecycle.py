@@ -143,17 +143,6 @@ def test_transfer_department_result_delivery_close(staff_app, smtp_server):
     assert case_of(staff_app, journey.reference).status == "closed"
 
 
-def test_agent_pickup_gives_a_pickup_code(staff_app):
-    journey = submitted_case(staff_app, defer=False, entrust=True)
-    clerk = sign_in(staff_app, "clerk@test")
-    for action, data in (("accept", {}), ("approve", {}), ("result", {"note": "Licence printed"}),
-                         ("deliver", {"method": "agent_pickup"})):
-        assert staff_post(clerk, journey.reference, action, **data).status_code == 303, action
-    code = case_of(staff_app, journey.reference).delivery["pickup_code"]
-    assert re.fullmatch(r"\d{6}", code)
-    assert code in journey.client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
-
-
 def test_reject_needs_a_reason(staff_app, smtp_server):
     collector = smtp(staff_app, smtp_server)
     journey = submitted_case(staff_app)

@@ -1,0 +1,309 @@
+"""Video identity checks (视频核验): slots at the window, bookings, outcomes, agent codes.
+
+Slots lie inside the window's working hours (Beijing time, Chinese working
+days), on a fixed grid of ``VIDEO_SLOT_MINUTES``. One slot holds one
+appointment per office: the unique ``slot_key`` column decides the winner when
+two people book the last slot at once. Times are stored as naive UTC and only
+turned into a zone for display, so daylight-saving changes abroad are handled
+by the zone database, never by arithmetic here.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
+from peewee import IntegrityError
+
+from ..models import Appointment, Case, Event, Staff, db, utcnow
+from ..points.window import BEIJING, now_utc, window_span_on
+from .access import secret_hash
+
+#: Case statuses in which a video check may be booked or moved.
+BOOKABLE = ("submitted", "returned")
+#: Who may appear in a video check.
+PARTICIPANTS = ("applicant", "agent", "volunteer", "interpreter")
+AGENT_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+class SlotError(ValueError):
+    """A slot cannot be booked; ``reason`` is ``outside``, ``taken``, ``past`` or ``state``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def needs_video_check(case: Case) -> bool:
+    """Items that ask for one, and every entrustment of an agent."""
+    if case.item.video_check:
+        return True
+    return bool(case.item.agent_allowed and (case.entrustment or {}).get("mode") == "agent")
+
+
+def office_id_of(case: Case) -> int | None:
+    """The window that holds the case's video check."""
+    if case.office_id:
+        return case.office_id
+    office = case.item.department.office_id
+    if office:
+        return office
+    from .services import _first_office_id
+    return _first_office_id()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _naive(moment: datetime) -> datetime:
+    return _aware(moment).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def slot_key(office_id: int | None, start: datetime) -> str:
+    """The key that holds one slot of one office."""
+    return f"{office_id or 0}:{_naive(start):%Y%m%dT%H%M}"
+
+
+def _grid(day: date) -> list[datetime]:
+    span = window_span_on(day)
+    if span is None:
+        return []
+    step = timedelta(minutes=current_app.config["VIDEO_SLOT_MINUTES"])
+    slots, moment = [], span.start
+    while moment + step <= span.end:
+        slots.append(moment.astimezone(timezone.utc))
+        moment += step
+    return slots
+
+
+def _earliest(now: datetime) -> datetime:
+    return now + timedelta(hours=current_app.config["VIDEO_MIN_NOTICE_HOURS"])
+
+
+def _last_day(now: datetime) -> date:
+    return now.astimezone(BEIJING).date() + timedelta(days=current_app.config["VIDEO_BOOKING_DAYS"])
+
+
+def check_slot(start: datetime, now: datetime | None = None) -> datetime:
+    """The slot as aware UTC if it may be booked now; :class:`SlotError` otherwise."""
+    now = now or now_utc()
+    start = _aware(start).astimezone(timezone.utc)
+    day = start.astimezone(BEIJING).date()
+    if start not in _grid(day) or day > _last_day(now):
+        raise SlotError("outside")
+    if start < _earliest(now):
+        raise SlotError("past")
+    return start
+
+
+@dataclass
+class Day:
+    """The bookable slots of one Beijing working day."""
+
+    day: date
+    slots: list  # [(aware UTC start, free)]
+
+
+def slot_days(office_id: int | None, now: datetime | None = None) -> list[Day]:
+    """The next working days' slots, each marked free or taken."""
+    now = now or now_utc()
+    first = now.astimezone(BEIJING).date()
+    last = _last_day(now)
+    taken = {a.slot_key for a in Appointment.select(Appointment.slot_key).where(
+        (Appointment.office_id == office_id) & Appointment.slot_key.is_null(False)
+        & (Appointment.starts_at >= _naive(now)))}
+    days = []
+    day = first
+    while day <= last:
+        slots = [(s, slot_key(office_id, s) not in taken) for s in _grid(day)
+                 if s >= _earliest(now)]
+        if slots:
+            days.append(Day(day, slots))
+        day += timedelta(days=1)
+    return days
+
+
+def current_appointment(case: Case) -> Appointment | None:
+    """The booked (not yet held) appointment of the case."""
+    return (Appointment.select().where((Appointment.case == case)
+                                       & (Appointment.status == "booked"))
+            .order_by(Appointment.id.desc()).first())
+
+
+def last_held(case: Case) -> Appointment | None:
+    """The latest appointment with an outcome recorded."""
+    return (Appointment.select().where((Appointment.case == case)
+                                       & (Appointment.status == "held"))
+            .order_by(Appointment.id.desc()).first())
+
+
+def identity_confirmed(case: Case) -> bool:
+    """Whether a video check confirmed the applicant (and the agent, for an entrustment)."""
+    held = last_held(case)
+    if held is None or not (held.outcome or {}).get("identity_confirmed"):
+        return False
+    if (case.entrustment or {}).get("mode") == "agent":
+        return bool(held.outcome.get("agent_confirmed"))
+    return True
+
+
+def meeting_url(appointment: Appointment) -> str:
+    """The video-call link of one appointment (one room each)."""
+    return current_app.config["MEETING_URL_TEMPLATE"].format(room=appointment.room)
+
+
+def _event(case, kind, actor, actor_id=None, data=None, note=None):
+    Event.create(case=case.id, kind=kind, actor=actor, actor_id=actor_id, data=data, note=note)
+
+
+def book(case: Case, start: datetime, tz: str, booked_by: str = "applicant",
+         staff: Staff | None = None, now: datetime | None = None) -> tuple[Appointment, str]:
+    """Book a slot for the case; return the appointment and its manage-link token."""
+    if case.status not in BOOKABLE or not needs_video_check(case):
+        raise SlotError("state")
+    if current_appointment(case) is not None:
+        raise SlotError("state")
+    start = check_slot(start, now)
+    office = office_id_of(case)
+    token = secrets.token_urlsafe(32)
+    room = f"OneVisit-{secrets.token_hex(8)}"
+    try:
+        with db.atomic():
+            appointment = Appointment.create(
+                case=case, office_id=office, starts_at=_naive(start),
+                minutes=current_app.config["VIDEO_SLOT_MINUTES"],
+                slot_key=slot_key(office, start), manage_token_hash=secret_hash(token), room=room,
+                timezone=tz, booked_by=booked_by, booked_by_id=staff.id if staff else None)
+            _event(case, "video_booked", "staff" if staff else "applicant",
+                   staff.id if staff else None, data={"starts_at": _naive(start).isoformat()})
+    except IntegrityError:
+        raise SlotError("taken") from None
+    return appointment, token
+
+
+def reschedule(appointment: Appointment, start: datetime, now: datetime | None = None,
+               staff: Staff | None = None) -> Appointment:
+    """Move a booked appointment to another free slot (same link, same room)."""
+    if appointment.status != "booked" or appointment.case.status not in BOOKABLE:
+        raise SlotError("state")
+    start = check_slot(start, now)
+    if _naive(start) == appointment.starts_at:
+        return appointment
+    try:
+        with db.atomic():
+            updated = (Appointment.update(starts_at=_naive(start),
+                                          slot_key=slot_key(appointment.office_id, start),
+                                          sequence=Appointment.sequence + 1, updated_at=utcnow())
+                       .where((Appointment.id == appointment.id)
+                              & (Appointment.status == "booked")).execute())
+            if updated != 1:
+                raise SlotError("state")
+            _event(appointment.case, "video_rescheduled", "staff" if staff else "applicant",
+                   staff.id if staff else None, data={"starts_at": _naive(start).isoformat()})
+    except IntegrityError:
+        raise SlotError("taken") from None
+    return Appointment.get_by_id(appointment.id)
+
+
+def cancel(appointment: Appointment, staff: Staff | None = None) -> Appointment:
+    """Cancel a booked appointment; its slot is free again and its link stops working."""
+    with db.atomic():
+        updated = (Appointment.update(status="cancelled", slot_key=None, cancelled_at=utcnow(),
+                                      sequence=Appointment.sequence + 1, updated_at=utcnow())
+                   .where((Appointment.id == appointment.id)
+                          & (Appointment.status == "booked")).execute())
+        if updated != 1:
+            raise SlotError("state")
+        _event(appointment.case, "video_cancelled", "staff" if staff else "applicant",
+               staff.id if staff else None,
+               data={"starts_at": appointment.starts_at.isoformat()})
+    return Appointment.get_by_id(appointment.id)
+
+
+def appointment_for_token(token: str) -> tuple[Appointment | None, str]:
+    """``(appointment, state)`` for a manage link: ``booked``, ``cancelled``, ``held`` or
+    ``unknown``."""
+    if not token or len(token) > 100:
+        return None, "unknown"
+    found = Appointment.get_or_none(Appointment.manage_token_hash == secret_hash(token))
+    if found is None:
+        return None, "unknown"
+    return found, found.status
+
+
+def new_manage_token(appointment: Appointment) -> str:
+    """A fresh manage link for an appointment (the old one stops working)."""
+    token = secrets.token_urlsafe(32)
+    Appointment.update(manage_token_hash=secret_hash(token)).where(
+        Appointment.id == appointment.id).execute()
+    return token
+
+
+def record_outcome(case: Case, appointment: Appointment, staff: Staff, *, confirmed: bool,
+                   participants: list, agent_confirmed: bool, note: str = "",
+                   recording: int | None = None) -> tuple[Appointment, str | None]:
+    """The clerk's record of a held video check; return it and a new agent code, if any.
+
+    An agent code is issued the first time both the applicant's identity and
+    the agent are confirmed for an entrustment.
+    """
+    outcome = {"identity_confirmed": bool(confirmed), "participants": participants,
+               "agent_confirmed": bool(agent_confirmed), "note": note, "recording": recording,
+               "staff_id": staff.id, "recorded_at": utcnow().isoformat()}
+    code = None
+    with db.atomic():
+        updated = (Appointment.update(status="held", slot_key=None, outcome=outcome,
+                                      updated_at=utcnow())
+                   .where((Appointment.id == appointment.id)
+                          & (Appointment.status == "booked")).execute())
+        if updated != 1:
+            raise SlotError("state")
+        _event(case, "video_confirmed" if confirmed else "video_not_confirmed", "staff", staff.id,
+               data={"identity_confirmed": bool(confirmed),
+                     "agent_confirmed": bool(agent_confirmed)})
+        agent = (case.entrustment or {}).get("mode") == "agent"
+        if agent and confirmed and agent_confirmed and not case.agent_code_hash:
+            raw = "".join(secrets.choice(AGENT_CODE_ALPHABET) for _ in range(10))
+            code = f"{raw[:5]}-{raw[5:]}"
+            Case.update(agent_code_hash=secret_hash(raw)).where(Case.id == case.id).execute()
+            _event(case, "agent_code_issued", "staff", staff.id)
+    return Appointment.get_by_id(appointment.id), code
+
+
+def normalize_agent_code(code: str) -> str:
+    """What an agent typed, as stored: upper case, without spaces or dashes."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def check_agent_code(case: Case, code: str) -> bool:
+    """Constant-time check of an agent code."""
+    import hmac
+    cleaned = normalize_agent_code(code)
+    return bool(case.agent_code_hash and cleaned
+                and hmac.compare_digest(case.agent_code_hash, secret_hash(cleaned)))
+
+
+def day_appointments(office_ids: list, day: date) -> list[Appointment]:
+    """The booked and held appointments of the offices on a Beijing date, in time order."""
+    start = datetime.combine(day, datetime.min.time(), BEIJING).astimezone(timezone.utc)
+    end = start + timedelta(days=1)
+    return list(Appointment.select(Appointment, Case).join(Case)
+                .where(Appointment.office_id.in_(office_ids)
+                       & (Appointment.status.in_(["booked", "held"]))
+                       & (Appointment.starts_at >= _naive(start))
+                       & (Appointment.starts_at < _naive(end)))
+                .order_by(Appointment.starts_at))
+
+
+def parse_slot(value: str) -> datetime | None:
+    """A slot value from a form (``20261123T0600`` in UTC) as aware UTC, or None."""
+    try:
+        return datetime.strptime((value or "").strip(), "%Y%m%dT%H%M").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def slot_value(start: datetime) -> str:
+    """The form value of a slot."""
+    return f"{_naive(start):%Y%m%dT%H%M}"

@@ -1,0 +1,1 @@
+"""Service points: public directory, admin management, seed."""
