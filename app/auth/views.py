@@ -17,7 +17,7 @@ bp = Blueprint("auth", __name__, url_prefix="/staff")
 
 
 def _after_login():
-    return redirect(url_for("review.queue"), 303)
+    return redirect(url_for("review.home"), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,7 +88,7 @@ def enrol():
     staff = row.staff
     if staff.totp_confirmed:
         # An enrolled secret is never shown again, not even to a signed-in session.
-        return redirect(url_for("review.queue" if row.mfa_passed else "auth.verify"), 303)
+        return redirect(url_for("review.home" if row.mfa_passed else "auth.verify"), 303)
     if not staff.totp_secret or not staff.totp_confirmed:
         if not staff.totp_secret:
             staff.totp_secret = mfa.new_secret()
@@ -129,7 +129,7 @@ def language():
         session["staff_lang"] = chosen
     target = request.form.get("next", "")
     if not target.startswith("/staff/") or "//" in target:
-        target = url_for("review.queue")
+        target = url_for("review.home")
     return redirect(target, 303)
 
 

@@ -16,6 +16,8 @@ from flask import abort, current_app, session
 from ..models import Case, utcnow
 
 SESSION_KEY = "cases"
+#: Cases this browser holds only because a volunteer opened them at a service point.
+ASSISTED_KEY = "assisted"
 CODES_KEY = "codes"
 MAX_CASES_IN_SESSION = 20
 
@@ -54,6 +56,9 @@ def case_for_token(token: str):
 
 def grant(case: Case, access_code: str | None = None) -> None:
     """Let this browser session open ``case``."""
+    if case.id in session.get(ASSISTED_KEY, []):
+        # Opened with the applicant's own link or code: no longer tied to a volunteer.
+        session[ASSISTED_KEY] = [i for i in session[ASSISTED_KEY] if i != case.id]
     ids = [i for i in session.get(SESSION_KEY, []) if i != case.id]
     ids.append(case.id)
     session[SESSION_KEY] = ids[-MAX_CASES_IN_SESSION:]
@@ -62,6 +67,23 @@ def grant(case: Case, access_code: str | None = None) -> None:
         codes[str(case.id)] = access_code
         session[CODES_KEY] = dict(list(codes.items())[-MAX_CASES_IN_SESSION:])
     session.permanent = True
+
+
+def grant_assisted(case: Case, access_code: str | None = None) -> None:
+    """Let a volunteer's browser open ``case`` for as long as they are signed in at its
+    service point (signing out, or being disabled, closes it again)."""
+    grant(case, access_code)
+    ids = [i for i in session.get(ASSISTED_KEY, []) if i != case.id]
+    session[ASSISTED_KEY] = (ids + [case.id])[-MAX_CASES_IN_SESSION:]
+
+
+def _volunteer_here(case_id: int) -> bool:
+    from ..auth.sessions import current_staff
+    staff = current_staff(require_mfa=True)
+    if staff is None or staff.role != "volunteer" or not staff.service_point_id:
+        return False
+    return Case.select(Case.id).where((Case.id == case_id) & (
+        Case.service_point_id == staff.service_point_id)).exists()
 
 
 def forget(case: Case) -> None:
@@ -78,8 +100,12 @@ def shown_access_code(case: Case) -> str | None:
 
 
 def may_open(case_id: int) -> bool:
-    """Whether this session holds the case."""
-    return case_id in session.get(SESSION_KEY, [])
+    """Whether this session holds the case (through a signed-in volunteer, if assisted)."""
+    if case_id not in session.get(SESSION_KEY, []):
+        return False
+    if case_id in session.get(ASSISTED_KEY, []):
+        return _volunteer_here(case_id)
+    return True
 
 
 def load_applicant_case(reference: str) -> Case:

@@ -72,6 +72,7 @@ EVENT_LABELS = {
     "video_cancelled": _l("Video identity check cancelled"),
     "video_confirmed": _l("Identity confirmed in the video check"),
     "video_not_confirmed": _l("The video check could not confirm the identity"),
+    "access_code_replaced": _l("A new access code was made at the service point"),
     "agent_code_issued": _l("Your entrusted relative received their own access code"),
 }
 

@@ -36,7 +36,9 @@ def load_staff_case(reference: str) -> Case:
 @access("staff")
 @staff_required()
 def home():
-    """Staff home is the queue."""
+    """Staff home: the queue, or a volunteer's service-point desk."""
+    if g.staff.role == "volunteer":
+        return redirect(url_for("desk.home"), 303)
     return redirect(url_for("review.queue"), 303)
 
 
@@ -253,10 +255,10 @@ def _record_video(case, staff) -> str:
         raise DecisionError(_("This video check was already recorded or cancelled.")) from error
     if code:
         notify(Case.get_by_id(case.id), "agent_code", agent_code=code,
-               agent_name=(case.entrustment or {}).get("name", ""))
+               agent_name=(case.entrustment or {}).get("agent_name_zh", ""))
         flash(_("Agent's code for %(name)s: %(code)s. Tell the agent now: it is shown only "
                 "once, and the applicant received it by email.",
-                name=(case.entrustment or {}).get("name", ""), code=code), "code")
+                name=(case.entrustment or {}).get("agent_name_zh", ""), code=code), "code")
     return (_("Video check recorded: identity confirmed.") if verdict == "confirmed"
             else _("Video check recorded: identity not confirmed. The applicant can book again."))
 
