@@ -26,7 +26,7 @@ PASSWORD = "correct horse battery"
 
 #: Every decision a clerk or officer can post to /staff/cases/<ref>/decide/<action>.
 DECIDE_ACTIONS = ("claim", "review", "return", "accept", "transfer", "transfer_back", "approve",
-                  "reject", "result", "deliver", "close", "note")
+                  "reject", "result", "deliver", "close", "note", "video")
 #: The decisions an officer of the department the case was passed to may take.
 OFFICER_ACTIONS = {"transfer_back", "approve", "reject", "note"}
 
@@ -40,7 +40,11 @@ QUEUE_ROLES = {"clerk", "supervisor", "officer", "other_clerk", "other_officer"}
 
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
-NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable"}
+NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable",
+                   "desk.home", "desk.start", "desk.blanks",
+                   "points.admin_list", "points.admin_new", "points.admin_edit"}
+#: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
+DESK_HOME = {"desk.home": 200, "desk.start": 422, "desk.blanks": 422}
 
 
 class Route(NamedTuple):
@@ -88,6 +92,12 @@ def staff_id(app, email):
     from app.models import Staff
     with db_context(app):
         return Staff.get(Staff.email == email).id
+
+
+def point_id(app, key):
+    from app.models import ServicePoint
+    with db_context(app):
+        return ServicePoint.get(ServicePoint.key == key).id
 
 
 def live_sessions(app, email):
@@ -193,6 +203,17 @@ def expected(persona, route, phase):
         if persona != "supervisor":
             return deny("accounts are disabled by supervisors and admins")
         return None  # the supervisor's own POST: test_supervisor_disabling_ends_their_sessions
+    if endpoint.startswith("points.admin_"):
+        return deny("service points are managed by admins", {403})
+    if endpoint in DESK_HOME:
+        if persona != "volunteer":
+            return deny("the desk is a volunteer's", {403})
+        return allow("the volunteer's own desk (an empty form is refused with a message)",
+                     DESK_HOME[endpoint])
+    if endpoint.startswith("desk."):
+        if persona != "volunteer":
+            return deny("the desk is a volunteer's", {403})
+        return deny("this case was not started at the volunteer's service point", {404})
     if "reference" not in route.arguments:
         return None  # a staff route outside any case, not yet classified: reported by the test
 
@@ -301,7 +322,7 @@ def test_access_matrix(staff_app):
 
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
-              "staff_id": staff_id(app, "clerk2@test")}
+              "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan")}
     routes, unbuildable = matrix_routes(app, values)
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",
@@ -412,6 +433,39 @@ def test_access_matrix(staff_app):
         url = f"/staff/cases/{draft.reference}"
         check(persona, "GET", url, personas[persona].get(url).status_code, {404},
               "a draft is not sent yet: the window does not see it")
+
+    # A case started at the Milan service point: its desk routes open for Milan's volunteer
+    # only; a Paris volunteer and the window's staff get nothing from the desk.
+    from tests.conftest import make_point
+    make_point(app, "paris", "Paris", tz="Europe/Paris", country="FR")
+    make_staff(app, "volunteer.paris@test", "volunteer", service_point="paris")
+    desk_personas = {"volunteer": personas["volunteer"],
+                     "paris_volunteer": sign_in(app, "volunteer.paris@test"),
+                     "clerk": personas["clerk"], "anonymous": personas["anonymous"]}
+    volunteer = personas["volunteer"]
+    token = csrf_token(volunteer, "/staff/point/")
+    started = volunteer.post("/staff/point/start", data={
+        "csrf_token": token, "item": "JJ-JZ-001", "language": "zh", "email": "walk.in@example.it",
+        "consent": "yes"})
+    step(started, "the Milan volunteer starts an assisted case")
+    assisted = started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
+    desk_routes = [r for r in routes if r.endpoint.startswith("desk.") and "reference" in r.arguments]
+    assert len(desk_routes) >= 6
+    with csrf_off(app):
+        for persona, client in desk_personas.items():
+            for route in desk_routes:
+                url = route.url.replace(reference, assisted)
+                status = client.open(url, method=route.method).status_code
+                if persona == "volunteer":
+                    wanted, why = {200, 303, 422}, "the volunteer of the case's service point"
+                elif persona == "paris_volunteer":
+                    wanted, why = {404}, "another service point's case"
+                else:
+                    wanted, why = {403}, "the desk is a volunteer's"
+                check(persona, route.method, url, status, wanted, why)
+        for url in (f"/zh/cases/{assisted}", f"/staff/cases/{assisted}"):
+            status = desk_personas["paris_volunteer"].get(url).status_code
+            check("paris_volunteer", "GET", url, status, DENIED, "another service point's case")
 
     with db_context(app):
         check("all but the supervisor", "POST", f"/staff/accounts/{values['staff_id']}/disable",
