@@ -1,15 +1,17 @@
-"""Demo data for the embedded default: staff accounts for each role."""
+"""Demo data for the embedded default: the six service points and staff for each role."""
 
 from .auth import create_staff
 
-#: (email, name, role, office key, department key)
+#: (email, name, role, office key, department key, service point key)
 DEMO_STAFF = [
-    ("clerk@demo.onevisit", "陈静 Chen Jing", "clerk", "police-global-window", None),
-    ("clerk.centre@demo.onevisit", "叶青 Ye Qing", "clerk", "overseas-centre", None),
-    ("officer@demo.onevisit", "王磊 Wang Lei", "officer", None, "traffic-vehicle-office"),
-    ("supervisor@demo.onevisit", "林芳 Lin Fang", "supervisor", "police-global-window", None),
-    ("admin@demo.onevisit", "周明 Zhou Ming", "admin", None, None),
-    ("volunteer.milan@demo.onevisit", "胡晓 Hu Xiao", "volunteer", None, None),
+    ("clerk@demo.onevisit", "陈静 Chen Jing", "clerk", "police-global-window", None, None),
+    ("clerk.centre@demo.onevisit", "叶青 Ye Qing", "clerk", "overseas-centre", None, None),
+    ("officer@demo.onevisit", "王磊 Wang Lei", "officer", None, "traffic-vehicle-office", None),
+    ("supervisor@demo.onevisit", "林芳 Lin Fang", "supervisor", "police-global-window", None,
+     None),
+    ("admin@demo.onevisit", "周明 Zhou Ming", "admin", None, None, None),
+    ("volunteer.milan@demo.onevisit", "胡晓 Hu Xiao", "volunteer", None, None, "milan"),
+    ("volunteer.paris@demo.onevisit", "潘丽 Pan Li", "volunteer", None, None, "paris"),
 ]
 
 
@@ -19,8 +21,11 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     Each account sets up two-step sign-in (an authenticator app) at its
     first sign-in.
     """
+    from .points.seed import load_service_points
+    load_service_points()
     accounts = []
-    for email, name, role, office, department in DEMO_STAFF:
-        staff, password = create_staff(email, name, role, office=office, department=department)
+    for email, name, role, office, department, point in DEMO_STAFF:
+        staff, password = create_staff(email, name, role, office=office, department=department,
+                                       service_point=point)
         accounts.append((staff.email, role, password))
     return accounts

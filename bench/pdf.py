@@ -6,7 +6,14 @@ times warm in this one process, through the same path the app uses (plain-data
 context → HTML → WeasyPrint in the limited render process). Prints one line
 per type with the median milliseconds of the render (HTML to PDF bytes, what
 the budget is about), the median of building the context and HTML before it
-(context_ms), and the size, then:
+(context_ms), and the size. The print pack's cover sheet and the access slip
+are measured the same way (types ``cover`` and ``slip``). One more line
+measures a whole print pack (cover + form + entrustment + commitment, merged
+with pypdf; the issued documents are already stored, as on a second print):
+
+    pack: runs=N median_ms=X p90_ms=Y size_kb=Z pages=P
+
+It is several documents, so it is not held to the one-document budgets. Then:
 
     pdf: types=N max_median_ms=X max_size_kb=Y cold_start_ms=Z
 
@@ -17,6 +24,7 @@ max_size_kb ≤ 80. Exit status 1 when a budget is broken.
 Run: .venv/bin/python bench/pdf.py
 """
 
+import io
 import os
 import statistics
 import subprocess
@@ -57,10 +65,12 @@ def build_case(app):
 def main() -> int:
     import logging
     from app.sandbox import create_sandbox_app
-    from app.documents.context import blank_context, case_context
+    from app.documents.context import blank_context, case_context, cover_context, slip_context
+    from app.documents.pack import pack_contents, print_pack
     from app.documents.render import render_pdf
     from app.documents.templates import render_html
     from app.models import Case, Item, db
+    from pypdf import PdfReader
 
     logging.disable(logging.WARNING)
     results = {}
@@ -75,6 +85,9 @@ def main() -> int:
             jobs.update({f"blank-{doc}": (lambda doc=doc: render_html(
                 doc, blank_context(doc, item, "it", "a4"), "it"))
                 for doc in ("form", "entrustment", "commitment")})
+            contents = pack_contents(case, "a4")
+            jobs["cover"] = lambda: render_html("cover", cover_context(case, contents, "a4"), "it")
+            jobs["slip"] = lambda: render_html("slip", slip_context(case, "K7QD-M2XA", "a4"), "it")
             first_html = None
             for name, make_html in jobs.items():
                 html = make_html()
@@ -96,6 +109,16 @@ def main() -> int:
                       f"{statistics.quantiles(times, n=10)[-1]:.1f} context_ms="
                       f"{statistics.median(prep):.1f} size_kb={size / 1024:.1f} "
                       f"pages={pages} missing_glyphs={len(missing)}")
+            print_pack(case, "a4")  # warm-up
+            times, size, pages = [], 0, 0
+            for _ in range(RUNS // 2):
+                started = time.perf_counter()
+                data = print_pack(case, "a4")
+                times.append((time.perf_counter() - started) * 1000)
+                size = len(data)
+            pages = len(PdfReader(io.BytesIO(data)).pages)
+            print(f"pack: runs={len(times)} median_ms={statistics.median(times):.1f} p90_ms="
+                  f"{statistics.quantiles(times, n=10)[-1]:.1f} size_kb={size / 1024:.1f} pages={pages}")
         html_path = Path(tmp) / "form.html"
         html_path.write_text(first_html, encoding="utf-8")
         cold = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), html=str(html_path))],

@@ -206,7 +206,13 @@ def status(reference):
     owed_later = ([s for s in states if s.deferred]
                   if case.status in ("accepted", "transferred", "approved") else [])
     material_names = {s.material.key: localized(s.material.names) for s in states}
-    return render_template("cases/status.html", case=case, item=case.item, events=events,
+    from . import appointments as appts
+    video = None
+    if appts.needs_video_check(case) and case.status in ("draft", "submitted", "returned",
+                                                          "accepted"):
+        video = {"current": appts.current_appointment(case),
+                 "confirmed": appts.identity_confirmed(case)}
+    return render_template("cases/status.html", video=video, case=case, item=case.item, events=events,
                            documents=available(case), DOC_TITLES=TITLES, owed_later=owed_later,
                            material_names=material_names,
                            EVENT_LABELS=EVENT_LABELS, STATUS_LABELS=STATUS_LABELS, states=states,
@@ -375,8 +381,12 @@ def confirmation(reference):
     case = load_applicant_case(reference)
     if case.status in {"draft"}:
         return redirect(page_url(case, case.resume_at), 303)
+    from .appointments import current_appointment, needs_video_check
     return render_template("cases/confirmation.html", case=case, item=case.item,
-                           access_code=shown_access_code(case))
+                           access_code=shown_access_code(case),
+                           video_needed=needs_video_check(case)
+                           and current_appointment(case) is None
+                           and case.status in ("submitted", "returned"))
 
 
 @bp.route("/cases/<reference>/withdraw", methods=["GET", "POST"])

@@ -80,15 +80,8 @@ def render_cover(case, contents: list, page_size: str = "a4") -> dict:
     return result
 
 
-def print_pack(case, page_size: str = "a4") -> bytes:
-    """One PDF to print in one go: a cover sheet, then the form and the letters the case has.
-
-    The form, the entrustment letter (when the applicant entrusts an agent) and
-    the commitment letter (when materials are deferred) are the issued, stored
-    documents with their verification codes; the cover is made anew each time.
-    Raises :class:`~app.documents.service.RenderError` when rendering fails.
-    """
-    _check_size(page_size)
+def _parts(case, page_size: str) -> list:
+    """``(doc_type, reader, contents entry)`` for each issued document of the pack."""
     has = available(case)
     parts = []
     page = 2  # the cover is page 1
@@ -101,15 +94,39 @@ def print_pack(case, page_size: str = "a4") -> bytes:
         parts.append((doc_type, reader, {"type": doc_type, "first": page,
                                          "last": page + count - 1, "code": _dashed(issued.code)}))
         page += count
+    return parts
+
+
+def pack_contents(case, page_size: str = "a4") -> list:
+    """What follows the cover of the case's print pack (issuing documents as needed).
+
+    A list of ``{"type", "first", "last", "code"}``, pages counted from the cover.
+    """
+    _check_size(page_size)
+    return [entry for _type, _reader, entry in _parts(case, page_size)]
+
+
+def print_pack(case, page_size: str = "a4") -> bytes:
+    """One PDF to print in one go: a cover sheet, then the form and the letters the case has.
+
+    The form, the entrustment letter (when the applicant entrusts an agent) and
+    the commitment letter (when materials are deferred) are the issued, stored
+    documents with their verification codes; the cover is made anew each time.
+    Every page has ``page_size`` (``"a4"`` or ``"letter"``). Raises
+    :class:`~app.documents.service.RenderError` when rendering fails.
+    """
+    _check_size(page_size)
+    parts = _parts(case, page_size)
     cover = render_cover(case, [entry for _t, _r, entry in parts], page_size)
     bilingual = Bilingual(second_locale(case.locale))
+    cover_title = _outline_title(bilingual.pair(TITLES["cover"]))
     writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(cover["pdf"])),
-                  outline_item=_outline_title(bilingual.pair(TITLES["cover"])))
+    writer.append(PdfReader(io.BytesIO(cover["pdf"])), outline_item=cover_title,
+                  import_outline=False)
     for doc_type, reader, _entry in parts:
-        writer.append(reader, outline_item=_outline_title(bilingual.pair(TITLES[doc_type])))
-    writer.add_metadata({"/Title": f"{_outline_title(bilingual.pair(TITLES['cover']))} "
-                                   f"{case.reference}"})
+        writer.append(reader, outline_item=_outline_title(bilingual.pair(TITLES[doc_type])),
+                      import_outline=False)
+    writer.add_metadata({"/Title": f"{cover_title} {case.reference}"})
     return _write(writer)
 
 
@@ -140,7 +157,8 @@ def blank_batch(items, locale: str, page_size: str = "a4") -> bytes:
         for doc_type in types:
             path = blank(item, doc_type, locale, page_size)
             title = _outline_title(bilingual.pair(TITLES[doc_type]))
-            writer.append(str(path), outline_item=f"{item.code} {label} · {title}")
+            writer.append(str(path), outline_item=f"{item.code} {label} · {title}",
+                          import_outline=False)
     return _write(writer)
 
 
@@ -160,4 +178,5 @@ def access_slip(case, access_code: str, page_size: str = "a4") -> bytes:
     return _render_one("slip", context, second_locale(case.locale))["pdf"]
 
 
-__all__ = ["print_pack", "blank_batch", "access_slip", "render_cover", "PACK_TYPES", "MAX_BATCH"]
+__all__ = ["print_pack", "pack_contents", "blank_batch", "access_slip", "render_cover",
+           "PACK_TYPES", "MAX_BATCH"]

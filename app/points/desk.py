@@ -120,7 +120,7 @@ def case(reference):
     events = list(found.events.order_by(Event.created_at, Event.id))
     return render_template(
         "desk/case.html", case=found, item=found.item, point=_point(), scans=scans,
-        events=events, documents=available(found), access_code=shown_access_code(found),
+        events=events, documents=available(found), access_code=_live_code(found),
         video_needed=needs_video_check(found), appointment=current_appointment(found),
         confirmed=identity_confirmed(found), SIGNED_LABELS=SIGNED_LABELS,
         SIGNED_KEYS=SIGNED_KEYS, STATUS_LABELS=STATUS_LABELS, EVENT_LABELS=EVENT_LABELS,
@@ -138,6 +138,16 @@ def open_case(reference):
     if request.form.get("next") == "video":
         return redirect(url_for("video.book", lang=found.locale, reference=found.reference), 303)
     return redirect(url_for("cases.resume", lang=found.locale, reference=found.reference), 303)
+
+
+def _live_code(case) -> str | None:
+    """The access code this browser was shown, if it still opens the case."""
+    from ..cases.access import check_access_code
+    from ..cases.reference import normalize_access_code
+    code = shown_access_code(case)
+    if code and check_access_code(case, normalize_access_code(code)):
+        return code
+    return None
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -179,14 +189,19 @@ def slip(reference):
     from ..documents.service import RenderError
     found = load_point_case(reference)
     code = shown_access_code(found)
-    if not code:
+    data = None
+    if code:
+        try:
+            data = access_slip(found, code, _size())
+        except RenderError:
+            return render_template("documents/failed.html", reason="failed"), 503
+        except ValueError:
+            # Someone made a new code since this browser saw it: never print a dead one.
+            data = None
+    if data is None:
         flash(_("This browser no longer knows the access code. Make a new one to print the "
                 "slip."), "error")
         return redirect(url_for("desk.case", reference=found.reference), 303)
-    try:
-        data = access_slip(found, code, _size())
-    except RenderError:
-        return render_template("documents/failed.html", reason="failed"), 503
     audit.record("document_download", staff=g.staff, case=found, target="slip")
     return _pdf(data, f"{found.reference}-slip.pdf")
 
@@ -240,7 +255,7 @@ def scan(reference):
         return render_template(
             "desk/case.html", case=found, item=found.item, point=_point(), scans=scans,
             events=list(found.events.order_by(Event.created_at, Event.id)),
-            documents=available(found), access_code=shown_access_code(found),
+            documents=available(found), access_code=_live_code(found),
             video_needed=needs_video_check(found), appointment=current_appointment(found),
             confirmed=identity_confirmed(found), SIGNED_LABELS=SIGNED_LABELS,
             SIGNED_KEYS=SIGNED_KEYS, STATUS_LABELS=STATUS_LABELS, EVENT_LABELS=EVENT_LABELS,

@@ -5,7 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
+from babel.dates import format_skeleton, format_time, get_timezone_location
 from babel.lists import format_list
 from flask import (Blueprint, abort, flash, g, make_response, redirect, render_template, request,
                    url_for)

@@ -14,6 +14,7 @@ from peewee import IntegrityError
 
 from ..config import LOCALES
 from ..models import WEEKDAYS, Office, ServicePoint, db, utcnow
+from ..templating import format_phone
 from . import window
 
 #: Locales in which a point's city and host must be named.
@@ -87,7 +88,7 @@ def form_from_point(point: ServicePoint) -> dict:
     """The admin form's values for a stored point."""
     values = blank_form()
     values.update(key=point.key, country=point.country, address=point.address,
-                  phone=point.phone, email=point.email,
+                  phone=format_phone(point.phone) if point.phone else "", email=point.email,
                   languages=", ".join(point.languages or []), timezone=point.timezone,
                   office=str(point.office_id or ""), active="yes" if point.active else "",
                   sort=str(point.sort))

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from app.models import Staff, db
 
-from ..conftest import make_staff, totp_now
+from ..conftest import confirm_video, make_staff, totp_now
 from .test_journey_browser import (TIMEOUT_MS, check_and_send, confirmation, do_materials,
                                    fill_start, fill_steps, make_photo, open_guide_from_home)
 
@@ -92,7 +92,10 @@ def test_return_fix_accept_transfer_approve_deliver(browser, live_server, tmp_pa
         check_and_send(applicant)
         expect(applicant.get_by_role("heading", level=1)).to_have_text("Application sent")
 
-        # The clerk accepts with the medical certificate deferred, and passes it on.
+        # The video check confirmed the applicant and the entrusted brother (its own browser
+        # test is test_service_point_browser); then the clerk accepts with the medical
+        # certificate deferred, and passes it on.
+        confirm_video(app, reference)
         clerk.reload()
         expect(clerk.locator("h1 .badge").first).to_have_text("Sent, waiting for review")
         decide(clerk, "Accept (受理)", "Accept")
