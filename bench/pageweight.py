@@ -249,6 +249,7 @@ def start_server(instance: Path, log_path: Path):
         env.pop(name, None)
     print(run_cli(env, "db-upgrade"), file=sys.stderr)
     print(run_cli(env, "load-catalog"), file=sys.stderr)
+    print(run_cli(env, "load-service-points"), file=sys.stderr)
     port = free_port()
     log = open(log_path, "wb")
     proc = subprocess.Popen(
@@ -325,7 +326,8 @@ class Meter:
         for url in urls:
             self.asset(url)
         self.pages.append({"name": name, "path": path, "status": resp.status,
-                           "html": len(resp.raw), "encoding": resp.encoding, "assets": urls})
+                           "html": len(resp.raw), "encoding": resp.encoding, "assets": urls,
+                           "text": text})
         print(f"page={name} status={resp.status} html_kb={len(resp.raw) / KB:.2f} "
               f"encoding={resp.encoding}", flush=True)
         if resp.status != expect:
@@ -412,7 +414,25 @@ def walk(meter: Meter, lang: str):
                "/confirmation")
     meter.page(f"{lang}/confirmation", f"{case}/confirmation")
     meter.page(f"{lang}/status", case)
+    # The entrustment needs a video identity check: the slot list, then the booked page.
+    meter.page(f"{lang}/video-check", f"{case}/video-check")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page_html(meter))
+    slot = re.search(r'name="slot" value="(\d{8}T\d{4})"(?! disabled)', page_html(meter))
+    if not slot or not token:
+        raise WalkError("video check: no free slot or no form offered")
+    meter.post(f"{lang}/video-book", f"{case}/video-check",
+               {"csrf_token": token.group(1), "slot": slot.group(1), "tz": "Europe/Rome"},
+               "/video-check")
+    meter.page(f"{lang}/video-booked", f"{case}/video-check?tz=Europe/Rome")
     meter.page(f"{lang}/find", f"{p}/cases/find")
+    meter.page(f"{lang}/service-points", f"{p}/service-points")
+    meter.page(f"{lang}/service-points-tz", f"{p}/service-points?tz=America/New_York")
+    meter.page(f"{lang}/agent", f"{p}/agent")
+
+
+def page_html(meter) -> str:
+    """The HTML of the page measured last."""
+    return meter.pages[-1]["text"]
 
 
 def report(meter: Meter) -> int:
