@@ -76,6 +76,21 @@ def format_slot(value: datetime | None, tz: str = BEIJING, with_date: bool = Tru
     return f"{when} ({label}, {utc})"
 
 
+def zone_date(value: datetime, tz: str):
+    """The calendar date of a stored UTC time in ``tz``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(tz)).date()
+
+
+def zone_label(tz: str) -> str:
+    """A time zone as people say it (e.g. "Italy Time"), with its IANA name."""
+    try:
+        return f"{get_timezone_location(ZoneInfo(tz), locale=format_locale())} ({tz})"
+    except (LookupError, ValueError):
+        return tz
+
+
 def format_day(value) -> str:
     """A calendar date in the page's locale."""
     if not value:
@@ -198,6 +213,8 @@ def init_templating(app) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["slot"] = format_slot
+    app.jinja_env.filters["zone_date"] = zone_date
+    app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["phone"] = format_phone

@@ -234,7 +234,8 @@ def test_email_and_page_times_across_the_october_change(staff_app, smtp_server, 
     monkeypatch.setattr(appts, "now_utc", lambda: utc(2026, 10, 23, 8, 0))
     page = journey.client.get(f"/en/cases/{journey.reference}/video-check?day=2026-10-26")
     html = page.get_data(as_text=True)
-    assert "Monday, 26 October 2026 07:00 (Italy" in html and "UTC+1" in html
+    assert "26 Oct 2026" in html and "07:00 (Italy Time, UTC+1)" in html
+    assert "14:00 (Beijing time, UTC+8)" in html
     collector.messages.clear()
     assert book(journey, "20261026T0600").status_code == 303
     mail = next(m for rcpts, m in collector.messages if "lin.mei@example.it" in rcpts)
@@ -243,7 +244,11 @@ def test_email_and_page_times_across_the_october_change(staff_app, smtp_server, 
     assert "14:00 (Beijing time, UTC+8)" in body
     # Friday's slots (still summer time) read 08:00 in Milan for 14:00 Beijing.
     friday = journey.client.get(f"/en/cases/{journey.reference}/video-check?day=2026-10-23")
-    assert "UTC+2" in friday.get_data(as_text=True)
+    assert "15:40 (Italy Time, UTC+2)" in friday.get_data(as_text=True)  # 21:40 in Beijing
+    # Far west, the Beijing afternoon is the night before: the local date is spelled out.
+    west = journey.client.get(f"/en/cases/{journey.reference}/video-check?day=2026-10-26"
+                              "&tz=America/Los_Angeles").get_data(as_text=True)
+    assert "Sunday, 25 October 2026 23:00" in west and "UTC-7" in west
 
 
 def test_a_wrong_time_zone_from_the_browser_is_flagged_and_can_be_changed(staff_app):
