@@ -111,7 +111,17 @@ def test_applicant_pages_emails_and_pdfs_have_no_english(staff_app, lang):
         if found:
             problems[url] = found
     assert journey.submit().status_code == 303
-    for url in (f"/{lang}/cases/{ref}/confirmation", f"/{lang}/cases/{ref}"):
+    # The video check: the slot list, a booking (its email carries an .ics), the cancel page.
+    from tests.conftest import csrf_token
+    video_url = f"/{lang}/cases/{ref}/video-check"
+    slot = re.search(r'name="slot" value="(\d{8}T\d{4})"', client.get(video_url).get_data(
+        as_text=True)).group(1)
+    assert client.post(video_url, data={"csrf_token": csrf_token(client, video_url),
+                                        "slot": slot}).status_code == 303
+    pages_after = [f"/{lang}/cases/{ref}/confirmation", f"/{lang}/cases/{ref}", video_url,
+                   f"{video_url}?tz=Bad/Zone", f"{video_url}/cancel", f"/{lang}/service-points",
+                   f"/{lang}/service-points?tz=Bad/Zone", f"/{lang}/agent"]
+    for url in pages_after:
         found = leaks(visible_text(client.get(url).get_data(as_text=True)), sources)
         if found:
             problems[url] = found
@@ -131,17 +141,43 @@ def test_applicant_pages_emails_and_pdfs_have_no_english(staff_app, lang):
             notify(case, kind, **details)
         for method in ("agent_pickup", "electronic", "self_pickup"):
             notify(case, "delivered", **dict(details, method=method))
+    # The agent's own page, once the video check confirmed them.
+    from tests.conftest import confirm_video
+    from app.models import Appointment
+    with staff_app.app_context(), db.connection_context():
+        Appointment.delete().execute()
+    code = confirm_video(staff_app, ref)
+    agent = staff_app.test_client()
+    token = csrf_token(agent, f"/{lang}/agent")
+    assert agent.post(f"/{lang}/agent", data={"csrf_token": token, "reference": ref,
+                                              "code": code}).status_code == 303
+    found = leaks(visible_text(agent.get(f"/{lang}/agent/cases/{ref}").get_data(as_text=True)),
+                  sources)
+    if found:
+        problems["agent page"] = found
     import email
     outbox = sorted(Path(staff_app.config["OUTBOX_DIR"]).glob("*.eml"))
     assert len(outbox) >= 3 + len(SUBJECTS)
     assert len(outbox) >= 3
     for path in outbox:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        found = leaks(message["Subject"] + " " + message.get_content(), sources)
+        found = leaks(message["Subject"] + " " + message.get_body(("plain",)).get_content(),
+                      sources)
         if found:
             problems[f"email {message['Subject']}"] = found
     # PDFs: bilingual, so English appears only where the applicant's language is Chinese.
     if lang != "zh":
+        from app.cases.access import secret_hash
+        from app.documents.pack import access_slip, print_pack
+        with staff_app.test_request_context(f"/{lang}/"), db.connection_context():
+            Case.update(access_code_hash=secret_hash("ABCD-EF23")).where(
+                Case.reference == ref).execute()
+            case = Case.get(Case.reference == ref)
+            for name, data in (("pack", print_pack(case)),
+                               ("slip", access_slip(case, "ABCD-EF23"))):
+                found = leaks(pdf_text(data), sources)
+                if found:
+                    problems[f"pdf {name}"] = found
         for doc in ("form", "entrustment", "commitment", "receipt"):
             response = client.get(f"/{lang}/cases/{ref}/documents/{doc}.pdf")
             if response.status_code == 200:
