@@ -100,6 +100,8 @@ def load_config(overrides=None) -> dict:
         "TESTING": False,
     }
     config.update(overrides)
+    if "{room}" not in config["MEETING_URL_TEMPLATE"]:
+        raise ValueError("ONEVISIT_MEETING_URL_TEMPLATE must contain {room}")
     config.setdefault("MAX_CONTENT_LENGTH", config["UPLOAD_MAX_BYTES"] * 2 + 1024 * 1024)
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
