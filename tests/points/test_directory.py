@@ -115,7 +115,8 @@ MILAN_HOURS["sun"] = [["09:30", "12:30"]]
 def status(app, local):
     point = ServicePoint(key="milan", city={"en": "Milan"}, timezone="Europe/Rome",
                          hours=MILAN_HOURS)
-    with app.test_request_context("/en/service-points"):
+    from flask_babel import force_locale
+    with app.test_request_context("/en/service-points"), force_locale("en"):
         return point_status(point, local.replace(tzinfo=ROME), "en_GB")
 
 
