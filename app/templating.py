@@ -41,17 +41,22 @@ def format_phone(value: str) -> str:
         return value or ""
 
 
-def format_when(value: datetime | None, tz: str = BEIJING) -> str:
-    """A stored UTC time shown in ``tz``, with the zone named (e.g. 北京时间)."""
-    if value is None:
-        return ""
+def _in_zone(value: datetime, tz: str) -> tuple[datetime, str, str]:
+    """A stored (naive UTC) time in ``tz``, the zone's name for people, and the locale."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     locale = format_locale()
     zone = ZoneInfo(tz)
-    local = value.astimezone(zone)
-    text = f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'HH:mm', locale=locale)}"
     label = _("Beijing time") if tz == BEIJING else get_timezone_location(zone, locale=locale)
+    return value.astimezone(zone), label, locale
+
+
+def format_when(value: datetime | None, tz: str = BEIJING) -> str:
+    """A stored UTC time shown in ``tz``, with the zone named (e.g. 北京时间)."""
+    if value is None:
+        return ""
+    local, label, locale = _in_zone(value, tz)
+    text = f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'HH:mm', locale=locale)}"
     return f"{text} ({label})"
 
 
@@ -62,12 +67,7 @@ def format_slot(value: datetime | None, tz: str = BEIJING, with_date: bool = Tru
     """
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    locale = format_locale()
-    zone = ZoneInfo(tz)
-    local = value.astimezone(zone)
-    label = _("Beijing time") if tz == BEIJING else get_timezone_location(zone, locale=locale)
+    local, label, locale = _in_zone(value, tz)
     offset = local.utcoffset().total_seconds() / 3600
     utc = "UTC" + (f"{offset:+g}" if offset else "")
     when = format_time(local, "HH:mm", locale=locale)

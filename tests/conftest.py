@@ -273,6 +273,20 @@ def staff_app(app):
     return app
 
 
+def case_of(app, reference):
+    """The case row, read fresh."""
+    from app.models import Case, db
+    with app.app_context(), db.connection_context():
+        return Case.get(Case.reference == reference)
+
+
+def smtp(app, smtp_server):
+    """Point the app's mail at the in-process SMTP server; return its collector."""
+    controller, collector = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
+    return collector
+
+
 class Collector:
     """Keeps every message the in-process SMTP server receives."""
 

@@ -14,7 +14,7 @@ from ..models import Case, Event, Office
 from ..security import access
 from .appointments import check_agent_code
 from .lifecycle import STATUS_LABELS
-from .reference import ReferenceError_, parse_reference
+from .reference import read_reference
 
 bp = Blueprint("agent", __name__, url_prefix="/<lang:lang>")
 
@@ -44,14 +44,9 @@ def find():
     if request.method == "POST":
         values = {"reference": request.form.get("reference", "").strip()[:40],
                   "code": request.form.get("code", "").strip()[:20]}
-        reference = None
-        try:
-            reference = parse_reference(values["reference"])
-        except ReferenceError_ as exc:
-            errors["reference"] = (_("This reference has a typing mistake: its last two digits "
-                                     "do not match. Please compare it with your email or receipt.")
-                                   if exc.reason == "check" else
-                                   _("A reference looks like OV-1234-5678-90."))
+        reference, problem = read_reference(values["reference"])
+        if problem:
+            errors["reference"] = problem
         if not values["code"]:
             errors["code"] = _("Enter the agent's code.")
         if not errors:

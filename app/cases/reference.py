@@ -51,6 +51,18 @@ def parse_reference(text: str) -> str:
     return format_reference(cleaned)
 
 
+def read_reference(text: str) -> tuple[str | None, str | None]:
+    """``(reference, None)`` for a typed reference, or ``(None, message)`` for the form."""
+    from flask_babel import gettext as _
+    try:
+        return parse_reference(text), None
+    except ReferenceError_ as exc:
+        if exc.reason == "check":
+            return None, _("This reference has a typing mistake: its last two digits do not "
+                           "match. Please compare it with your email or receipt.")
+        return None, _("A reference looks like OV-1234-5678-90.")
+
+
 def new_access_code() -> str:
     """An 8-character access code (40 random bits), printed ``ABCD-EF12``."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))

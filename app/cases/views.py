@@ -18,7 +18,7 @@ from .access import (case_for_token, check_access_code, forget, grant, load_appl
 from .names import suggest_latin
 from .lifecycle import EVENT_LABELS, STATUS_LABELS, TransitionError
 from .notify import send_access_email, send_submitted_email
-from .reference import ReferenceError_, normalize_access_code, parse_reference
+from .reference import normalize_access_code, read_reference
 from .start import countries, validate_start
 
 bp = Blueprint("cases", __name__, url_prefix="/<lang:lang>")
@@ -171,14 +171,9 @@ def find():
     if request.method == "POST":
         values = {"reference": request.form.get("reference", "").strip()[:40],
                   "code": request.form.get("code", "").strip()[:20]}
-        reference = None
-        try:
-            reference = parse_reference(values["reference"])
-        except ReferenceError_ as exc:
-            errors["reference"] = (_("This reference has a typing mistake: its last two digits "
-                                     "do not match. Please compare it with your email or receipt.")
-                                   if exc.reason == "check" else
-                                   _("A reference looks like OV-1234-5678-90."))
+        reference, problem = read_reference(values["reference"])
+        if problem:
+            errors["reference"] = problem
         if not values["code"]:
             errors["code"] = _("Enter the access code.")
         if not errors:

@@ -64,6 +64,17 @@ def _documents(migrator):
         db.create_tables([IssuedDocument])
 
 
+def _add_missing_columns(migrator, wanted: dict) -> None:
+    """Add the ``{table: [(column, field)]}`` columns a database does not have yet."""
+    operations = []
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations += [migrator.add_column(table, name, field) for name, field in columns
+                       if name not in present]
+    if operations:
+        migrate(*operations)
+
+
 def _review(migrator):
     """Version 4: offices, staff sessions and MFA, review fields on cases, audit."""
     from peewee import (BooleanField, CharField, DateField, DateTimeField, IntegerField,
@@ -89,13 +100,7 @@ def _review(migrator):
                   ("last_login_at", DateTimeField(null=True))],
         "department": [("office_id", IntegerField(null=True))],
     }
-    operations = []
-    for table, columns in wanted.items():
-        present = {c.name for c in db.get_columns(table)}
-        operations += [migrator.add_column(table, name, field) for name, field in columns
-                       if name not in present]
-    if operations:
-        migrate(*operations)
+    _add_missing_columns(migrator, wanted)
     for columns in (("office_id", "status", "queued_at", "id"),
                     ("transferred_to_id", "status", "queued_at", "id"), ("office_id", "due_date")):
         name = "case_" + "_".join(columns)
@@ -170,13 +175,7 @@ def _service_points(migrator):
                        ("assisted_by_id", IntegerField(null=True)),
                        ("agent_code_hash", CharField(max_length=64, null=True))],
               "staff": [("service_point_id", IntegerField(null=True))]}
-    operations = []
-    for table, columns in wanted.items():
-        present = {c.name for c in db.get_columns(table)}
-        operations += [migrator.add_column(table, name, field) for name, field in columns
-                       if name not in present]
-    if operations:
-        migrate(*operations)
+    _add_missing_columns(migrator, wanted)
     if "case_service_point_id" not in {i.name for i in db.get_indexes("case")}:
         migrate(migrator.add_index("case", ("service_point_id",), False))
 

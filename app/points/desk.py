@@ -113,18 +113,22 @@ def case(reference):
     """One assisted case: status, what to print, signed scans, the video check."""
     found = load_point_case(reference)
     audit.record("case_view", staff=g.staff, case=found)
-    from ..documents.service import available
+    return _case_page(found)
+
+
+def _case_page(found: Case, scan_error: str | None = None, scan_kind: str = "",
+               status: int = 200):
+    """The desk's page of one case (again with the scan form's error, if any)."""
     scans = list(Upload.select().where((Upload.case == found) & (Upload.removed == False)  # noqa: E712
                                        & Upload.material_key.in_(SIGNED_KEYS))
                  .order_by(Upload.id))
-    events = list(found.events.order_by(Event.created_at, Event.id))
     return render_template(
         "desk/case.html", case=found, item=found.item, point=_point(), scans=scans,
-        events=events, documents=available(found), access_code=_live_code(found),
-        video_needed=needs_video_check(found), appointment=current_appointment(found),
-        confirmed=identity_confirmed(found), SIGNED_LABELS=SIGNED_LABELS,
-        SIGNED_KEYS=SIGNED_KEYS, STATUS_LABELS=STATUS_LABELS, EVENT_LABELS=EVENT_LABELS,
-        scan_error=None), 200
+        events=list(found.events.order_by(Event.created_at, Event.id)),
+        access_code=_live_code(found), video_needed=needs_video_check(found),
+        appointment=current_appointment(found), confirmed=identity_confirmed(found),
+        SIGNED_LABELS=SIGNED_LABELS, SIGNED_KEYS=SIGNED_KEYS, STATUS_LABELS=STATUS_LABELS,
+        EVENT_LABELS=EVENT_LABELS, scan_error=scan_error, scan_kind=scan_kind), status
 
 
 @bp.route("/cases/<reference>/open", methods=["POST"])
@@ -248,18 +252,7 @@ def scan(reference):
         except UploadError as exc:
             error = str(exc)
     if error:
-        from ..documents.service import available
-        scans = list(Upload.select().where((Upload.case == found)
-                                           & (Upload.removed == False)  # noqa: E712
-                                           & Upload.material_key.in_(SIGNED_KEYS)))
-        return render_template(
-            "desk/case.html", case=found, item=found.item, point=_point(), scans=scans,
-            events=list(found.events.order_by(Event.created_at, Event.id)),
-            documents=available(found), access_code=_live_code(found),
-            video_needed=needs_video_check(found), appointment=current_appointment(found),
-            confirmed=identity_confirmed(found), SIGNED_LABELS=SIGNED_LABELS,
-            SIGNED_KEYS=SIGNED_KEYS, STATUS_LABELS=STATUS_LABELS, EVENT_LABELS=EVENT_LABELS,
-            scan_error=error, scan_kind=kind), 422
+        return _case_page(found, scan_error=error, scan_kind=kind, status=422)
     audit.record("signed_scan", staff=g.staff, case=found, target=kind)
     flash(_("The scan is added to the application."), "info")
     return redirect(url_for("desk.case", reference=found.reference), 303)

@@ -19,7 +19,7 @@ def new_page(browser, **options):
     return context, context.new_page()
 
 
-def staff_sign_in(page, base, app, email):
+def staff_sign_in(page, base, app, email, landing="Queue"):
     with app.app_context(), db.connection_context():
         Staff.update(totp_last_step=0).where(Staff.email == email).execute()
     page.goto(f"{base}/staff/login")
@@ -29,7 +29,7 @@ def staff_sign_in(page, base, app, email):
     expect(page.get_by_role("heading", level=1)).to_have_text("Two-step sign-in")
     page.get_by_label("Code from your authenticator app").fill(totp_now())
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Queue")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(landing)
 
 
 def decide(page, title, button, fields=None):

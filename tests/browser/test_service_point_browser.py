@@ -12,31 +12,12 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from app.models import Staff, db
+from app.models import db
 from app.points.seed import load_service_points
 
-from ..conftest import make_staff, totp_now
-from .test_journey_browser import (TIMEOUT_MS, check_and_send, do_materials, fill_steps,
-                                   make_photo)
-
-
-def new_page(browser, **options):
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True, **options)
-    context.set_default_timeout(TIMEOUT_MS)
-    return context, context.new_page()
-
-
-def sign_in(page, base, app, email, landing):
-    with app.app_context(), db.connection_context():
-        Staff.update(totp_last_step=0).where(Staff.email == email).execute()
-    page.goto(f"{base}/staff/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code from your authenticator app").fill(totp_now())
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(landing)
+from ..conftest import make_staff
+from .test_journey_browser import check_and_send, do_materials, fill_steps, make_photo
+from .test_review_browser import new_page, staff_sign_in as sign_in
 
 
 def download_pdf(page, link):
@@ -55,7 +36,8 @@ def test_volunteer_in_milan_to_agent_pickup(browser, live_server, tmp_path):
     photos = {key: make_photo(tmp_path / f"{key}.jpg", n)
               for n, key in enumerate(("passport_page", "driving_licence", "id_photo"))}
 
-    volunteer_context, volunteer = new_page(browser, timezone_id="Europe/Rome")
+    volunteer_context, volunteer = new_page(browser, timezone_id="Europe/Rome",
+                                            accept_downloads=True)
     clerk_context, clerk = new_page(browser, timezone_id="Asia/Shanghai")
     agent_context, agent = new_page(browser, timezone_id="Asia/Shanghai")
     try:

@@ -6,23 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import (confirm_video, csrf_token, sign_in, staff_post, submitted_case)
+from tests.conftest import (case_of, confirm_video, csrf_token, sign_in, smtp, staff_post,
+                            submitted_case)
 
 
 def utc(*args):
     return datetime(*args, tzinfo=timezone.utc)
-
-
-def case_of(app, reference):
-    from app.models import Case, db
-    with app.app_context(), db.connection_context():
-        return Case.get(Case.reference == reference)
-
-
-def smtp(app, smtp_server):
-    controller, collector = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
-    return collector
 
 
 def free_slot(app, reference, index=0):

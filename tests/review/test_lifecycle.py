@@ -7,18 +7,8 @@ import pytest
 
 from app.models import AuditEvent, Case, Event, IssuedDocument, Upload, db
 
-from ..conftest import (Journey, csrf_token, jpeg_bytes, sign_in, staff_post, submitted_case)
-
-
-def case_of(app, reference):
-    with app.app_context(), db.connection_context():
-        return Case.get(Case.reference == reference)
-
-
-def smtp(app, smtp_server):
-    controller, collector = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
-    return collector
+from ..conftest import (Journey, case_of, csrf_token, jpeg_bytes, sign_in, smtp, staff_post,
+                        submitted_case)
 
 
 def bodies(collector):
