@@ -2,8 +2,7 @@
 
 import logging
 
-from flask import Flask, g, redirect, render_template, request
-from flask_babel import get_locale
+from flask import Flask, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -17,11 +16,13 @@ def create_app(config=None) -> Flask:
     app.config.update(load_config(config))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from .assets import init_assets
     from .database import init_db
     from .extensions import babel, compress, csrf, htmx, limiter
     from .i18n import init_i18n, select_locale
-    from .assets import init_assets
     from .security import init_security
+    from .tasks import init_jobs
+    from .templating import init_templating
 
     init_db(app)
     init_i18n(app)
@@ -37,44 +38,33 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     init_security(app)
     init_assets(app)
+    init_templating(app)
+    init_jobs(app)
+    _register_blueprints(app)
 
-    from . import templating
-    templating.init_templating(app)
-
-    from .core import bp as core_bp
-    from .catalog.views import bp as catalog_bp
-    from .cases.views import bp as cases_bp
-    from .uploads.views import bp as uploads_bp
-    from .documents.views import bp as documents_bp
-    from .auth.views import bp as auth_bp
-    from .review.views import bp as review_bp
-    from .uploads.tus import bp as tus_bp
-    from .points.directory import bp as points_bp
-    from .points.desk import bp as desk_bp
-    from .cases.video import bp as video_bp
-    from .cases.agent import bp as agent_bp
-    app.register_blueprint(core_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(cases_bp)
-    app.register_blueprint(uploads_bp)
-    app.register_blueprint(documents_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(review_bp)
-    app.register_blueprint(tus_bp)
-    app.register_blueprint(points_bp)
-    app.register_blueprint(desk_bp)
-    app.register_blueprint(video_bp)
-    app.register_blueprint(agent_bp)
-
-    from . import cli
-    cli.init_cli(app)
-
+    from .cli import init_cli
+    init_cli(app)
     _register_errors(app)
     return app
 
 
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area of the URL map (see the README's table)."""
+    from .auth.views import bp as auth
+    from .cases.routes import bp as cases
+    from .catalog.views import bp as catalog
+    from .core import bp as core
+    from .documents.views import bp as documents
+    from .points.routes import bp as points
+    from .review.views import bp as review
+    from .uploads.tus import bp as uploads
+    for blueprint in (core, catalog, cases, uploads, documents, auth, review, points):
+        app.register_blueprint(blueprint)
+
+
 def _register_errors(app: Flask) -> None:
     """Error pages in the page's language; never a bare 500 for bad input."""
+    from .cases.routes.materials import too_large
     from .i18n import locale_redirect_target
 
     @app.errorhandler(CSRFError)
@@ -93,13 +83,12 @@ def _register_errors(app: Flask) -> None:
                 return redirect(target + (f"?{query}" if query else ""), 302)
         if error.code is None or error.code < 400:
             return error
-        if error.code == 413 and request.endpoint == "uploads.upload":
-            from .uploads.views import too_large
+        if error.code == 413 and request.endpoint == "cases.upload":
             return too_large(request.view_args.get("reference", ""))
         if request.path.startswith("/files/"):
             return error
-        template = "errors/http.html"
-        response = app.make_response((render_template(template, error=error), error.code))
+        response = app.make_response((render_template("errors/http.html", error=error),
+                                      error.code))
         if error.code == 429:
             response.headers["Retry-After"] = "60"
         return response

@@ -14,7 +14,7 @@ from pathlib import Path
 import brotli
 from flask import Blueprint, Response, abort, current_app, request
 
-from .security import access
+from .authz import public
 
 bp = Blueprint("assets", __name__)
 ONE_YEAR = 31536000
@@ -63,7 +63,7 @@ def static_url(filename: str) -> str:
 
 
 @bp.route("/static/<path:name>")
-@access("public")
+@public
 def serve(name):
     """Serve a fingerprinted static file, compressed as the client accepts."""
     store = current_app.extensions["assets"]

@@ -6,8 +6,10 @@ database refuses UPDATE and DELETE on the table (see migrations).
 """
 
 from flask import request
+from peewee import JOIN
 
-from .models import AuditEvent, utcnow
+from .clock import utcnow
+from .models import AuditEvent, Staff
 
 
 def client_ip() -> str:
@@ -27,6 +29,8 @@ def record(action: str, staff=None, case=None, target: str = "", data: dict | No
 
 
 def trail(case):
-    """A case's audit events, newest first."""
-    return list(AuditEvent.select().where(AuditEvent.case_id == case.id)
+    """A case's audit events, newest first, each with its staff member."""
+    return list(AuditEvent.select(AuditEvent, Staff)
+                .join(Staff, JOIN.LEFT_OUTER, on=(AuditEvent.staff == Staff.id))
+                .where(AuditEvent.case_id == case.id)
                 .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))

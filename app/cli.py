@@ -55,10 +55,17 @@ def init_cli(app) -> None:
         with db.connection_context():
             click.echo(f"reminders sent: {send_due_reminders()}")
 
+    @app.cli.command("send-mail")
+    def send_mail_cmd():
+        """Send every email that is due now (huey's consumer does it every minute)."""
+        from .cases.outbox import sweep
+        with db.connection_context():
+            click.echo(f"emails sent: {sweep()}")
+
     @app.cli.command("purge-uploads")
     def purge_uploads_cmd():
         """Delete unfinished resumable uploads past their expiry (huey runs it hourly)."""
-        from .uploads.tus import purge_expired
+        from .uploads.resumable import purge_expired
         with db.connection_context():
             click.echo(f"expired uploads purged: {purge_expired()}")
 

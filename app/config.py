@@ -62,7 +62,12 @@ def load_config(overrides=None) -> dict:
         "SMTP_USER": _env("SMTP_USER", ""),
         "SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _bool(_env("SMTP_STARTTLS", "false")),
+        "SMTP_TIMEOUT_S": float(_env("SMTP_TIMEOUT_S", "10")),
         "MAIL_FROM": _env("MAIL_FROM", "OneVisit <no-reply@onevisit.localhost>"),
+        # The outbox: a worker holds an event this long while it sends; failures are
+        # retried with growing waits (1, 2, 4 … minutes, at most 6 h) this many times.
+        "OUTBOX_LEASE_S": int(_env("OUTBOX_LEASE_S", "300")),
+        "OUTBOX_MAX_ATTEMPTS": int(_env("OUTBOX_MAX_ATTEMPTS", "12")),
         # Used to build absolute links in emails.
         "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         # How long an emailed access link keeps working.

@@ -4,13 +4,14 @@ from flask import Blueprint, make_response, redirect, render_template, url_for
 
 from .i18n import negotiate_locale
 from .models import Category, Department, Item, db
-from .security import access, revalidated
+from .authz import public
+from .security import revalidated
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
-@access("public")
+@public
 def root():
     """Send the visitor to their language's home page."""
     response = redirect(url_for("core.home", lang=negotiate_locale()), 303)
@@ -19,7 +20,7 @@ def root():
 
 
 @bp.route("/<lang:lang>/")
-@access("public")
+@public
 def home():
     """Home: what OneVisit does, search, and the departments."""
     departments = (Department.select().order_by(Department.sort, Department.id))
@@ -29,7 +30,7 @@ def home():
 
 
 @bp.route("/healthz")
-@access("public")
+@public
 def healthz():
     """Liveness and database check."""
     try:

@@ -1,7 +1,6 @@
 """Connecting the peewee proxy to the configured database."""
 
 from flask import Flask
-from peewee import SqliteDatabase
 from playhouse.db_url import connect
 
 from .models.base import db
@@ -30,8 +29,3 @@ def init_db(app: Flask) -> None:
     def _close(exc):
         if not db.is_closed():
             db.close()
-
-
-def is_sqlite() -> bool:
-    """Whether the bound database is SQLite."""
-    return isinstance(db.obj, SqliteDatabase)

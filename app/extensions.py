@@ -1,6 +1,5 @@
 """Flask extensions, created unbound and initialised in :func:`app.create_app`."""
 
-from flask import request
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
@@ -16,10 +15,4 @@ htmx = HTMX()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
-
-def is_partial_htmx() -> bool:
-    """True for an htmx request that wants a fragment (not a boosted navigation)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
-
-
-__all__ = ["db", "babel", "csrf", "htmx", "compress", "limiter", "is_partial_htmx"]
+__all__ = ["db", "babel", "csrf", "htmx", "compress", "limiter"]

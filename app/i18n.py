@@ -21,6 +21,11 @@ class LangConverter(BaseConverter):
     regex = "(?:" + "|".join(LOCALES) + ")"
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown or printed."""
+    return message
+
+
 def negotiate_locale() -> str:
     """Best supported locale for the request's Accept-Language; Chinese if none."""
     try:

@@ -1,8 +1,9 @@
-"""Sending email: SMTP when configured, otherwise an outbox directory.
+"""Building and delivering email: SMTP when configured, otherwise an outbox directory.
 
-The outbox keeps each message as an ``.eml`` file, so a one-machine install
-needs no mail server and a developer can read what would have been sent.
-The log records that a message went out, never to whom or what it says.
+The outbox directory keeps each message as an ``.eml`` file, so a one-machine
+install needs no mail server and a developer can read what would have been
+sent. The log records that a message went out, never to whom or what it says.
+Nothing here knows about jobs: :mod:`app.cases.outbox` decides when to send.
 """
 
 import logging
@@ -18,36 +19,31 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """A UTF-8 email with a plain-text part (and an HTML part if given)."""
+class DeliveryError(Exception):
+    """The message could not be handed to the mail server (try again later)."""
+
+
+def build_message(to: str, subject: str, text: str, message_id: str | None = None
+                  ) -> EmailMessage:
+    """A UTF-8 plain-text email; ``message_id`` lets a resent message be recognised."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="onevisit")
+    message["Message-ID"] = message_id or make_msgid(domain="onevisit")
     message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
     return message
 
 
-def mail_config() -> dict:
-    """The mail settings of the current app, as plain data for a background job."""
+def deliver(message: EmailMessage) -> str:
+    """Deliver one message now; return ``smtp`` or ``outbox``, or raise
+    :class:`DeliveryError`."""
     config = current_app.config
-    return {key: config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_USER",
-                                             "SMTP_PASSWORD", "SMTP_STARTTLS", "OUTBOX_DIR")}
-
-
-def deliver(message: EmailMessage, config: dict) -> str:
-    """Deliver one message now; return ``smtp``, ``outbox`` or ``failed``.
-
-    Failures are logged and reported, never raised: a mail problem must not
-    lose an applicant's work (pages show the same link and code).
-    """
     try:
         if config.get("SMTP_HOST"):
-            with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+            timeout = config.get("SMTP_TIMEOUT_S", 10)
+            with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=timeout) as smtp:
                 if config.get("SMTP_STARTTLS"):
                     smtp.starttls()
                 if config.get("SMTP_USER"):
@@ -61,17 +57,7 @@ def deliver(message: EmailMessage, config: dict) -> str:
         path.write_bytes(bytes(message))
         log.info("mail written to outbox (%s)", path.name)
         return "outbox"
-    except (OSError, smtplib.SMTPException):
-        log.exception("mail could not be sent (%s)", message["Message-ID"])
-        return "failed"
-
-
-def send(message: EmailMessage) -> str:
-    """Deliver now, in this request (the applicant's own access link)."""
-    return deliver(message, mail_config())
-
-
-def enqueue(message: EmailMessage) -> None:
-    """Hand a message to the background job queue (notifications)."""
-    from .tasks import deliver_mail
-    deliver_mail(bytes(message), mail_config())
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("mail could not be sent (%s): %s", message["Message-ID"],
+                    type(error).__name__)
+        raise DeliveryError(f"{type(error).__name__}: {error}"[:200]) from error

@@ -1,21 +1,29 @@
-"""Background jobs with huey: mail delivery and reminders.
+"""Background jobs with huey: the email outbox, reminders and nightly upkeep.
 
 By default huey keeps its queue in a SQLite file next to the database
-(``instance/huey.db``); ``ONEVISIT_HUEY_REDIS_URL`` switches to Redis when
-several hosts share the work. ``scripts/run.sh`` starts one consumer beside
-gunicorn. With ``ONEVISIT_HUEY_IMMEDIATE=1`` (the tests) jobs run at once
-in the caller's process.
+(``instance/huey.db``). ``scripts/run.sh`` starts one consumer beside gunicorn
+(``huey_consumer wsgi.huey``): ``wsgi.py`` makes the app, and
+:func:`init_jobs` hands it to the jobs, which run inside its context. With
+``ONEVISIT_HUEY_IMMEDIATE=1`` (the tests) jobs run at once in the caller's
+process and context.
 
-Jobs receive plain data (a finished email, a config mapping), so a slow or
-unreachable mail server only ever delays the consumer, never a clerk.
+Emails are not job arguments: a job gets an event id, and the event row is the
+record of what must be sent (:mod:`app.cases.outbox`).
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
+from flask import has_app_context
 from huey import SqliteHuey, crontab
 
+from .cases import lifecycle, outbox
+from .cases.reminders import send_due_reminders
 from .config import BASE_DIR
+from .models import db
+from .models.migrations import refresh_statistics
+from .uploads.resumable import purge_expired
 
 _instance = Path(os.environ.get("ONEVISIT_INSTANCE_DIR", BASE_DIR / "instance"))
 _instance.mkdir(parents=True, exist_ok=True)
@@ -24,55 +32,61 @@ huey = SqliteHuey("onevisit", filename=str(_instance / "huey.db"),
                   immediate=os.environ.get("ONEVISIT_HUEY_IMMEDIATE", "") in {"1", "true"},
                   results=False)
 
-
-@huey.task(retries=5, retry_delay=60)
-def deliver_mail(message_bytes: bytes, config: dict) -> str:
-    """Send one email with the settings the app had when it was queued."""
-    from email import message_from_bytes, policy
-    from .mail import deliver
-    message = message_from_bytes(message_bytes, policy=policy.default)
-    outcome = deliver(message, config)
-    if outcome == "failed":
-        raise RuntimeError("mail delivery failed; huey retries")
-    return outcome
+_jobs_app = None
 
 
-_app = None
+def init_jobs(app) -> None:
+    """Run jobs in ``app``'s context, and queue an outbox delivery after each commit."""
+    global _jobs_app
+    _jobs_app = app
+    lifecycle.recorded.connect(_queue_deliveries, weak=False)
 
 
-def _app_for_jobs():
-    global _app
-    if _app is None:
-        from . import create_app
-        _app = create_app()
-    return _app
+def _queue_deliveries(_sender, event_ids):
+    for event_id in event_ids:
+        deliver_event(event_id)
+
+
+@contextmanager
+def job_context():
+    """The app's context and a database connection (the caller's, when it has one)."""
+    if has_app_context():
+        yield
+        return
+    with _jobs_app.app_context(), db.connection_context():
+        yield
+
+
+@huey.task()
+def deliver_event(event_id: int) -> str:
+    """Send the emails of one recorded event (the outbox retries on its own)."""
+    with job_context():
+        return outbox.deliver(event_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox() -> int:
+    """Every minute: deliver what is due (retries, and jobs lost with a worker)."""
+    with job_context():
+        return outbox.sweep()
 
 
 @huey.periodic_task(crontab(hour="1", minute="30"))
-def daily_reminders():
+def daily_reminders() -> int:
     """Every morning Beijing time (01:30 UTC): remind applicants of deferred materials."""
-    from .cases.reminders import send_due_reminders
-    from .models import db
-    app = _app_for_jobs()
-    with app.app_context(), db.connection_context():
+    with job_context():
         return send_due_reminders()
 
 
 @huey.periodic_task(crontab(hour="20", minute="0"))
-def nightly_maintenance():
+def nightly_maintenance() -> None:
     """04:00 Beijing time: refresh the query planner's statistics."""
-    from .models import db
-    from .models.migrations import refresh_statistics
-    app = _app_for_jobs()
-    with app.app_context(), db.connection_context():
+    with job_context():
         refresh_statistics()
 
 
 @huey.periodic_task(crontab(minute="15"))
-def purge_expired_uploads():
+def purge_expired_uploads() -> int:
     """Every hour: delete unfinished resumable uploads past their expiry, with their bytes."""
-    from .models import db
-    from .uploads.tus import purge_expired
-    app = _app_for_jobs()
-    with app.app_context(), db.connection_context():
+    with job_context():
         return purge_expired()

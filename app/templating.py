@@ -1,15 +1,21 @@
 """Template helpers: localized catalog text, dates with their time zone, money."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
 from babel.lists import format_list as babel_format_list
 from babel.numbers import format_currency, format_decimal
-from flask import g, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
+from .cases.entrustment import POWER_LABELS, RELATIONSHIP_LABELS
+from .cases.fields import display_value
+from .cases.labels import DELIVERY_LABELS, EVENT_LABELS, STATUS_LABELS
+from .documents.titles import TITLES
 from .i18n import LOCALE_NAMES, localized
 
 BEIJING = "Asia/Shanghai"
@@ -33,7 +39,6 @@ def format_locale() -> str:
 
 def format_phone(value: str) -> str:
     """A stored E.164 phone number in international format."""
-    import phonenumbers
     try:
         return phonenumbers.format_number(phonenumbers.parse(value, None),
                                           phonenumbers.PhoneNumberFormat.INTERNATIONAL)
@@ -108,7 +113,6 @@ def format_money(amount, currency: str = "CNY") -> str:
     With a configured exchange rate (``ONEVISIT_FX_RATES``) an approximate
     amount in the reader's currency follows, e.g. ``CN¥10.00 (≈ 1,28 €)``.
     """
-    from flask import current_app
     amount = Decimal(str(amount or 0))
     if amount == 0:
         return _("Free of charge")
@@ -133,14 +137,6 @@ def format_number(value) -> str:
 ROLE_LABELS = {"clerk": _l("Clerk"), "officer": _l("Department officer"),
                "supervisor": _l("Supervisor"), "admin": _l("Administrator"),
                "volunteer": _l("Volunteer")}
-
-#: How each delivery method is named.
-DELIVERY_LABELS = {
-    "courier": _l("By courier to your address abroad"),
-    "agent_pickup": _l("Collected by your entrusted relative at home"),
-    "self_pickup": _l("Collected by you at the window"),
-    "electronic": _l("Electronic document by email"),
-}
 
 FORMAT_NAMES = {"jpeg": "JPEG", "png": "PNG", "pdf": "PDF"}
 
@@ -191,11 +187,9 @@ ERROR_TEXTS = {
 
 def answer_text(field: dict, value) -> str:
     """A stored answer as people read it (choices by label, dates in the locale)."""
-    from .cases.fields import display_value
     if field["type"] == "date" and value:
         try:
-            from datetime import date as _date
-            return format_day(_date.fromisoformat(value))
+            return format_day(date.fromisoformat(value))
         except ValueError:
             return str(value)
     return display_value(field, value, localized)
@@ -203,8 +197,12 @@ def answer_text(field: dict, value) -> str:
 
 def country_name(code: str) -> str:
     """A country's name in the page's language."""
-    from babel import Locale
     return Locale.parse(current_locale()).territories.get(code, code)
+
+
+def doc_title(doc_type: str) -> str:
+    """A document's name in the page's language."""
+    return _(TITLES[doc_type])
 
 
 def init_templating(app) -> None:
@@ -226,7 +224,9 @@ def init_templating(app) -> None:
     app.jinja_env.globals["ERROR_TEXTS"] = ERROR_TEXTS
     app.jinja_env.globals["answer_text"] = answer_text
     app.jinja_env.globals["country_name"] = country_name
-    from .cases.entrustment import POWER_LABELS, RELATIONSHIP_LABELS
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["doc_title"] = doc_title
+    app.jinja_env.globals["EVENT_LABELS"] = EVENT_LABELS
     app.jinja_env.globals["POWER_LABELS"] = POWER_LABELS
     app.jinja_env.globals["RELATIONSHIP_LABELS"] = RELATIONSHIP_LABELS
     app.jinja_env.globals["switch_locale_url"] = switch_locale_url

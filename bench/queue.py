@@ -151,9 +151,9 @@ def setup_catalog(app):
 
 def fill(app, items, offices):
     """Insert CASES cases in chunks inside one transaction."""
-    from app.cases.decisions import beijing_today
     from app.cases.reference import new_reference
-    from app.models import Case, db, utcnow
+    from app.clock import beijing_today, utcnow
+    from app.models import Case, Staff, db
 
     rng = random.Random(SEED)
     now = utcnow().replace(microsecond=0)
@@ -163,7 +163,7 @@ def fill(app, items, offices):
     references = set()
     fields = [Case.reference, Case.item, Case.item_version, Case.status, Case.locale,
               Case.contact_email, Case.contact_phone, Case.country, Case.city, Case.timezone,
-              Case.answers, Case.deferred, Case.resume_at, Case.access_token_hash,
+              Case.answers, Case.deferred, Case.access_token_hash,
               Case.access_token_expires, Case.access_code_hash, Case.start_key, Case.version,
               Case.created_at, Case.updated_at, Case.submitted_at, Case.office_id,
               Case.assigned_to_id, Case.transferred_to_id, Case.queued_at, Case.accepted_at,
@@ -181,6 +181,11 @@ def fill(app, items, offices):
                                       for row in chunk])
 
     with app.app_context(), db.connection_context(), db.atomic():
+        # Clerks to assign cases to (the case's assigned_to is a foreign key).
+        Staff.insert_many([{"email": f"bench{n}@example.org", "name": f"Clerk {n}",
+                            "role": "clerk", "password_hash": "-", "created_at": now}
+                           for n in range(40)]).execute()
+        clerks = [s.id for s in Staff.select(Staff.id).where(Staff.email.startswith("bench"))]
         for n in range(CASES):
             while True:
                 reference = new_reference()
@@ -213,7 +218,7 @@ def fill(app, items, offices):
                 queued = accepted
                 # Working days become calendar days at roughly 7/5, holidays aside.
                 due = accepted.date() + timedelta(days=limit_days * 7 // 5 + rng.randrange(0, 3))
-                assigned = rng.randrange(1, 40)
+                assigned = rng.choice(clerks)
                 if status in ("accepted", "transferred", "approved") and rng.random() < 0.25:
                     deferred = ["medical_certificate"]
                     deferred_due = accepted.date() + timedelta(days=rng.randrange(15, 60))
@@ -229,7 +234,7 @@ def fill(app, items, offices):
             rows.append((
                 reference, item_id, item_version, status, locale,
                 f"applicant{n}@example.org", "+39 312 345 6789", country, city, tz,
-                {}, deferred, "status" if status != "draft" else "applicant", token,
+                {}, deferred, token,
                 now + timedelta(days=90), "0" * 64, f"bench-start-{n:010d}", 1,
                 created, queued or created, submitted, office,
                 assigned, transferred, queued, accepted,

@@ -15,7 +15,7 @@ echo "OneVisit is starting at $ONEVISIT_PUBLIC_URL/  (health: $ONEVISIT_PUBLIC_U
 echo "Staff sign in at $ONEVISIT_PUBLIC_URL/staff/login"
 echo "Emails are written to instance/outbox/ unless ONEVISIT_SMTP_HOST is set. Stop with Ctrl-C."
 # Background jobs (notification emails, daily reminders) run in one huey consumer.
-.venv/bin/huey_consumer app.tasks.huey --workers 1 --worker-type thread --quiet &
+.venv/bin/huey_consumer wsgi.huey --workers 1 --worker-type thread --quiet &
 consumer=$!
 trap 'kill "$consumer" 2>/dev/null || true' EXIT INT TERM
 .venv/bin/gunicorn --config gunicorn.conf.py --workers "${WORKERS:-2}" --bind "$HOST:$PORT" wsgi:app

@@ -12,45 +12,40 @@
     (error || heading).setAttribute("tabindex", "-1");
     (error || heading).focus();
   });
-  // A request that never reached the server: say so, the answers stay in the page.
-  document.addEventListener("htmx:sendError", function (event) {
-    var target = event.detail && event.detail.target;
-    if (!target) return;
-    var note = document.createElement("p");
-    note.className = "error";
-    note.setAttribute("role", "alert");
-    note.textContent = document.documentElement.getAttribute("data-offline") || "Offline";
-    target.insertBefore(note, target.firstChild);
-  });
-})();
-// A journey step posted while the connection is down is not lost: the page stays,
-// with every answer, and says it was not sent; pressing the button again retries.
-(function () {
-  if (!window.fetch || !window.URLSearchParams) return;
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-keep-offline")) return;
-    event.preventDefault();
-    var data = new FormData(form);
-    if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
-    var old = form.querySelector(".offline-note");
+
+  // A note at the top of the form that sent the request (one at a time). Nothing
+  // is swapped, so every answer stays in the page; pressing the button again
+  // sends it again.
+  function note(detail, text) {
+    var elt = detail && detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    var place = form || (detail && detail.target);
+    if (!place) return;
+    var old = place.querySelector(".offline-note");
     if (old) old.remove();
-    fetch(form.action, {method: "POST", body: new URLSearchParams(data), credentials: "same-origin"})
-      .then(function (response) {
-        return response.text().then(function (html) {
-          if (response.url && response.url !== location.href) history.pushState(null, "", response.url);
-          document.open();
-          document.write(html);
-          document.close();
-        });
-      })
-      .catch(function () {
-        var note = document.createElement("p");
-        note.className = "error offline-note";
-        note.setAttribute("role", "alert");
-        note.textContent = document.documentElement.getAttribute("data-offline") || "Offline";
-        form.insertBefore(note, form.firstChild);
-        note.scrollIntoView({block: "center"});
-      });
+    var p = document.createElement("p");
+    p.className = "error offline-note";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    place.insertBefore(p, place.firstChild);
+    if (p.scrollIntoView) p.scrollIntoView({block: "center"});
+  }
+
+  // The request never reached the server (the connection dropped).
+  document.addEventListener("htmx:sendError", function (event) {
+    note(event.detail, document.documentElement.getAttribute("data-offline") || "Offline");
+  });
+
+  // The server failed (5xx; htmx swaps nothing): the error page's own heading (in
+  // the page's language) says so, in the same place.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var text = "";
+    try {
+      var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var heading = page.querySelector("h1") || page.querySelector("title");
+      text = heading ? heading.textContent.trim() : "";
+    } catch (e) { /* not HTML: the status below */ }
+    note(event.detail, text || (xhr ? (xhr.status + " " + xhr.statusText).trim() : "Error"));
   });
 })();

@@ -9,12 +9,16 @@ os.environ.setdefault("ONEVISIT_INSTANCE_DIR", tempfile.mkdtemp(prefix="onevisit
 
 import io
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from app import clock
 from app.sandbox import create_sandbox_app
+
+from .pages import Page, PageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,10 +27,35 @@ GOOD_ID = "11010519491231002X"
 BAD_ID = "110105194912310021"
 
 
+#: When the suite runs, unless ``ONEVISIT_TEST_CLOCK`` says otherwise: a Tuesday, 14:30 at
+#: the window. Every test runs on this clock (it keeps ticking from there), so none
+#: depends on the hour the suite happens to run; ``scripts/test-clock.sh`` runs the
+#: suite at several times of day to show it.
+DEFAULT_CLOCK = "2026-11-17T06:30:00+00:00"
+
+
+def test_now() -> datetime:
+    """The moment the suite's clock starts from."""
+    return datetime.fromisoformat(os.environ.get("ONEVISIT_TEST_CLOCK") or DEFAULT_CLOCK)
+
+
+@pytest.fixture(autouse=True)
+def suite_clock():
+    """Every test starts at the suite's moment; tests that need another one set it."""
+    with clock.clock_at(test_now()):
+        yield
+
+
+def today():
+    """Today's date as the app sees it (Beijing)."""
+    return clock.beijing_today()
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app on a fresh SQLite file with the real catalog loaded."""
     application = create_sandbox_app(tmp_path, SECRET_KEY="test-secret")
+    application.test_client_class = PageClient
     yield application
 
 
@@ -44,15 +73,16 @@ def csrf_app(app):
 def csrf_token(client, url):
     """GET ``url`` and return the CSRF token from its first form."""
     response = client.get(url)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
-    assert match, f"no CSRF token on {url} ({response.status_code})"
-    return match.group(1)
+    token = form_values(response.get_data(as_text=True), "csrf_token")
+    assert token, f"no CSRF token on {url} ({response.status_code})"
+    return token
 
 
 def form_values(html, name):
-    """The value of a hidden or text input in ``html``."""
-    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
-    return match.group(1) if match else None
+    """The value of the first input called ``name`` in ``html``."""
+    from bs4 import BeautifulSoup
+    found = BeautifulSoup(html, "html.parser").find("input", attrs={"name": name})
+    return found.get("value") if found is not None else None
 
 
 def jpeg_bytes(size=(1200, 900), color=(200, 180, 150), exif=None):
@@ -83,7 +113,8 @@ def pdf_bytes():
 
 
 class Journey:
-    """Drives the applicant journey through the test client."""
+    """Drives the applicant journey through the test client; each call returns the
+    :class:`~tests.pages.Page` the server answered (check its ``status``)."""
 
     def __init__(self, client, lang="en", code="JJ-JZ-001"):
         self.client = client
@@ -91,54 +122,54 @@ class Journey:
         self.code = code
         self.reference = None
 
-    def start(self, **overrides):
+    @property
+    def base(self) -> str:
+        """The URL of the case's status page."""
+        return f"/{self.lang}/cases/{self.reference}"
+
+    def post(self, url, data, form_page=None, **kwargs) -> Page:
+        """POST with the CSRF token of ``form_page`` (default: ``url`` itself)."""
+        token = Page(self.client.get(form_page or url)).csrf()
+        return Page(self.client.post(url, data={"csrf_token": token, **data}, **kwargs))
+
+    def start(self, **overrides) -> Page:
         url = f"/{self.lang}/services/{self.code}/apply"
-        page = self.client.get(url).get_data(as_text=True)
-        data = {"csrf_token": form_values(page, "csrf_token"),
-                "start_key": form_values(page, "start_key"),
-                "email": "lin.mei@example.it", "phone": "+39 312 345 6789",
-                "language": self.lang, "country": "IT", "city": "Prato", "tz": "Europe/Rome"}
+        form = Page(self.client.get(url)).form_data("#journey-form")
+        data = dict(form, email="lin.mei@example.it", phone="+39 312 345 6789",
+                    language=self.lang, country="IT", city="Prato", tz="Europe/Rome")
         data.update(overrides)
-        response = self.client.post(url, data=data)
-        if response.status_code == 303:
-            match = re.search(r"/cases/(OV-[\d-]+)/", response.headers["Location"])
-            self.reference = match.group(1)
-        return response
+        page = Page(self.client.post(url, data=data))
+        if page.status == 303:
+            self.reference = re.search(r"/cases/(OV-[\d-]+)/", page.location).group(1)
+        return page
 
-    def token(self, url=None):
-        return csrf_token(self.client, url or f"/{self.lang}/cases/{self.reference}")
+    def token(self, url=None) -> str:
+        return Page(self.client.get(url or self.base)).csrf()
 
-    def step(self, key, values):
-        url = f"/{self.lang}/cases/{self.reference}/steps/{key}"
-        data = {"csrf_token": self.token(url), **values}
-        return self.client.post(url, data=data)
+    def step(self, key, values) -> Page:
+        return self.post(f"{self.base}/steps/{key}", values)
 
-    def entrust(self, values):
-        url = f"/{self.lang}/cases/{self.reference}/entrustment"
-        return self.client.post(url, data={"csrf_token": self.token(url), **values})
+    def entrust(self, values) -> Page:
+        return self.post(f"{self.base}/entrustment", values)
 
-    def upload(self, material, content, filename="photo.jpg"):
-        url = f"/{self.lang}/cases/{self.reference}/materials/{material}"
-        token = self.token(f"/{self.lang}/cases/{self.reference}/materials")
-        return self.client.post(url, data={"csrf_token": token,
-                                           "file": (io.BytesIO(content), filename)},
-                                content_type="multipart/form-data")
+    def upload(self, material, content, filename="photo.jpg") -> Page:
+        return self.post(f"{self.base}/materials/{material}",
+                         {"file": (io.BytesIO(content), filename)},
+                         form_page=f"{self.base}/materials", content_type="multipart/form-data")
 
-    def defer(self, material, later=True):
-        url = f"/{self.lang}/cases/{self.reference}/materials/{material}/later"
-        token = self.token(f"/{self.lang}/cases/{self.reference}/materials")
-        return self.client.post(url, data={"csrf_token": token, "later": "yes" if later else "no"})
+    def defer(self, material, later=True) -> Page:
+        return self.post(f"{self.base}/materials/{material}/later",
+                         {"later": "yes" if later else "no"}, form_page=f"{self.base}/materials")
 
-    def declaration_form(self):
-        page = self.client.get(f"/{self.lang}/cases/{self.reference}/declaration")
-        html = page.get_data(as_text=True)
-        return {"csrf_token": form_values(html, "csrf_token"), "version": form_values(html, "version")}
+    def declaration_form(self) -> dict:
+        return Page(self.client.get(f"{self.base}/declaration")).form_data()
 
-    def submit(self, declare=True, form=None):
+    def submit(self, declare=True, form=None) -> Page:
         data = dict(form or self.declaration_form())
+        data.pop("declare", None)
         if declare:
             data["declare"] = "yes"
-        return self.client.post(f"/{self.lang}/cases/{self.reference}/declaration", data=data)
+        return Page(self.client.post(f"{self.base}/declaration", data=data))
 
 
 APPLICANT = {"name_zh": "林美", "name_latin": "LIN Mei", "cn_id": GOOD_ID,
@@ -155,9 +186,9 @@ AGENT = {"mode": "agent", "agent_name_zh": "林建国", "agent_cn_id": "33032819
 
 def agent_form(**overrides):
     """The entrustment form for a brother at home, valid from today for a year."""
-    from datetime import date, timedelta
-    values = dict(AGENT, valid_from=date.today().isoformat(),
-                  valid_until=(date.today() + timedelta(days=365)).isoformat())
+    start = clock.utcnow().date()
+    values = dict(AGENT, valid_from=start.isoformat(),
+                  valid_until=(start + timedelta(days=365)).isoformat())
     values.update(overrides)
     return values
 
@@ -235,11 +266,11 @@ def sign_in(app, email, password="correct horse battery", mfa=True):
 def staff_post(client, reference, action, **data):
     """POST a decision with the case's current version and a CSRF token."""
     page = client.get(f"/staff/cases/{reference}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    version = re.search(r'name="version" value="(\d+)"', page)
+    token = form_values(page, "csrf_token")
+    version = form_values(page, "version")
     payload = {"csrf_token": token, **data}
     if version and "version" not in data:
-        payload["version"] = version.group(1)
+        payload["version"] = version
     return client.post(f"/staff/cases/{reference}/decide/{action}", data=payload)
 
 
@@ -334,3 +365,23 @@ def confirm_video(app, reference, clerk_email="clerk@test", agent=True, confirme
             participants=["applicant", "agent"] if agent else ["applicant"],
             agent_confirmed=agent and confirmed)
         return code
+
+
+def decide(client, reference, action, status=303, **data) -> Page:
+    """POST the decision ``action`` as the staff page would (its CSRF token and the case
+    version the page shows, unless ``data`` gives one); fail unless the answer is
+    ``status``. Returns the :class:`~tests.pages.Page` (a refused one is the case page)."""
+    page = client.page(f"/staff/cases/{reference}")
+    payload = {"csrf_token": page.csrf(), **data}
+    version = page.first("input[name=version]")
+    if version is not None and "version" not in data:
+        payload["version"] = version.get("value")
+    return client.submit(f"/staff/cases/{reference}/decide/{action}", payload, status=status)
+
+
+def live_sessions(app, email) -> list:
+    """The staff sessions of ``email`` that have not ended (rows, read fresh)."""
+    from app.models import Staff, StaffSession, db
+    with app.app_context(), db.connection_context():
+        return list(StaffSession.select().join(Staff).where(
+            (Staff.email == email) & StaffSession.ended_at.is_null()))

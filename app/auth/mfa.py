@@ -9,6 +9,7 @@ import pyotp
 import segno
 from flask import current_app
 
+from ..audit import record
 from ..models import Staff
 
 ISSUER = "OneVisit"
@@ -80,3 +81,26 @@ def use_recovery_code(staff: Staff, code: str) -> bool:
     staff.recovery_codes = remaining
     Staff.update(recovery_codes=remaining).where(Staff.id == staff.id).execute()
     return True
+
+
+def check_second_step(staff: Staff, code: str) -> str:
+    """A TOTP code, or a 10-character recovery code: ``ok``, ``wrong`` or ``reused``."""
+    if len("".join(c for c in code if c.isalnum())) == 10:
+        return "ok" if use_recovery_code(staff, code) else "wrong"
+    return verify_code(staff, code)
+
+
+def ensure_secret(staff: Staff) -> None:
+    """Give an account that has not enrolled yet a TOTP secret to enrol with."""
+    if not staff.totp_secret:
+        staff.totp_secret = new_secret()
+        Staff.update(totp_secret=staff.totp_secret).where(Staff.id == staff.id).execute()
+
+
+def confirm_enrolment(staff: Staff) -> list[str]:
+    """The first code was right: two-step sign-in is on; return the recovery codes (shown
+    once)."""
+    Staff.update(totp_confirmed=True).where(Staff.id == staff.id).execute()
+    codes = new_recovery_codes(staff)
+    record("mfa_enrolled", staff=staff)
+    return codes

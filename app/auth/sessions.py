@@ -1,4 +1,4 @@
-"""Staff sign-in, server-side sessions and the guards every staff route uses.
+"""Staff sign-in and server-side sessions (the guards are in :mod:`app.authz`).
 
 The browser holds only a random token in the signed cookie; the session row
 decides. A session ends on logout, after 30 minutes idle, 12 hours after
@@ -9,18 +9,17 @@ token (and clears whatever the cookie held before).
 import hashlib
 import secrets
 from datetime import timedelta
-from functools import wraps
 
-from flask import abort, current_app, g, render_template, session
+from flask import current_app, g, session
 
 from ..audit import client_ip, record
-from ..models import Staff, StaffSession, utcnow
+from ..clock import utcnow
+from ..models import Staff, StaffSession
 from . import verify_password
 
 COOKIE_KEY = "staff"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 
 
@@ -111,6 +110,13 @@ def end_all_sessions(staff: Staff) -> int:
         (StaffSession.staff == staff) & StaffSession.ended_at.is_null()).execute()
 
 
+def set_active(target: Staff, active: bool) -> None:
+    """Enable or disable an account; disabling ends all its sessions at once."""
+    Staff.update(active=active).where(Staff.id == target.id).execute()
+    if not active:
+        end_all_sessions(target)
+
+
 def current_session() -> StaffSession | None:
     """The live session of this request, or ``None`` (expired ones are ended here)."""
     if "staff_session" in g.__dict__:
@@ -136,37 +142,9 @@ def current_session() -> StaffSession | None:
     return row
 
 
-def current_staff(require_mfa: bool = True) -> Staff | None:
-    """The signed-in staff member (through two-step sign-in unless asked otherwise)."""
+def current_staff() -> Staff | None:
+    """The signed-in staff member, once through two-step sign-in."""
     row = current_session()
-    if row is None:
-        return None
-    if require_mfa and row.staff.needs_mfa and not row.mfa_passed:
+    if row is None or not row.mfa_passed:
         return None
     return row.staff
-
-
-def staff_required(*roles, mfa: bool = True):
-    """Guard for staff views: 403 with a sign-in page unless signed in with a role.
-
-    Anonymous visitors and sessions that have not passed two-step sign-in get
-    403 (the page explains how to sign in); a wrong role gets 403 too.
-    """
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            row = current_session()
-            if row is None:
-                return render_template("auth/signin_needed.html", reason="signin"), 403
-            if mfa and row.staff.needs_mfa and not row.mfa_passed:
-                return render_template("auth/signin_needed.html", reason="mfa"), 403
-            if roles and row.staff.role not in roles:
-                abort(403)
-            g.staff = row.staff
-            return view(*args, **kwargs)
-
-        wrapper.access = "staff"
-        return wrapper
-
-    return decorate

@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from peewee import IntegrityError
 
-from ..models import Appointment, Case, Event, Staff, db, utcnow
-from ..points.window import BEIJING, now_utc, window_span_on
+from ..clock import now as now_utc, utcnow
+from ..models import Appointment, Case, Staff
+from ..points.window import BEIJING, window_span_on
+from . import lifecycle
 from .access import secret_hash
+from .journey import home_office
 
-#: Case statuses in which a video check may be booked or moved.
-BOOKABLE = ("submitted", "returned")
 #: Who may appear in a video check.
 PARTICIPANTS = ("applicant", "agent", "volunteer", "interpreter")
 AGENT_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -34,22 +35,12 @@ class SlotError(ValueError):
         self.reason = reason
 
 
-def needs_video_check(case: Case) -> bool:
-    """Items that ask for one, and every entrustment of an agent."""
-    if case.item.video_check:
-        return True
-    return bool(case.item.agent_allowed and (case.entrustment or {}).get("mode") == "agent")
-
-
 def office_id_of(case: Case) -> int | None:
     """The window that holds the case's video check."""
     if case.office_id:
         return case.office_id
-    office = case.item.department.office_id
-    if office:
-        return office
-    from .services import _first_office_id
-    return _first_office_id()
+    office = home_office(case.item)
+    return office.id if office else None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -143,82 +134,124 @@ def identity_confirmed(case: Case) -> bool:
     held = last_held(case)
     if held is None or not (held.outcome or {}).get("identity_confirmed"):
         return False
-    if (case.entrustment or {}).get("mode") == "agent":
+    if case.is_entrusted:
         return bool(held.outcome.get("agent_confirmed"))
     return True
 
 
-def meeting_url(appointment: Appointment) -> str:
-    """The video-call link of one appointment (one room each)."""
-    return current_app.config["MEETING_URL_TEMPLATE"].format(room=appointment.room)
+def staff_recipients(case: Case, office_id, booker_id=None) -> list[str]:
+    """Who at home hears of a video check: the assigned clerk, else the office's clerks;
+    and the volunteer who booked it."""
+    people = []
+    if case.assigned_to_id:
+        people = [s.id for s in Staff.select(Staff.id).where(
+            (Staff.id == case.assigned_to_id) & (Staff.active == True))]  # noqa: E712
+    if not people:
+        people = [s.id for s in Staff.select(Staff.id).where(
+            (Staff.office == office_id) & (Staff.role == "clerk")
+            & (Staff.active == True))]  # noqa: E712
+    if booker_id and booker_id not in people and Staff.select().where(
+            (Staff.id == booker_id) & (Staff.active == True)).exists():  # noqa: E712
+        people.append(booker_id)
+    return [f"staff:{person}" for person in people]
 
 
-def _event(case, kind, actor, actor_id=None, data=None, note=None):
-    Event.create(case=case.id, kind=kind, actor=actor, actor_id=actor_id, data=data, note=note)
+def snapshot(appointment: Appointment) -> dict:
+    """What the emails about this moment of the appointment print (a calendar entry
+    keeps its UID and shows this SEQUENCE)."""
+    return {"appointment": appointment.id, "starts_at": appointment.starts_at.isoformat(),
+            "minutes": appointment.minutes, "room": appointment.room,
+            "sequence": appointment.sequence, "timezone": appointment.timezone,
+            "updated_at": appointment.updated_at.isoformat()}
+
+
+def _notify(case: Case, appointment_office, booker_id) -> list[str]:
+    return ["applicant"] + staff_recipients(case, appointment_office, booker_id)
+
+
+def _actor(staff):
+    return {"actor": "staff" if staff else "applicant", "staff": staff}
 
 
 def book(case: Case, start: datetime, tz: str, booked_by: str = "applicant",
          staff: Staff | None = None, now: datetime | None = None) -> tuple[Appointment, str]:
-    """Book a slot for the case; return the appointment and its manage-link token."""
-    if case.status not in BOOKABLE or not needs_video_check(case):
-        raise SlotError("state")
-    if current_appointment(case) is not None:
+    """Book a slot for the case; return the appointment and its manage-link token
+    (emailed, with the call link, to the applicant and the window)."""
+    if not case.video_bookable or current_appointment(case) is not None:
         raise SlotError("state")
     start = check_slot(start, now)
     office = office_id_of(case)
     token = secrets.token_urlsafe(32)
-    room = f"OneVisit-{secrets.token_hex(8)}"
+
+    def within():
+        return Appointment.create(
+            case=case, office=office, starts_at=_naive(start),
+            minutes=current_app.config["VIDEO_SLOT_MINUTES"],
+            slot_key=slot_key(office, start), manage_token_hash=secret_hash(token),
+            room=f"OneVisit-{secrets.token_hex(8)}", timezone=tz, booked_by=booked_by,
+            booker=staff.id if staff else None, updated_at=utcnow())
+
     try:
-        with db.atomic():
-            appointment = Appointment.create(
-                case=case, office_id=office, starts_at=_naive(start),
-                minutes=current_app.config["VIDEO_SLOT_MINUTES"],
-                slot_key=slot_key(office, start), manage_token_hash=secret_hash(token), room=room,
-                timezone=tz, booked_by=booked_by, booked_by_id=staff.id if staff else None)
-            _event(case, "video_booked", "staff" if staff else "applicant",
-                   staff.id if staff else None, data={"starts_at": _naive(start).isoformat()})
+        changed = lifecycle.change(case, "video_booked", within=within, data=snapshot,
+                                   notify=_notify(case, office, staff.id if staff else None),
+                                   secrets={"manage": token}, **_actor(staff))
     except IntegrityError:
         raise SlotError("taken") from None
-    return appointment, token
+    except lifecycle.TransitionError:
+        raise SlotError("state") from None
+    return changed.result, token
 
 
 def reschedule(appointment: Appointment, start: datetime, now: datetime | None = None,
                staff: Staff | None = None) -> Appointment:
     """Move a booked appointment to another free slot (same link, same room)."""
-    if appointment.status != "booked" or appointment.case.status not in BOOKABLE:
+    case = appointment.case
+    if not appointment.is_booked or not case.video_bookable:
         raise SlotError("state")
     start = check_slot(start, now)
     if _naive(start) == appointment.starts_at:
         return appointment
+
+    def within():
+        moved = (Appointment.update(starts_at=_naive(start),
+                                    slot_key=slot_key(appointment.office_id, start),
+                                    sequence=Appointment.sequence + 1, updated_at=utcnow())
+                 .where((Appointment.id == appointment.id)
+                        & (Appointment.status == "booked")).execute())
+        if moved != 1:
+            raise SlotError("state")
+        return Appointment.get_by_id(appointment.id)
+
     try:
-        with db.atomic():
-            updated = (Appointment.update(starts_at=_naive(start),
-                                          slot_key=slot_key(appointment.office_id, start),
-                                          sequence=Appointment.sequence + 1, updated_at=utcnow())
-                       .where((Appointment.id == appointment.id)
-                              & (Appointment.status == "booked")).execute())
-            if updated != 1:
-                raise SlotError("state")
-            _event(appointment.case, "video_rescheduled", "staff" if staff else "applicant",
-                   staff.id if staff else None, data={"starts_at": _naive(start).isoformat()})
+        changed = lifecycle.change(case, "video_rescheduled", within=within, data=snapshot,
+                                   notify=_notify(case, appointment.office_id,
+                                                  appointment.booker_id), **_actor(staff))
     except IntegrityError:
         raise SlotError("taken") from None
-    return Appointment.get_by_id(appointment.id)
+    except lifecycle.TransitionError:
+        raise SlotError("state") from None
+    return changed.result
 
 
 def cancel(appointment: Appointment, staff: Staff | None = None) -> Appointment:
     """Cancel a booked appointment; its slot is free again and its link stops working."""
-    with db.atomic():
-        updated = (Appointment.update(status="cancelled", slot_key=None, cancelled_at=utcnow(),
-                                      sequence=Appointment.sequence + 1, updated_at=utcnow())
-                   .where((Appointment.id == appointment.id)
-                          & (Appointment.status == "booked")).execute())
-        if updated != 1:
+    def within():
+        cancelled = (Appointment.update(status="cancelled", slot_key=None, cancelled_at=utcnow(),
+                                        sequence=Appointment.sequence + 1, updated_at=utcnow())
+                     .where((Appointment.id == appointment.id)
+                            & (Appointment.status == "booked")).execute())
+        if cancelled != 1:
             raise SlotError("state")
-        _event(appointment.case, "video_cancelled", "staff" if staff else "applicant",
-               staff.id if staff else None,
-               data={"starts_at": appointment.starts_at.isoformat()})
-    return Appointment.get_by_id(appointment.id)
+        return Appointment.get_by_id(appointment.id)
+
+    case = appointment.case
+    try:
+        changed = lifecycle.change(case, "video_cancelled", within=within, data=snapshot,
+                                   notify=_notify(case, appointment.office_id,
+                                                  appointment.booker_id), **_actor(staff))
+    except lifecycle.TransitionError:
+        raise SlotError("state") from None
+    return changed.result
 
 
 def appointment_for_token(token: str) -> tuple[Appointment | None, str]:
@@ -232,43 +265,45 @@ def appointment_for_token(token: str) -> tuple[Appointment | None, str]:
     return found, found.status
 
 
-def new_manage_token(appointment: Appointment) -> str:
-    """A fresh manage link for an appointment (the old one stops working)."""
-    token = secrets.token_urlsafe(32)
-    Appointment.update(manage_token_hash=secret_hash(token)).where(
-        Appointment.id == appointment.id).execute()
-    return token
+def new_agent_code() -> tuple[str, str]:
+    """``(code as printed, what is hashed)`` for an entrusted agent."""
+    raw = "".join(secrets.choice(AGENT_CODE_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}", raw
 
 
 def record_outcome(case: Case, appointment: Appointment, staff: Staff, *, confirmed: bool,
                    participants: list, agent_confirmed: bool, note: str = "",
-                   recording: int | None = None) -> tuple[Appointment, str | None]:
-    """The clerk's record of a held video check; return it and a new agent code, if any.
+                   recording: int | None = None, expected_version: int | None = None
+                   ) -> tuple[Case, str | None]:
+    """The clerk's record of a held video check; return the case and a new agent code.
 
     An agent code is issued the first time both the applicant's identity and
-    the agent are confirmed for an entrustment.
+    the agent are confirmed for an entrustment: the applicant is emailed it.
     """
     outcome = {"identity_confirmed": bool(confirmed), "participants": participants,
                "agent_confirmed": bool(agent_confirmed), "note": note, "recording": recording,
                "staff_id": staff.id, "recorded_at": utcnow().isoformat()}
-    code = None
-    with db.atomic():
-        updated = (Appointment.update(status="held", slot_key=None, outcome=outcome,
-                                      updated_at=utcnow())
-                   .where((Appointment.id == appointment.id)
-                          & (Appointment.status == "booked")).execute())
-        if updated != 1:
+
+    def within():
+        held = (Appointment.update(status="held", slot_key=None, outcome=outcome,
+                                   updated_at=utcnow())
+                .where((Appointment.id == appointment.id)
+                       & (Appointment.status == "booked")).execute())
+        if held != 1:
             raise SlotError("state")
-        _event(case, "video_confirmed" if confirmed else "video_not_confirmed", "staff", staff.id,
-               data={"identity_confirmed": bool(confirmed),
-                     "agent_confirmed": bool(agent_confirmed)})
-        agent = (case.entrustment or {}).get("mode") == "agent"
-        if agent and confirmed and agent_confirmed and not case.agent_code_hash:
-            raw = "".join(secrets.choice(AGENT_CODE_ALPHABET) for _ in range(10))
-            code = f"{raw[:5]}-{raw[5:]}"
-            Case.update(agent_code_hash=secret_hash(raw)).where(Case.id == case.id).execute()
-            _event(case, "agent_code_issued", "staff", staff.id)
-    return Appointment.get_by_id(appointment.id), code
+
+    kind = "video_confirmed" if confirmed else "video_not_confirmed"
+    data = {"identity_confirmed": bool(confirmed), "agent_confirmed": bool(agent_confirmed),
+            "appointment": appointment.id}
+    code, changes, then = None, {}, []
+    if case.is_entrusted and confirmed and agent_confirmed and not case.agent_code_issued:
+        code, raw = new_agent_code()
+        changes["agent_code_hash"] = secret_hash(raw)
+        then.append({"kind": "agent_code_issued", "notify": ["applicant"],
+                     "secrets": {"agent_code": code}})
+    changed = lifecycle.change(case, kind, actor="staff", staff=staff, within=within, data=data,
+                               changes=changes, then=then, expected_version=expected_version)
+    return changed.case, code
 
 
 def normalize_agent_code(code: str) -> str:

@@ -3,19 +3,13 @@
 For items that allow an agent (受托人), the applicant either does everything
 herself or names a relative in China, what that person may do (submit, sign,
 collect the result) and for how long. The answers feed the entrustment letter
-(委托书) and, later, the video identity check.
+(委托书) and, later, the video identity check. The form is
+:func:`app.cases.forms.entrustment_form`.
 """
 
-from datetime import date, timedelta
+from flask_babel import lazy_gettext as _l
 
-from flask_babel import gettext as _, lazy_gettext as _l
-
-from ..models import utcnow
-from .fields import FieldError, clean_field
-
-def N_(message):
-    """Mark a message id for extraction (translated where it is shown)."""
-    return message
+from ..i18n import N_
 
 
 POWERS = ("submit", "sign", "collect")
@@ -53,63 +47,3 @@ def agent_fields() -> list[dict]:
          "label": _l("Your relative's phone number in China"),
          "help": _l("The window calls this number to arrange the visit.")},
     ]
-
-
-def validate(form) -> tuple[dict, dict]:
-    """Clean the posted entrustment form; return ``(entrustment, errors)``."""
-    mode = form.get("mode", "")
-    errors = {}
-    if mode not in {"self", "agent"}:
-        return {}, {"mode": _("Choose who will do the formalities in China.")}
-    if mode == "self":
-        return {"mode": "self"}, {}
-    values = {"mode": "agent"}
-    for field in agent_fields():
-        try:
-            values[field["key"]] = clean_field(field, form.get(field["key"]), "CN")
-        except FieldError as exc:
-            errors[field["key"]] = str(exc)
-    powers = [p for p in form.getlist("powers") if p in POWERS]
-    if not powers:
-        errors["powers"] = _("Choose at least one thing your relative may do.")
-    values["powers"] = powers
-    today = utcnow().date()
-    for key in ("valid_from", "valid_until"):
-        try:
-            values[key] = clean_field({"type": "date", "constraint": "any", "required": True},
-                                      form.get(key))
-        except FieldError as exc:
-            errors[key] = str(exc)
-    if "valid_from" not in errors and date.fromisoformat(values["valid_from"]) < today:
-        errors["valid_from"] = _("The entrustment cannot start before today.")
-    if not {"valid_from", "valid_until"} & errors.keys():
-        start = date.fromisoformat(values["valid_from"])
-        end = date.fromisoformat(values["valid_until"])
-        if end <= start:
-            errors["valid_until"] = _("The end date must be after the start date.")
-        elif end - start > timedelta(days=MAX_VALIDITY_DAYS):
-            errors["valid_until"] = _("An entrustment can last at most two years.")
-    return values, errors
-
-
-def default_values() -> dict:
-    """What the form shows before anything is chosen: valid from today for six months."""
-    today = utcnow().date()
-    return {"mode": "", "valid_from": today.isoformat(),
-            "valid_until": (today + timedelta(days=182)).isoformat(), "powers": list(POWERS)}
-
-
-def is_complete(entrustment) -> bool:
-    """Whether a stored entrustment still passes validation (re-checked at submission)."""
-    if not entrustment or entrustment.get("mode") not in {"self", "agent"}:
-        return False
-    if entrustment["mode"] == "self":
-        return True
-    from werkzeug.datastructures import MultiDict
-    data = MultiDict([(k, v) for k, v in entrustment.items() if k != "powers"])
-    for power in entrustment.get("powers", []):
-        data.add("powers", power)
-    _values, errors = validate(data)
-    # A start date that has since passed is still fine for a stored entrustment.
-    errors.pop("valid_from", None)
-    return not errors

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from stdnum import exceptions as stdnum_errors, numdb
 from stdnum.cn import ric
 
-from ..models import utcnow
+from ..clock import utcnow
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 NAME_ZH_RE = re.compile(rf"^[{_CJK}][{_CJK}·・•]{{0,24}}$")

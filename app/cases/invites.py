@@ -1,7 +1,8 @@
 """Emails about video checks, each with an iCalendar (.ics) invitation.
 
 The applicant gets the call link and a private link to move or cancel the
-appointment; the window's clerks and the helping volunteer get the same event.
+appointment; the window's clerks and the helping volunteer get the same event
+(:func:`app.cases.appointments.staff_recipients`).
 Every update of one appointment keeps its UID and raises its SEQUENCE, so
 calendar programs replace the entry instead of adding another.
 """
@@ -13,10 +14,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 from icalendar import Calendar, Event as VEvent, vCalAddress, vText
 
-from .. import mail
-from ..models import Staff
-from .appointments import meeting_url
-
+from ..mail import build_message
 
 
 def _subjects():
@@ -26,9 +24,9 @@ def _subjects():
             "cancelled": _("Video identity check cancelled: %(reference)s")}
 
 
-def manage_link(appointment, token: str) -> str:
-    """Absolute URL of the private link that moves or cancels an appointment."""
-    return f"{current_app.config['PUBLIC_URL']}/{appointment.case.locale}/appointments/{token}"
+def meeting_url(appointment) -> str:
+    """The video-call link of one appointment (one room each)."""
+    return current_app.config["MEETING_URL_TEMPLATE"].format(room=appointment.room)
 
 
 def calendar_bytes(appointment, cancelled: bool = False, summary: str = "",
@@ -58,60 +56,19 @@ def calendar_bytes(appointment, cancelled: bool = False, summary: str = "",
     return calendar.to_ical()
 
 
-def _message(to: str, locale: str, kind: str, appointment, link: str | None, zone: str,
-             for_staff: bool):
-    case = appointment.case
+def video_message(to: str, locale: str, kind: str, case, appointment, link: str | None,
+                  zone: str, for_staff: bool, message_id: str):
+    """The email about a booking, move or cancellation, with its ``.ics`` invitation."""
     with force_locale(locale):
         subject = _subjects()[kind] % {"reference": case.reference}
         text = render_template("emails/video.txt", kind=kind, case=case, appointment=appointment,
                                meeting=meeting_url(appointment), manage=link, zone=zone,
                                for_staff=for_staff)
         summary = _("Video identity check %(reference)s", reference=case.reference)
-    message = mail.build_message(to, subject, text)
+    message = build_message(to, subject, text, message_id)
     ics = calendar_bytes(appointment, cancelled=kind == "cancelled", summary=summary,
                          description=text)
     method = "CANCEL" if kind == "cancelled" else "REQUEST"
     message.add_attachment(ics, maintype="text", subtype="calendar", filename="video-check.ics",
                            params={"method": method})
     return message
-
-
-def staff_recipients(appointment) -> list[Staff]:
-    """Who at the window hears about it: the assigned clerk, else the office's clerks;
-    and the volunteer who booked it."""
-    case = appointment.case
-    people = []
-    if case.assigned_to_id:
-        people = list(Staff.select().where((Staff.id == case.assigned_to_id)
-                                           & (Staff.active == True)))  # noqa: E712
-    if not people:
-        people = list(Staff.select().where((Staff.office == appointment.office_id)
-                                           & (Staff.role == "clerk")
-                                           & (Staff.active == True)))  # noqa: E712
-    if appointment.booked_by_id:
-        volunteer = Staff.get_or_none((Staff.id == appointment.booked_by_id)
-                                      & (Staff.active == True))  # noqa: E712
-        if volunteer and volunteer not in people:
-            people.append(volunteer)
-    return people
-
-
-def send_video_emails(appointment, kind: str, token: str | None = None) -> int:
-    """Queue the emails about a booking, a move or a cancellation; return how many."""
-    case = appointment.case
-    sent = 0
-    if case.contact_email:
-        link = manage_link(appointment, token) if token and kind != "cancelled" else None
-        mail.enqueue(_message(case.contact_email, case.locale, kind, appointment, link,
-                              appointment.timezone or case.timezone, for_staff=False))
-        sent += 1
-    for person in staff_recipients(appointment):
-        zone = "Asia/Shanghai"
-        if person.role == "volunteer" and person.service_point_id:
-            from ..models import ServicePoint
-            point = ServicePoint.get_or_none(ServicePoint.id == person.service_point_id)
-            zone = point.timezone if point else zone
-        mail.enqueue(_message(person.email, "zh", kind, appointment, None, zone,
-                              for_staff=True))
-        sent += 1
-    return sent

@@ -1,82 +1,32 @@
-"""The case state machine: the one place where a case changes status.
+"""The one write path of the case aggregate: every Case and Event row is written here.
 
 ``draft → submitted → (returned ↔ submitted) → accepted → (transferred) →
 approved → result_ready → delivered → closed``; ``submitted|accepted →
-rejected``; ``draft|submitted|returned → withdrawn``.
+rejected``; ``draft|submitted|returned → withdrawn`` (the rules are
+:data:`app.models.cases.TRANSITIONS`).
 
-Every transition is written with optimistic locking (the row's ``version``)
-and records an :class:`~app.models.Event` for the timeline.
+Every change, with or without a new status, is one transaction: the case's
+``version`` goes up only if it is still the version the actor saw (a stale
+change is refused), and one :class:`~app.models.Event` records it. An event
+that notifies someone is the outbox record of what must be sent; once the
+transaction has committed, :data:`recorded` announces it to the job queue.
 """
 
-from flask_babel import lazy_gettext as _l
+from dataclasses import dataclass
+from datetime import timedelta
 
-from ..models import Case, Event, db, utcnow
+from blinker import Namespace
+from peewee import IntegrityError
 
-STATUSES = ("draft", "submitted", "returned", "accepted", "transferred", "approved",
-            "rejected", "result_ready", "delivered", "closed", "withdrawn")
+from ..clock import utcnow
+from ..models import Case, Event, db
+from ..models.cases import TRANSITIONS
+from ..sealing import seal
 
-#: action -> (allowed from-statuses, to-status)
-TRANSITIONS = {
-    "submit": ({"draft"}, "submitted"),
-    "resubmit": ({"returned"}, "submitted"),
-    "return": ({"submitted"}, "returned"),
-    "accept": ({"submitted"}, "accepted"),
-    "transfer": ({"accepted"}, "transferred"),
-    "transfer_back": ({"transferred"}, "accepted"),
-    "approve": ({"accepted", "transferred"}, "approved"),
-    "reject": ({"submitted", "accepted", "transferred"}, "rejected"),
-    "result_ready": ({"approved"}, "result_ready"),
-    "deliver": ({"result_ready"}, "delivered"),
-    "close": ({"delivered", "rejected"}, "closed"),
-    "withdraw": ({"draft", "submitted", "returned"}, "withdrawn"),
-}
+#: Sent after the commit of a change that notifies someone, with ``event_ids``.
+recorded = Namespace().signal("case-events-recorded")
 
-#: How each status is named to applicants.
-STATUS_LABELS = {
-    "draft": _l("Not sent yet"),
-    "submitted": _l("Sent, waiting for review"),
-    "returned": _l("Needs your corrections"),
-    "accepted": _l("Accepted"),
-    "transferred": _l("With the responsible department"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "result_ready": _l("Result ready"),
-    "delivered": _l("Delivered"),
-    "closed": _l("Closed"),
-    "withdrawn": _l("Withdrawn"),
-}
-
-#: How each event is worded on the applicant's timeline.
-EVENT_LABELS = {
-    "started": _l("You started the application"),
-    "submitted": _l("You sent the application"),
-    "resubmitted": _l("You sent your corrections"),
-    "returned": _l("The office asked for corrections"),
-    "accepted": _l("The office accepted the application"),
-    "transferred": _l("Passed to the responsible department"),
-    "transfer_back": _l("The department returned its result to the office"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "result_ready": _l("The result is ready"),
-    "delivered": _l("The result was delivered"),
-    "closed": _l("Closed"),
-    "withdrawn": _l("You withdrew the application"),
-    "claimed": _l("A clerk is handling your application"),
-    "reminder": _l("Reminder sent about materials you owe"),
-    "deferred_supplied": _l("You sent a material you had promised"),
-    "message": _l("Message from the office"),
-    "assisted": _l("Started with a volunteer at a service point"),
-    "signed_scan": _l("A scan of a signed paper form was added"),
-    "video_booked": _l("Video identity check booked"),
-    "video_rescheduled": _l("Video identity check moved to another time"),
-    "video_cancelled": _l("Video identity check cancelled"),
-    "video_confirmed": _l("Identity confirmed in the video check"),
-    "video_not_confirmed": _l("The video check could not confirm the identity"),
-    "access_code_replaced": _l("A new access code was made at the service point"),
-    "agent_code_issued": _l("Your entrusted relative received their own access code"),
-}
-
-#: The event kind each action records.
+#: The event kind each status action records.
 ACTION_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "return": "returned",
                  "accept": "accepted", "transfer": "transferred",
                  "transfer_back": "transfer_back", "approve": "approved",
@@ -85,7 +35,7 @@ ACTION_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "return": "re
 
 
 class TransitionError(Exception):
-    """The action is not allowed now; ``reason`` is ``illegal`` or ``stale``."""
+    """The change is refused; ``reason`` is ``illegal`` or ``stale``; ``case`` is fresh."""
 
     def __init__(self, reason, case=None):
         super().__init__(reason)
@@ -93,32 +43,164 @@ class TransitionError(Exception):
         self.case = case
 
 
-def can(case: Case, action: str) -> bool:
-    """Whether ``action`` is allowed from the case's current status."""
-    allowed, _to = TRANSITIONS[action]
-    return case.status in allowed
+@dataclass
+class Change:
+    """What :func:`change` did: the case as it is now, its new event, and what
+    ``within`` returned."""
+
+    case: Case
+    event: Event
+    result: object = None
 
 
-def transition(case: Case, action: str, *, actor: str = "applicant", actor_id=None,
-               note: str | None = None, data: dict | None = None,
-               expected_version: int | None = None, **changes) -> Case:
-    """Apply ``action`` to ``case`` atomically, or raise :class:`TransitionError`.
+def _recipients(case: Case, notify) -> list[str]:
+    """Who the event goes to: ``applicant`` only when the case has an email address."""
+    return [r for r in dict.fromkeys(notify or ()) if r != "applicant" or case.contact_email]
 
-    ``expected_version`` is the version the actor saw; if someone changed the
-    case since, the transition is refused as ``stale``. Extra ``changes`` are
-    column values written in the same UPDATE.
+
+def _event(case_id: int, kind: str, *, actor: str, staff, note, data, notify: list,
+           secrets: dict | None, now) -> Event:
+    outbox = {}
+    if notify:
+        outbox = {"recipients": notify, "outbox_state": "pending", "outbox_next_at": now,
+                  "sealed": seal(secrets) if secrets else None}
+    return Event.create(case=case_id, kind=kind, actor=actor,
+                        actor_staff=staff.id if staff is not None else None,
+                        note=note, data=data, created_at=now, **outbox)
+
+
+def _announce(*events: Event) -> None:
+    ids = [event.id for event in events if event.outbox_state == "pending"]
+    # Inside someone else's transaction nothing is committed yet: the outbox's
+    # sweep delivers those events once it is.
+    if ids and not db.in_transaction():
+        recorded.send(None, event_ids=ids)
+
+
+def change(case: Case, kind: str | None = None, *, action: str | None = None,
+           actor: str = "applicant", staff=None, expected_version: int | None = None,
+           changes: dict | None = None, note: str | None = None, data=None, notify=(),
+           secrets: dict | None = None, within=None, then=()) -> Change:
+    """Apply one change to ``case`` and record its event, atomically; or raise
+    :class:`TransitionError`.
+
+    ``action`` is a lifecycle action (its status change and event kind);
+    without it the status stays and ``kind`` names the event. ``changes`` are
+    column values written in the same UPDATE. ``expected_version`` is the
+    version the actor saw (default: the one ``case`` was read with).
+    ``within`` runs first inside the transaction (e.g. to store an
+    appointment); ``data`` may be a function of what it returned. ``notify``
+    lists who hears of it (``applicant``, ``staff:<id>``); ``secrets`` are
+    sealed into the event for that email only. ``then`` adds events that
+    follow from this change, as ``{"kind", "data", "notify", "secrets"}``.
     """
-    allowed, target = TRANSITIONS[action]
     version = case.version if expected_version is None else expected_version
     now = utcnow()
+    values = dict(changes or {}, version=Case.version + 1, updated_at=now)
+    condition = (Case.id == case.id) & (Case.version == version)
+    if action is not None:
+        allowed, target = TRANSITIONS[action]
+        values["status"] = target
+        condition &= Case.status.in_(list(allowed))
+        kind = ACTION_EVENTS[action]
     with db.atomic():
-        query = (Case.update(status=target, version=Case.version + 1, updated_at=now, **changes)
-                 .where((Case.id == case.id) & (Case.version == version)
-                        & (Case.status.in_(sorted(allowed)))))
-        if query.execute() != 1:
+        result = within() if within is not None else None
+        if Case.update(**values).where(condition).execute() != 1:
             fresh = Case.get_by_id(case.id)
-            reason = "stale" if fresh.version != version else "illegal"
-            raise TransitionError(reason, fresh)
-        Event.create(case=case.id, kind=ACTION_EVENTS[action], actor=actor, actor_id=actor_id,
-                     note=note, data=data, created_at=now)
-    return Case.get_by_id(case.id)
+            raise TransitionError("stale" if fresh.version != version else "illegal", fresh)
+        event = _event(case.id, kind, actor=actor, staff=staff, note=note,
+                       data=data(result) if callable(data) else data,
+                       notify=_recipients(case, notify), secrets=secrets, now=now)
+        following = [_event(case.id, extra["kind"], actor=actor, staff=staff, note=None,
+                            data=extra.get("data"), notify=_recipients(case, extra.get("notify")),
+                            secrets=extra.get("secrets"), now=now) for extra in then]
+    _announce(event, *following)
+    return Change(Case.get_by_id(case.id), event, result)
+
+
+def record(case: Case, kind: str, *, actor: str = "system", staff=None, note=None, data=None,
+           notify=(), within=None) -> Event:
+    """An event that changes nothing of the case itself (a reminder sent, say)."""
+    now = utcnow()
+    with db.atomic():
+        if within is not None:
+            within()
+        event = _event(case.id, kind, actor=actor, staff=staff, note=note, data=data,
+                       notify=_recipients(case, notify), secrets=None, now=now)
+    _announce(event)
+    return event
+
+
+def start(fields: dict, *, reference_factory, assisted_by=None, secrets: dict | None = None
+          ) -> Case:
+    """Create a draft case from ``fields`` with its ``started`` event (and ``assisted``
+    when a volunteer starts it); the access email goes to the applicant.
+
+    A reference that is already taken is drawn again; ``IntegrityError`` on the
+    start form's key (a replayed start) is left to the caller.
+    """
+    for _attempt in range(5):
+        reference = reference_factory()
+        try:
+            now = utcnow()
+            with db.atomic():
+                case = Case.create(reference=reference, created_at=now, updated_at=now, **fields)
+                started = _event(case.id, "started", actor="applicant", staff=None, note=None,
+                                 data=None, notify=_recipients(case, ["applicant"]),
+                                 secrets=secrets, now=now)
+                if assisted_by is not None:
+                    _event(case.id, "assisted", actor="staff", staff=assisted_by, note=None,
+                           data={"volunteer": assisted_by.name, "consent": True}, notify=[],
+                           secrets=None, now=now)
+        except IntegrityError:
+            if Case.select().where(Case.reference == reference).exists():
+                continue
+            raise
+        _announce(started)
+        return case
+    raise RuntimeError("could not allocate a reference")
+
+
+# -- The outbox: delivery bookkeeping of events that notify someone ---------------------
+
+def claim_delivery(event_id: int, lease_seconds: int) -> Event | None:
+    """Take the pending event for delivery (no other worker may for ``lease_seconds``)."""
+    now = utcnow()
+    claimed = (Event.update(outbox_lease=now + timedelta(seconds=lease_seconds),
+                            outbox_attempts=Event.outbox_attempts + 1)
+               .where((Event.id == event_id) & (Event.outbox_state == "pending")
+                      & (Event.outbox_next_at <= now)
+                      & (Event.outbox_lease.is_null() | (Event.outbox_lease < now)))
+               .execute())
+    return Event.get_by_id(event_id) if claimed == 1 else None
+
+
+def mark_delivered(event: Event, recipient: str) -> None:
+    """One recipient has had the event's email."""
+    event.delivered_to = list(event.delivered_to or []) + [recipient]
+    Event.update(delivered_to=event.delivered_to).where(Event.id == event.id).execute()
+
+
+def delivery_done(event: Event) -> None:
+    """Every recipient has it: the event leaves the outbox and its secrets are erased."""
+    Event.update(outbox_state="sent", outbox_lease=None, outbox_error=None, sealed=None).where(
+        Event.id == event.id).execute()
+
+
+def delivery_failed(event: Event, error: str, retry_at) -> None:
+    """Delivery failed: try again at ``retry_at``, or give up for good when it is None."""
+    if retry_at is None:
+        Event.update(outbox_state="failed", outbox_lease=None, outbox_error=error[:200],
+                     sealed=None).where(Event.id == event.id).execute()
+        return
+    Event.update(outbox_next_at=retry_at, outbox_lease=None, outbox_error=error[:200]).where(
+        Event.id == event.id).execute()
+
+
+def due_deliveries(limit: int = 100) -> list[int]:
+    """Ids of pending events whose (next) delivery is due and that nobody holds."""
+    now = utcnow()
+    return [e.id for e in Event.select(Event.id).where(
+        (Event.outbox_state == "pending") & (Event.outbox_next_at <= now)
+        & (Event.outbox_lease.is_null() | (Event.outbox_lease < now)))
+        .order_by(Event.outbox_next_at, Event.id).limit(limit)]

@@ -1,48 +1,25 @@
-"""Emails to applicants about their case."""
+"""The emails an event causes, written in the recipient's language.
+
+:func:`messages` turns one recorded event and one recipient into the email(s)
+to send, from the event's own data (what was decided, when, for which
+appointment) and the secrets sealed into it. :mod:`.outbox` sends them.
+"""
+
+from datetime import datetime
+from types import SimpleNamespace
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 
-from .. import mail
-from ..models import AccessToken
+from ..i18n import N_, localized
+from ..mail import build_message
+from ..models import AccessToken, Department, Material, Staff
+from ..sealing import unseal
 from .access import access_expiry, new_access_token
+from .invites import video_message
 
 
-def access_link(case, token: str) -> str:
-    """Absolute URL of the access link for an email."""
-    return f"{current_app.config['PUBLIC_URL']}/{case.locale}/cases/access/{token}"
-
-
-def send_access_email(case, token: str, access_code: str) -> str | None:
-    """Email the access link, reference and access code, in the case's language."""
-    if not case.contact_email:
-        return None
-    with force_locale(case.locale):
-        context = dict(case=case, link=access_link(case, token), access_code=access_code,
-                       item_name=case.item.names)
-        subject = _("Your OneVisit application %(reference)s: link to continue",
-                    reference=case.reference)
-        text = render_template("emails/access.txt", **context)
-    return mail.send(mail.build_message(case.contact_email, subject, text))
-
-
-def send_submitted_email(case) -> str | None:
-    """Confirm submission, with what happens next."""
-    if not case.contact_email:
-        return None
-    with force_locale(case.locale):
-        subject = _("We received your application %(reference)s", reference=case.reference)
-        link = f"{current_app.config['PUBLIC_URL']}/{case.locale}/cases/find"
-        text = render_template("emails/submitted.txt", case=case, find_link=link)
-    return mail.send(mail.build_message(case.contact_email, subject, text))
-
-
-def N_(message):
-    """Mark a message for extraction; it is translated when the email is written."""
-    return message
-
-
-#: Subjects of the notifications, by event kind.
+#: Subjects of the update emails, by the kind of email.
 SUBJECTS = {
     "returned": N_("Your application %(reference)s needs corrections"),
     "accepted": N_("Your application %(reference)s is accepted"),
@@ -55,22 +32,121 @@ SUBJECTS = {
     "message": N_("A message about your application %(reference)s"),
     "agent_code": N_("Your relative's access code for application %(reference)s"),
 }
+#: The update email each event kind sends.
+UPDATE_KINDS = {"returned": "returned", "accepted": "accepted", "transferred": "transferred",
+                "approved": "approved", "rejected": "rejected", "result_ready": "result_ready",
+                "delivered": "delivered", "reminder": "reminder", "message": "message",
+                "agent_code_issued": "agent_code"}
+VIDEO_KINDS = {"video_booked": "booked", "video_rescheduled": "rescheduled",
+               "video_cancelled": "cancelled"}
 
 
-def fresh_access_link(case) -> str:
-    """A new access link for this case (each email carries its own)."""
-    token, token_hash = new_access_token()
-    AccessToken.create(case=case, token_hash=token_hash, expires_at=access_expiry())
-    return access_link(case, token)
+def _public(path: str) -> str:
+    return f"{current_app.config['PUBLIC_URL']}{path}"
 
 
-def notify(case, kind: str, **details) -> bool:
-    """Queue an email about ``kind`` in the applicant's language; False if no address."""
-    if not case.contact_email or kind not in SUBJECTS:
-        return False
+def access_link(case, token: str | None = None) -> str:
+    """An access link to the case: ``token`` if given, else a new one just for this email."""
+    if token is None:
+        token, token_hash = new_access_token()
+        AccessToken.create(case=case, token_hash=token_hash, expires_at=access_expiry())
+    return _public(f"/{case.locale}/cases/access/{token}")
+
+
+def _message_id(event, recipient: str) -> str:
+    host = current_app.config["PUBLIC_URL"].split("//", 1)[-1].split("/", 1)[0] or "onevisit"
+    return f"<event-{event.id}-{recipient.replace(':', '-')}@{host}>"
+
+
+def _names(case, keys) -> list[str]:
+    materials = {m.key: m for m in Material.select().where(Material.item == case.item_id)}
+    return [localized(materials[k].names, case.locale) if k in materials else k
+            for k in keys or []]
+
+
+def _update_details(event, case, secrets: dict) -> dict:
+    """What the update email of ``event`` prints beside the case itself."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "returned":
+        names = dict(zip([i["material"] for i in data.get("items", [])],
+                         _names(case, [i["material"] for i in data.get("items", [])])))
+        supplement = dict(data, items=[dict(i, name=names.get(i["material"], i["material"]))
+                                       for i in data.get("items", [])])
+        return {"supplement": supplement, "due": data.get("due", "")}
+    if kind == "accepted":
+        return {"due": data.get("due_date", ""), "deferred": _names(case, data.get("deferred")),
+                "deferred_due": data.get("deferred_due", "")}
+    if kind == "transferred":
+        department = Department.get_or_none(Department.key == data.get("department"))
+        return {"department": localized(department.names, case.locale) if department else ""}
+    if kind == "reminder":
+        return {"deferred": _names(case, data.get("deferred")),
+                "deferred_due": data.get("deferred_due", "")}
+    if kind == "delivered":
+        return {"method": data.get("method", ""), "tracking": data.get("tracking", ""),
+                "pickup_code": data.get("pickup_code", "")}
+    if kind == "agent_code_issued":
+        return {"agent_code": secrets.get("agent_code", ""),
+                "agent_name": (case.entrustment or {}).get("agent_name_zh", "")}
+    # rejected (the reason), result_ready (the result), message (the text)
+    return {"reason": event.note or "", "note": event.note or "", "body": event.note or ""}
+
+
+def _applicant_message(event, case, secrets: dict):
+    """The applicant's email about ``event`` in the case's language, or None."""
+    kind = event.kind
     with force_locale(case.locale):
-        subject = _(SUBJECTS[kind], reference=case.reference)
-        text = render_template("emails/update.txt", case=case, kind=kind,
-                               link=fresh_access_link(case), **details)
-    mail.enqueue(mail.build_message(case.contact_email, subject, text))
-    return True
+        if kind == "started":
+            subject = _("Your OneVisit application %(reference)s: link to continue",
+                        reference=case.reference)
+            text = render_template("emails/access.txt", case=case, item_name=case.item.names,
+                                   link=access_link(case, secrets.get("token")),
+                                   access_code=secrets.get("code", ""))
+        elif kind in ("submitted", "resubmitted"):
+            subject = _("We received your application %(reference)s", reference=case.reference)
+            text = render_template("emails/submitted.txt", case=case,
+                                   find_link=_public(f"/{case.locale}/cases/find"))
+        elif kind in UPDATE_KINDS:
+            email_kind = UPDATE_KINDS[kind]
+            subject = _(SUBJECTS[email_kind], reference=case.reference)
+            text = render_template("emails/update.txt", case=case, kind=email_kind,
+                                   link=access_link(case), **_update_details(event, case, secrets))
+        else:
+            return None
+        return build_message(case.contact_email, subject, text, _message_id(event, "applicant"))
+
+
+def _appointment(data: dict) -> SimpleNamespace:
+    """The appointment as it was when the event happened."""
+    return SimpleNamespace(id=data["appointment"], minutes=data["minutes"], room=data["room"],
+                           sequence=data["sequence"], timezone=data["timezone"],
+                           starts_at=datetime.fromisoformat(data["starts_at"]),
+                           updated_at=datetime.fromisoformat(data["updated_at"]))
+
+
+def messages(event, case, recipient: str) -> list:
+    """The email(s) ``event`` sends to ``recipient`` (``applicant`` or ``staff:<id>``)."""
+    secrets = unseal(event.sealed)
+    if event.kind in VIDEO_KINDS:
+        appointment = _appointment(event.data)
+        kind = VIDEO_KINDS[event.kind]
+        if recipient == "applicant":
+            token = secrets.get("manage")
+            link = (_public(f"/{case.locale}/appointments/{token}")
+                    if token and kind != "cancelled" else None)
+            return [video_message(case.contact_email, case.locale, kind, case, appointment, link,
+                                  appointment.timezone or case.timezone, False,
+                                  _message_id(event, recipient))]
+        person = Staff.get_or_none(Staff.id == int(recipient.split(":", 1)[1]))
+        if person is None:
+            return []
+        zone = "Asia/Shanghai"
+        if person.role == "volunteer" and person.service_point_id:
+            zone = person.service_point.timezone
+        return [video_message(person.email, "zh", kind, case, appointment, None, zone, True,
+                              _message_id(event, recipient))]
+    if recipient != "applicant" or not case.contact_email:
+        return []
+    message = _applicant_message(event, case, secrets)
+    return [message] if message is not None else []

@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from ..i18n import localized
-from ..models import Case, Event, utcnow
-from . import services
-from .decisions import beijing_today
-from .notify import notify
+from ..clock import beijing_today, utcnow
+from ..models import Case, Event
+from ..models.cases import IN_PROGRESS
+from . import lifecycle
+from .journey import owed_materials
 from .workdays import add_working_days
 
-ACTIVE = ("accepted", "transferred", "approved")
 DAYS_BEFORE = 3
 
 
@@ -20,18 +19,18 @@ def send_due_reminders() -> int:
     horizon, _exact = add_working_days(today, DAYS_BEFORE)
     since = utcnow() - timedelta(hours=20)
     sent = 0
-    for case in (Case.select().where(Case.status.in_(ACTIVE) & Case.deferred_due.is_null(False)
+    for case in (Case.select().where(Case.status.in_(IN_PROGRESS)
+                                     & Case.deferred_due.is_null(False)
                                      & (Case.deferred_due <= horizon))):
-        owed = [s for s in services.material_states(case) if s.deferred]
+        owed = owed_materials(case)
         if not owed:
             continue
         already = (Event.select().where((Event.case == case) & (Event.kind == "reminder")
                                         & (Event.created_at > since)).exists())
         if already:
             continue
-        names = [localized(s.material.names, case.locale) for s in owed]
-        notify(case, "reminder", deferred=names, deferred_due=case.deferred_due.isoformat())
-        Event.create(case=case, kind="reminder", actor="system",
-                     data={"overdue": case.deferred_due < today})
+        lifecycle.record(case, "reminder", data={
+            "overdue": case.deferred_due < today, "deferred_due": case.deferred_due.isoformat(),
+            "deferred": [s.material.key for s in owed]}, notify=["applicant"])
         sent += 1
     return sent

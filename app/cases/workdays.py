@@ -40,12 +40,3 @@ def add_working_days(start: date, days: int) -> tuple[date, bool]:
         log.warning("working days counted past the published holiday calendar")
     return current, exact
 
-
-def working_days_between(start: date, end: date) -> int:
-    """How many working days lie after ``start`` up to and including ``end``."""
-    count, current = 0, start
-    while current < end:
-        current += timedelta(days=1)
-        if is_workday(current)[0]:
-            count += 1
-    return count

@@ -1,10 +1,15 @@
-"""Catalog pages: browse, search, and the item guide."""
+"""The ``catalog`` blueprint, ``/<lang>/services``: browse, search, the item guide, and
+its blank forms."""
 
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import Blueprint, abort, g, render_template, request, send_file
 
-from ..extensions import is_partial_htmx
+from ..authz import public
+from ..documents import service as documents
+from ..documents.context import BLANK_TYPES, PAGE_SIZES
+from ..documents.views import render_failed
+from ..fragments import page_or_fragment
 from ..models import Category, Department, Item
-from ..security import access, revalidated
+from ..security import revalidated
 from .search import PER_PAGE, category_list, department_list, search_items
 
 bp = Blueprint("catalog", __name__, url_prefix="/<lang:lang>/services")
@@ -19,42 +24,71 @@ def _page_arg() -> int:
         return 1
 
 
+def _known(model, key):
+    """``key`` if a row of ``model`` has it, else None (an unknown filter is no filter)."""
+    return key if key and model.select().where(model.key == key).exists() else None
+
+
 @bp.route("")
-@access("public")
+@public
 def index():
     """Browse by department and category, or search by keyword."""
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
-    department = request.args.get("department") or None
-    category = request.args.get("category") or None
-    if department and not Department.select().where(Department.key == department).exists():
-        department = None
-    if category and not Category.select().where(Category.key == category).exists():
-        category = None
+    department = _known(Department, request.args.get("department"))
+    category = _known(Category, request.args.get("category"))
     page = _page_arg()
     items, total = search_items(query, department, category, page)
-    context = dict(query=query, department=department, category=category, items=items,
-                   total=total, page=page, pages=max(1, -(-total // PER_PAGE)))
-    if is_partial_htmx():
-        return revalidated(make_response(render_template("catalog/partial/results.html", **context)))
-    return revalidated(make_response(render_template(
-        "catalog/index.html", departments=department_list(), categories=category_list(), **context)))
+    return revalidated(page_or_fragment(
+        "catalog/index.html", "catalog/partial/results.html", query=query,
+        department=department, category=category, items=items, total=total, page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        page_only=lambda: {"departments": department_list(), "categories": category_list()}))
+
+
+def _item(code: str) -> Item:
+    item = Item.active_by_code(code)
+    if item is None:
+        abort(404)
+    return item
+
+
+def blank_types(item: Item) -> list[str]:
+    """The blank documents an item has: its form, and the letters that apply."""
+    types = ["form"]
+    if item.agent_allowed:
+        types.append("entrustment")
+    if any(not m.essential for m in item.ordered_materials()):
+        types.append("commitment")
+    return types
 
 
 @bp.route("/<code>")
-@access("public")
+@public
 def guide(code):
     """Item guide: materials checklist, fee, time limit, what happens next."""
-    item = Item.get_or_none((Item.code == code) & (Item.active == True))  # noqa: E712
-    if item is None:
-        abort(404)
+    item = _item(code)
     children = list(item.children.where(Item.active == True).order_by(Item.sort))  # noqa: E712
-    from ..documents.context import TITLES
-    materials = item.ordered_materials()
-    blank_docs = ["form"]
-    if item.agent_allowed:
-        blank_docs.append("entrustment")
-    if any(not m.essential for m in materials):
-        blank_docs.append("commitment")
-    return revalidated(make_response(render_template(
-        "catalog/guide.html", item=item, materials=materials, children=children,
-        blank_docs=blank_docs, DOC_TITLES=TITLES)))
+    return revalidated(render_template(
+        "catalog/guide.html", item=item, materials=item.ordered_materials(), children=children,
+        blank_docs=blank_types(item)))
+
+
+@bp.route("/<code>/blank/<doc_type>.pdf")
+@public
+def blank_document(code, doc_type):
+    """A blank form or letter of an item, for printing and handwriting."""
+    item = _item(code)
+    size = request.args.get("size", "a4").lower()
+    size = size if size in PAGE_SIZES else "a4"
+    if doc_type not in BLANK_TYPES:
+        abort(404)
+    try:
+        path = documents.blank(item, doc_type, g.lang, size)
+    except documents.NotAvailable:
+        abort(404)
+    except documents.RenderError as error:
+        return render_failed(error)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"{item.code}-{doc_type}-{size}.pdf", max_age=86400)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

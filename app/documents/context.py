@@ -12,32 +12,20 @@ import segno
 from babel.dates import format_date, format_time, get_timezone_location
 from flask import current_app
 
-from ..cases import services
+from ..cases.journey import material_states
 from ..cases.entrustment import POWER_MESSAGES, POWERS, RELATIONSHIP_MESSAGES
 from ..cases.fields import display_value
 from ..cases.workdays import add_working_days
-from ..i18n import localized
-from ..models import ServicePoint, Upload, utcnow
+from ..i18n import N_, localized
+from ..clock import utcnow
+from ..models import ServicePoint
 from ..templating import FORMAT_LOCALES
 from .templates import Bilingual, second_locale
-
-
-def N_(message):
-    """Mark a message for extraction; it is translated when the document is made."""
-    return message
+from .titles import TITLES
 
 
 DOC_TYPES = ("form", "entrustment", "commitment", "receipt")
 BLANK_TYPES = ("form", "entrustment", "commitment")
-TITLES = {
-    "form": N_("Application form"),
-    "entrustment": N_("Entrustment letter"),
-    "commitment": N_("Letter of commitment"),
-    "receipt": N_("Receipt of application"),
-    # Made on the fly, never stored as issued documents (not in DOC_TYPES).
-    "cover": N_("Print pack"),
-    "slip": N_("Access slip"),
-}
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -166,7 +154,7 @@ def commitment_due(case) -> tuple[date, bool, bool]:
 
 def _materials(case, second: str) -> list:
     rows = []
-    for state in services.material_states(case):
+    for state in material_states(case):
         material = state.material
         status = "received" if state.complete else ("deferred" if state.deferred else "missing")
         rows.append({

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import current_app
 from peewee import fn
 
-from ..cases import services
+from ..cases.journey import material_states
 from ..cases.reference import CODE_ALPHABET
 from ..models import IssuedDocument, Upload
 from .context import BLANK_TYPES, DOC_TYPES, PAGE_SIZES, blank_context, case_context, initials
@@ -23,11 +23,11 @@ class NotAvailable(Exception):
 def available(case) -> list[str]:
     """The document types this case has now."""
     docs = ["form"]
-    if case.item.agent_allowed and (case.entrustment or {}).get("mode") == "agent":
+    if case.item.agent_allowed and case.is_entrusted:
         docs.append("entrustment")
-    if any(state.deferred for state in services.material_states(case)):
+    if any(state.deferred for state in material_states(case)):
         docs.append("commitment")
-    if case.submitted_at is not None and case.status != "draft":
+    if case.is_sent:
         docs.append("receipt")
     return docs
 

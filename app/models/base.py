@@ -1,16 +1,10 @@
 """Database handle and shared field types."""
 
 import json
-from datetime import datetime, timezone
 
 from peewee import DatabaseProxy, Model, TextField
 
 db = DatabaseProxy()
-
-
-def utcnow() -> datetime:
-    """Current time as a naive UTC datetime (the only kind stored)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class JSONField(TextField):

@@ -1,10 +1,56 @@
-"""Cases (办件), their uploaded files and their timeline events."""
+"""The case aggregate (办件): the case, its files, reviews, notes, links and timeline.
 
-from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
+The state machine's rules live here, as predicates the views and templates
+ask (``case.can("accept")``, ``case.is_editable``, ``case.owes_deferred``);
+``app/cases/lifecycle.py`` is the one module that writes Case and Event rows.
+"""
+
+from peewee import (JOIN, BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
                     ForeignKeyField, IntegerField, TextField)
 
-from .base import BaseModel, JSONField, utcnow
-from .catalog import Item
+from ..clock import utcnow
+from .base import BaseModel, JSONField
+from .catalog import Department, Item
+from .organisation import Office, ServicePoint
+from .staff import Staff
+
+#: action -> (statuses it is allowed from, status it leads to)
+TRANSITIONS = {
+    "submit": (("draft",), "submitted"),
+    "resubmit": (("returned",), "submitted"),
+    "return": (("submitted",), "returned"),
+    "accept": (("submitted",), "accepted"),
+    "transfer": (("accepted",), "transferred"),
+    "transfer_back": (("transferred",), "accepted"),
+    "approve": (("accepted", "transferred"), "approved"),
+    "reject": (("submitted", "accepted", "transferred"), "rejected"),
+    "result_ready": (("approved",), "result_ready"),
+    "deliver": (("result_ready",), "delivered"),
+    "close": (("delivered", "rejected"), "closed"),
+    "withdraw": (("draft", "submitted", "returned"), "withdrawn"),
+}
+#: Answers and materials can change.
+EDITABLE = ("draft", "returned")
+#: Accepted and not decided yet: the promised time limit runs, deferred materials can come.
+IN_PROGRESS = ("accepted", "transferred", "approved")
+#: A video identity check can be booked, moved or cancelled.
+VIDEO_BOOKABLE = ("submitted", "returned")
+#: Until acceptance (and at it) the identity check matters to the applicant.
+IDENTITY_CHECK_MATTERS = ("draft", "submitted", "returned", "accepted")
+#: Statuses that wait for the window (the queue's default view).
+WAITING = ("submitted", "accepted", "transferred", "approved", "result_ready", "delivered")
+#: Not finished: the time limit counts (the queue's "overdue" and "due soon").
+OPEN = WAITING + ("returned",)
+#: The open statuses as SQL text: the same text is the WHERE clause of the partial
+#: index case_office_open_due (SQLite uses a partial index only for a literal match).
+OPEN_SQL = "IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
+#: Assignment makes sense while the window still works on the case.
+ASSIGNABLE = ("submitted", "accepted", "approved", "result_ready")
+#: A clerk gives a verdict on each material.
+REVIEWABLE = ("submitted", "accepted")
+#: Events of the window's own bookkeeping, left out of what applicants and volunteers see.
+STAFF_ONLY_EVENTS = frozenset({"answers_changed", "entrustment_changed", "deferred_changed",
+                               "file_added", "file_removed", "material_reviewed", "note"})
 
 
 class Case(BaseModel):
@@ -29,8 +75,6 @@ class Case(BaseModel):
     deferred = JSONField(default=list)
     # Who does the formalities at home: {"mode": "self"} or {"mode": "agent", agent details}.
     entrustment = JSONField(null=True)
-    # Where the applicant stopped: a step key, "materials", "check" or "declaration".
-    resume_at = CharField(max_length=64, default="")
     access_token_hash = CharField(max_length=64, unique=True)
     access_token_expires = DateTimeField()
     access_code_hash = CharField(max_length=64)
@@ -41,9 +85,10 @@ class Case(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     submitted_at = DateTimeField(null=True, index=True)
     # Review: the window handling it, who works on it, where it was passed.
-    office_id = IntegerField(null=True)
-    assigned_to_id = IntegerField(null=True, index=True)
-    transferred_to_id = IntegerField(null=True)
+    office = ForeignKeyField(Office, null=True, backref="cases", on_delete="RESTRICT")
+    assigned_to = ForeignKeyField(Staff, null=True, backref="assigned_cases", on_delete="SET NULL")
+    transferred_to = ForeignKeyField(Department, null=True, backref="transferred_cases",
+                                     on_delete="RESTRICT")
     # When the case last came (back) to the window: the queue's waiting time.
     queued_at = DateTimeField(null=True)
     accepted_at = DateTimeField(null=True)
@@ -54,8 +99,10 @@ class Case(BaseModel):
     delivery = JSONField(null=True)
     applicant_name = CharField(max_length=120, default="", index=True)
     # Assisted at an overseas service point: which one, and the volunteer who helped.
-    service_point_id = IntegerField(null=True, index=True)
-    assisted_by_id = IntegerField(null=True)
+    service_point = ForeignKeyField(ServicePoint, null=True, backref="cases",
+                                    on_delete="RESTRICT")
+    assisted_by = ForeignKeyField(Staff, null=True, backref="assisted_cases",
+                                  on_delete="SET NULL")
     # The entrusted agent's own access code (HMAC only), issued once identity is confirmed.
     agent_code_hash = CharField(max_length=64, null=True)
 
@@ -63,11 +110,140 @@ class Case(BaseModel):
         # The queue's indexes; the deadline and deferred ones are created in
         # migrations.queue_indexes() because they index an expression or are partial.
         indexes = (
-            (("office_id", "status", "queued_at", "id"), False),
-            (("transferred_to_id", "status", "queued_at", "id"), False),
-            (("office_id", "due_date"), False),
-            (("office_id", "queued_at", "id", "status", "applicant_name"), False),
+            (("office", "status", "queued_at", "id"), False),
+            (("transferred_to", "status", "queued_at", "id"), False),
+            (("office", "due_date"), False),
+            (("office", "queued_at", "id", "status", "applicant_name"), False),
         )
+
+    # -- Queries ------------------------------------------------------------------------
+
+    @classmethod
+    def by_reference(cls, reference: str) -> "Case | None":
+        """The case with this (canonical) reference, or None."""
+        return cls.get_or_none(cls.reference == reference)
+
+    @classmethod
+    def visible_to(cls, staff):
+        """The condition selecting the cases ``staff`` may open (None: none at all).
+
+        A case gets its office when it is submitted, so drafts (office NULL) are
+        never visible at home; the conditions stay simple enough for the queue's
+        indexes. A volunteer sees the cases started at their service point.
+        """
+        if staff.role in ("clerk", "supervisor") and staff.office_id:
+            condition = cls.office == staff.office_id
+            if staff.department_id:
+                condition |= cls.transferred_to == staff.department_id
+            return condition
+        if staff.role == "admin":
+            return cls.office.is_null(False)
+        if staff.role == "officer" and staff.department_id:
+            return cls.transferred_to == staff.department_id
+        if staff.role == "volunteer" and staff.service_point_id:
+            return cls.service_point == staff.service_point_id
+        return None
+
+    @classmethod
+    def for_staff(cls, staff, reference: str) -> "Case | None":
+        """The case with this reference if ``staff`` may open it, else None."""
+        condition = cls.visible_to(staff)
+        if condition is None:
+            return None
+        return cls.get_or_none(condition & (cls.reference == reference))
+
+    # -- Predicates on the state ------------------------------------------------------
+
+    def can(self, action: str) -> bool:
+        """Whether the lifecycle allows ``action`` from the current status."""
+        allowed, _target = TRANSITIONS[action]
+        return self.status in allowed
+
+    @property
+    def is_draft(self) -> bool:
+        """Not sent yet."""
+        return self.status == "draft"
+
+    @property
+    def is_editable(self) -> bool:
+        """Answers and materials can change (a draft, or returned for corrections)."""
+        return self.status in EDITABLE
+
+    @property
+    def is_sent(self) -> bool:
+        """Sent to the window at least once (it has a receipt)."""
+        return self.submitted_at is not None and not self.is_draft
+
+    @property
+    def awaits_review(self) -> bool:
+        """Sent and waiting for the window's first look."""
+        return self.status == "submitted"
+
+    @property
+    def is_returned(self) -> bool:
+        """Sent back to the applicant for corrections."""
+        return self.status == "returned"
+
+    @property
+    def is_in_progress(self) -> bool:
+        """Accepted and not decided yet: the promised time limit runs."""
+        return self.status in IN_PROGRESS
+
+    @property
+    def is_open(self) -> bool:
+        """Not finished (the time limit matters)."""
+        return self.status in OPEN
+
+    @property
+    def is_transferred(self) -> bool:
+        """With a department."""
+        return self.status == "transferred"
+
+    @property
+    def is_assignable(self) -> bool:
+        """A clerk can take it or give it to a colleague."""
+        return self.status in ASSIGNABLE
+
+    @property
+    def is_reviewable(self) -> bool:
+        """A clerk gives verdicts on its materials."""
+        return self.status in REVIEWABLE
+
+    @property
+    def owes_deferred(self) -> bool:
+        """Accepted with materials still owed (容缺): those can be sent now."""
+        return self.status in IN_PROGRESS and bool(self.deferred)
+
+    def takes_files_for(self, material_key: str | None = None) -> bool:
+        """Whether a file can be added to a material slot (any slot when ``None``)."""
+        if self.is_editable:
+            return True
+        return self.owes_deferred and (material_key is None or material_key in self.deferred)
+
+    @property
+    def is_entrusted(self) -> bool:
+        """A relative at home acts for the applicant."""
+        return (self.entrustment or {}).get("mode") == "agent"
+
+    @property
+    def needs_video_check(self) -> bool:
+        """Items that ask for one, and every entrustment of an agent."""
+        return bool(self.item.video_check or (self.item.agent_allowed and self.is_entrusted))
+
+    @property
+    def identity_check_matters(self) -> bool:
+        """Before and at acceptance: the page shows where the video check stands."""
+        return self.status in IDENTITY_CHECK_MATTERS
+
+    @property
+    def video_bookable(self) -> bool:
+        """A video check can be booked, moved or cancelled now."""
+        return self.status in VIDEO_BOOKABLE and self.needs_video_check
+
+    @property
+    def agent_code_issued(self) -> bool:
+        """The entrusted agent has their own access code."""
+        return bool(self.agent_code_hash)
 
 
 class Upload(BaseModel):
@@ -89,6 +265,14 @@ class Upload(BaseModel):
     class Meta:
         indexes = ((("case", "material_key"), False),)
 
+    @classmethod
+    def current(cls, case, keys=None):
+        """The case's files still in their slots (only ``keys`` when given), oldest first."""
+        query = cls.select().where((cls.case == case) & (cls.removed == False))  # noqa: E712
+        if keys is not None:
+            query = query.where(cls.material_key.in_(list(keys)))
+        return query.order_by(cls.created_at, cls.id)
+
 
 class MaterialReview(BaseModel):
     """A clerk's verdict on one material of a case (the latest one counts)."""
@@ -97,18 +281,33 @@ class MaterialReview(BaseModel):
     material_key = CharField(max_length=64)
     verdict = CharField(max_length=16)  # accepted | correction
     reason = TextField(default="")
-    staff_id = IntegerField()
+    staff = ForeignKeyField(Staff, backref="material_reviews", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def latest(cls, case) -> dict:
+        """The latest verdict per material key, each with its clerk."""
+        result = {}
+        for review in (cls.select(cls, Staff).join(Staff).where(cls.case == case)
+                       .order_by(cls.created_at, cls.id)):
+            result[review.material_key] = review
+        return result
 
 
 class CaseNote(BaseModel):
     """An internal note between staff, or a message to the applicant."""
 
     case = ForeignKeyField(Case, backref="notes", on_delete="CASCADE")
-    staff_id = IntegerField()
+    staff = ForeignKeyField(Staff, backref="case_notes", on_delete="RESTRICT")
     body = TextField()
     to_applicant = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def for_case(cls, case):
+        """The case's notes in order, with their authors."""
+        return (cls.select(cls, Staff).join(Staff).where(cls.case == case)
+                .order_by(cls.created_at, cls.id))
 
 
 class AccessToken(BaseModel):
@@ -121,15 +320,46 @@ class AccessToken(BaseModel):
 
 
 class Event(BaseModel):
-    """A step in a case's history, shown on its timeline."""
+    """A step in a case's history, shown on its timeline.
+
+    An event that notifies someone is also the record of what must be sent
+    (a transactional outbox): ``recipients`` lists who (``applicant`` or
+    ``staff:<id>``), ``delivered_to`` who has had it, and the ``outbox_*``
+    columns drive delivery with retries after the change is committed.
+    """
 
     case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
     kind = CharField(max_length=32)
     actor = CharField(max_length=16, default="applicant")  # applicant | staff | system
-    actor_id = IntegerField(null=True)
+    actor_staff = ForeignKeyField(Staff, null=True, column_name="actor_id", backref="events",
+                                  on_delete="SET NULL")
     note = TextField(null=True)
     data = JSONField(null=True)
     created_at = DateTimeField(default=utcnow, index=True)
+    recipients = JSONField(null=True)
+    delivered_to = JSONField(default=list)
+    # pending | sent | failed; NULL when the event notifies nobody.
+    outbox_state = CharField(max_length=8, null=True)
+    outbox_attempts = IntegerField(default=0)
+    outbox_next_at = DateTimeField(null=True)
+    outbox_lease = DateTimeField(null=True)
+    outbox_error = CharField(max_length=200, null=True)
+    # Secrets an email must carry (a new access code), encrypted; erased once sent.
+    sealed = TextField(null=True)
+
+    class Meta:
+        indexes = ((("outbox_state", "outbox_next_at"), False),)
+
+    @classmethod
+    def timeline(cls, case, for_staff: bool = True):
+        """The case's events in order, each with the staff member who acted (if any);
+        without the window's bookkeeping unless ``for_staff``."""
+        query = (cls.select(cls, Staff)
+                 .join(Staff, JOIN.LEFT_OUTER, on=(cls.actor_staff == Staff.id))
+                 .where(cls.case == case).order_by(cls.created_at, cls.id))
+        if not for_staff:
+            query = query.where(cls.kind.not_in(list(STAFF_ONLY_EVENTS)))
+        return query
 
 
 class TusUpload(BaseModel):

@@ -4,6 +4,7 @@ from peewee import (BooleanField, CharField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
 from .base import BaseModel, JSONField
+from .organisation import Office
 
 
 class Department(BaseModel):
@@ -13,8 +14,8 @@ class Department(BaseModel):
     names = JSONField()
     short = JSONField(null=True)
     sort = IntegerField(default=0)
-    # The window whose clerks receive this department's cases (its id; see Office).
-    office_id = IntegerField(null=True)
+    # The window whose clerks receive this department's cases.
+    office = ForeignKeyField(Office, null=True, backref="departments", on_delete="SET NULL")
 
 
 class Category(BaseModel):
@@ -50,13 +51,14 @@ class Item(BaseModel):
     active = BooleanField(default=True, index=True)
     sort = IntegerField(default=0)
 
+    @classmethod
+    def active_by_code(cls, code: str) -> "Item | None":
+        """The active item with this code, or None."""
+        return cls.get_or_none((cls.code == code) & (cls.active == True))  # noqa: E712
+
     def step(self, key):
         """Return the step definition with this key, or ``None``."""
         return next((s for s in self.steps if s["key"] == key), None)
-
-    def field_index(self):
-        """Map every field key of the item to ``(step, field)``."""
-        return {f["key"]: (s, f) for s in self.steps for f in s["fields"]}
 
     def ordered_materials(self):
         """The item's materials in display order."""

@@ -2,7 +2,8 @@
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from .base import BaseModel, utcnow
+from ..clock import utcnow
+from .base import BaseModel
 from .cases import Case
 
 

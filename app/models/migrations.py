@@ -7,7 +7,7 @@ transaction. To change the schema: change the model, then append a function to
 (add_column, add_index, ...), so old databases arrive at the same schema.
 """
 
-from peewee import IntegerField, Model
+from peewee import IntegerField, Model, SqliteDatabase
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from .base import db
@@ -80,7 +80,8 @@ def _review(migrator):
     from peewee import (BooleanField, CharField, DateField, DateTimeField, IntegerField,
                         TextField)
     from .cases import AccessToken, Case, CaseNote, MaterialReview
-    from .staff import AuditEvent, Office, StaffSession
+    from .organisation import Office
+    from .staff import AuditEvent, StaffSession
     db.create_tables([Office, StaffSession, AuditEvent, MaterialReview, CaseNote, AccessToken])
     wanted = {
         "case": [("office_id", IntegerField(null=True)), ("assigned_to_id", IntegerField(null=True)),
@@ -127,14 +128,13 @@ def queue_indexes():
                    "(transferred_to_id, COALESCE(due_date, '9999-12-31'), id)")
     db.execute_sql('CREATE INDEX IF NOT EXISTS case_office_deferred ON "case" '
                    "(office_id, deferred_due) WHERE deferred_due IS NOT NULL")
-    from ..review.queue import OPEN_SQL
+    from .cases import OPEN_SQL
     db.execute_sql('CREATE INDEX IF NOT EXISTS case_office_open_due ON "case" '
                    f"(office_id, due_date) WHERE status {OPEN_SQL}")
 
 
 def refresh_statistics():
     """Let the query planner know the data (ANALYZE); run after upgrades and daily."""
-    from peewee import SqliteDatabase
     if isinstance(db.obj, SqliteDatabase):
         db.execute_sql("PRAGMA optimize")
         db.execute_sql("ANALYZE")
@@ -144,7 +144,6 @@ def refresh_statistics():
 
 def protect_audit():
     """Make the audit table append-only in the database itself."""
-    from peewee import SqliteDatabase
     if isinstance(db.obj, SqliteDatabase):
         for verb in ("UPDATE", "DELETE"):
             db.execute_sql(
@@ -159,7 +158,6 @@ def protect_audit():
                        "audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()")
 
 
-#: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 def _resumable(migrator):
     """Version 6: resumable uploads (tus)."""
     from .cases import TusUpload
@@ -169,7 +167,8 @@ def _resumable(migrator):
 def _service_points(migrator):
     """Version 7: service points, volunteers, assisted cases, video checks, agent codes."""
     from peewee import CharField, IntegerField
-    from .points import Appointment, ServicePoint
+    from .appointments import Appointment
+    from .organisation import ServicePoint
     db.create_tables([ServicePoint, Appointment])
     wanted = {"case": [("service_point_id", IntegerField(null=True)),
                        ("assisted_by_id", IntegerField(null=True)),
@@ -180,8 +179,105 @@ def _service_points(migrator):
         migrate(migrator.add_index("case", ("service_point_id",), False))
 
 
+def _foreign_keys(migrator):
+    """Version 8: integer columns become real foreign keys; events carry their outbox.
+
+    Every row is kept. A reference to a row that no longer exists (a deleted
+    account, say) is set to NULL where the column allows it; a dangling
+    reference in a required column stops the upgrade with its name. The
+    case's ``resume_at`` goes: the resume point lives in the applicant's session.
+    """
+    from .appointments import Appointment
+    from .catalog import Department
+    from .cases import Case, CaseNote, Event, MaterialReview
+    from .organisation import ServicePoint
+    from .staff import Staff
+    models = [Department, ServicePoint, Staff, Case, Event, MaterialReview, CaseNote, Appointment]
+    for model in models:
+        _null_dangling_references(model)
+    if isinstance(db.obj, SqliteDatabase):
+        for model in models:
+            _rebuild_sqlite_table(model)
+    else:
+        for model in models:
+            _add_postgres_foreign_keys(migrator, model)
+    queue_indexes()
+
+
+def _foreign_keys_of(model):
+    from peewee import ForeignKeyField
+    return [f for f in model._meta.sorted_fields if isinstance(f, ForeignKeyField)]
+
+
+def _null_dangling_references(model) -> None:
+    """Clear references to rows that are gone; refuse when the column is required."""
+    table = model._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    for field in _foreign_keys_of(model):
+        if field.column_name not in present:
+            continue
+        target = field.rel_model._meta.table_name
+        dangling = (f'"{field.column_name}" IS NOT NULL AND "{field.column_name}" NOT IN '
+                    f'(SELECT "{field.rel_field.column_name}" FROM "{target}")')
+        if field.null:
+            db.execute_sql(f'UPDATE "{table}" SET "{field.column_name}" = NULL WHERE {dangling}')
+            continue
+        count = db.execute_sql(f'SELECT COUNT(*) FROM "{table}" WHERE {dangling}').fetchone()[0]
+        if count:
+            raise RuntimeError(f"{table}.{field.column_name}: {count} rows refer to missing "
+                               f"{target} rows; repair them before upgrading")
+
+
+def _rebuild_sqlite_table(model) -> None:
+    """SQLite cannot add a constraint to a table: make the table anew and copy every row.
+
+    The procedure of https://www.sqlite.org/lang_altertable.html#otheralter,
+    run with foreign keys off (see :func:`upgrade`): create the new table from
+    the model, copy the columns both have (new columns get the model's
+    default), drop the old table, rename, recreate the indexes.
+    """
+    table = model._meta.table_name
+    old = [c.name for c in db.get_columns(table)]
+    sql, params = model._schema._create_table(safe=False).query()
+    quoted = f'"{table}"'
+    db.execute_sql(sql.replace(quoted, f'"{table}__new"', 1), params)
+    fields = {f.column_name: f for f in model._meta.sorted_fields}
+    kept = [name for name in fields if name in old]
+    added = [f for name, f in fields.items() if name not in old]
+    columns = ", ".join(f'"{name}"' for name in kept + [f.column_name for f in added])
+    values = ", ".join([f'"{name}"' for name in kept] + ["?"] * len(added))
+    defaults = [f.db_value(f.default() if callable(f.default) else f.default) for f in added]
+    db.execute_sql(f'INSERT INTO "{table}__new" ({columns}) SELECT {values} FROM {quoted}',
+                   defaults)
+    db.execute_sql(f"DROP TABLE {quoted}")
+    db.execute_sql(f'ALTER TABLE "{table}__new" RENAME TO {quoted}')
+    model._schema.create_indexes(safe=True)
+
+
+def _add_postgres_foreign_keys(migrator, model) -> None:
+    """PostgreSQL adds the constraints (and the new columns) in place."""
+    table = model._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    operations = [migrator.add_column(table, f.column_name, f) for f in model._meta.sorted_fields
+                  if f.column_name not in present]
+    if table == "case" and "resume_at" in present:
+        operations.append(migrator.drop_column(table, "resume_at"))
+    if operations:
+        migrate(*operations)
+    existing = {fk.column for fk in db.get_foreign_keys(table)}
+    for field in _foreign_keys_of(model):
+        if field.column_name in existing:
+            continue
+        on_delete = field.on_delete or "NO ACTION"
+        migrate(migrator.add_foreign_key_constraint(
+            table, field.column_name, field.rel_model._meta.table_name,
+            field.rel_field.column_name, on_delete=on_delete))
+    model._schema.create_indexes(safe=True)
+
+
+#: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
-              _service_points]
+              _service_points, _foreign_keys]
 
 
 def latest_version() -> int:
@@ -199,14 +295,31 @@ def current_version() -> int:
 
 def _migrator() -> SchemaMigrator:
     engine = db.obj
-    if isinstance(engine, __import__("peewee").SqliteDatabase):
+    if isinstance(engine, SqliteDatabase):
         return SqliteMigrator(engine)
     return PostgresqlMigrator(engine)
 
 
 def upgrade() -> tuple[int, int]:
-    """Bring the database to the latest version; return (before, after)."""
+    """Bring the database to the latest version; return (before, after).
+
+    On SQLite, foreign keys are off while the migrations run (tables are
+    rebuilt), and checked as a whole before the transaction commits.
+    """
     before = current_version()
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    if sqlite:
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        _upgrade(before)
+    finally:
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = ON")
+    refresh_statistics()
+    return before, latest_version()
+
+
+def _upgrade(before: int) -> None:
     with db.atomic():
         if before == 0 and not db.table_exists("case"):
             db.create_tables([SchemaVersion, *MODELS])
@@ -214,16 +327,17 @@ def upgrade() -> tuple[int, int]:
             queue_indexes()
             SchemaVersion.delete().execute()
             SchemaVersion.create(version=latest_version())
-            return before, latest_version()
+            return
         db.create_tables([SchemaVersion])
         migrator = _migrator()
         for number in range(max(before, 1), latest_version()):
-            migrate_fn = MIGRATIONS[number]
-            migrate_fn(migrator)
+            MIGRATIONS[number](migrator)
+        if isinstance(db.obj, SqliteDatabase):
+            broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"foreign keys broken after the upgrade: {broken[:5]}")
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=latest_version())
-    refresh_statistics()
-    return before, latest_version()
 
 
 __all__ = ["upgrade", "current_version", "latest_version", "MIGRATIONS", "migrate"]

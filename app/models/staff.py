@@ -1,26 +1,17 @@
-"""Staff: offices (windows), accounts, their sessions, and the audit trail."""
+"""Staff: accounts, their sessions, and the audit trail."""
 
-from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField)
 
-from .base import BaseModel, JSONField, utcnow
+from ..clock import utcnow
+from .base import BaseModel, JSONField
 from .catalog import Department
+from .organisation import Office, ServicePoint
 
 ROLES = ("clerk", "officer", "supervisor", "admin", "volunteer")
-#: Roles that must have TOTP before they may see any case.
-MFA_ROLES = ("clerk", "officer", "supervisor", "admin", "volunteer")
-
-
-class Office(BaseModel):
-    """A one-stop window at home whose clerks review a queue of cases."""
-
-    key = CharField(unique=True, max_length=64)
-    names = JSONField()
-    sort = IntegerField(default=0)
 
 
 class Staff(BaseModel):
-    """A person who signs in with a password (argon2id hash only) and TOTP."""
+    """A person who signs in with a password (argon2id hash only) and TOTP (every role)."""
 
     email = CharField(unique=True, max_length=254)
     name = CharField(max_length=100)
@@ -39,13 +30,8 @@ class Staff(BaseModel):
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
     # A volunteer belongs to exactly one overseas service point.
-    service_point_id = IntegerField(null=True)
-
-    @property
-    def needs_mfa(self) -> bool:
-        """Whether this role must pass TOTP before seeing any case."""
-        return self.role in MFA_ROLES
-
+    service_point = ForeignKeyField(ServicePoint, null=True, backref="volunteers",
+                                    on_delete="SET NULL")
 
 class StaffSession(BaseModel):
     """A signed-in browser. Ending the row ends the session, wherever the cookie is."""

@@ -1,4 +1,5 @@
-"""Public directory of service points and their management by admins."""
+"""The public directory of service points, ``/<lang>/service-points``, and how its times
+are named."""
 
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -7,21 +8,17 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_location
 from babel.lists import format_list
-from flask import (Blueprint, abort, flash, g, make_response, redirect, render_template, request,
-                   url_for)
+from flask import make_response, render_template, request
 from flask_babel import gettext as _
 
-from ..audit import record
-from ..auth.sessions import staff_required
+from ..authz import public
+from ..clock import now
 from ..i18n import localized
 from ..models import WEEKDAYS, ServicePoint
-from ..security import access
 from ..templating import current_locale, format_locale
 from . import window
-from .service import (all_points, active_points, blank_form, form_from_point, form_from_request,
-                      office_choices, save_point, validate_point)
-
-bp = Blueprint("points", __name__)
+from .blueprint import bp
+from .service import active_points
 
 #: Zones offered in the "my time zone" list, besides those of the points.
 COMMON_ZONES = ("Europe/London", "Europe/Lisbon", "Europe/Madrid", "Europe/Paris",
@@ -148,11 +145,11 @@ def _zone_choices(names: tuple, moment: datetime, locale: str) -> list:
 # -- The public directory ---------------------------------------------------------------------
 
 @bp.route("/<lang:lang>/service-points")
-@access("public")
+@public
 def directory():
     """Service points abroad: address, languages, hours in local time, open now, and the
     window's hours at home converted to each point's time and to the reader's."""
-    moment = window.now_utc()
+    moment = now()
     locale = format_locale()
     points = active_points()
     span, span_is_today = window_day(moment)
@@ -176,60 +173,3 @@ def directory():
     # No personal data, but "open now" changes with the clock: always ask again.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
-
-
-# -- Admin: the list and the form -------------------------------------------------------------
-
-@bp.route("/staff/admin/service-points")
-@access("staff")
-@staff_required("admin")
-def admin_list():
-    """Every service point, active ones first, with a link to edit each."""
-    return render_template("points/admin_list.html", points=all_points())
-
-
-def _render_form(values, errors, point=None, status=200):
-    from ..cases.start import countries
-    return render_template("points/admin_form.html", values=values, errors=errors, point=point,
-                           countries=countries(current_locale()), offices=office_choices(),
-                           weekdays=list(zip(WEEKDAYS, _weekday_names(format_locale()))),
-                           zones=sorted(set(COMMON_ZONES) | {"Asia/Shanghai"})), status
-
-
-def _save(point=None):
-    values = form_from_request(request.form, point)
-    clean, errors = validate_point(values, point)
-    if not errors:
-        try:
-            saved = save_point(clean, point)
-        except ValueError as exc:
-            errors = {"key": str(exc)}
-        else:
-            record("service_point_saved", staff=g.staff, target=saved.key,
-                   data={"created": point is None, "active": saved.active})
-            flash(_("Service point %(city)s saved.", city=localized(saved.city)), "info")
-            return redirect(url_for("points.admin_list"), 303)
-    return _render_form(values, errors, point, 422)
-
-
-@bp.route("/staff/admin/service-points/new", methods=["GET", "POST"])
-@access("staff")
-@staff_required("admin")
-def admin_new():
-    """Add a service point."""
-    if request.method == "POST":
-        return _save()
-    return _render_form(blank_form(), {})
-
-
-@bp.route("/staff/admin/service-points/<int:point_id>", methods=["GET", "POST"])
-@access("staff")
-@staff_required("admin")
-def admin_edit(point_id):
-    """Change a service point; unticking "active" takes it out of the directory."""
-    point = ServicePoint.get_or_none(ServicePoint.id == point_id)
-    if point is None:
-        abort(404)
-    if request.method == "POST":
-        return _save(point)
-    return _render_form(form_from_point(point), {}, point)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import yaml
 from flask_babel import force_locale
+from werkzeug.datastructures import MultiDict
 
 from ..models import ServicePoint, db
-from .service import form_from_data, validate_point
+from .forms import ServicePointForm
+from .service import seed_form_data
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "service_points.yaml"
 
@@ -40,13 +42,16 @@ def read_service_points(path=None) -> list[dict]:
             name = (entry.get("key") if isinstance(entry, dict) else None) or f"#{number}"
             label = f"{path.name}: service point {name!r}"
             try:
-                values = form_from_data(entry)
+                values = seed_form_data(entry)
             except ValueError as exc:
                 raise SeedError(f"{label}: {exc}") from None
-            clean, errors = validate_point(values, check_unique=False)
-            if errors:
-                problems = "; ".join(f"{field}: {message}" for field, message in errors.items())
+            form = ServicePointForm(formdata=MultiDict(values), check_unique=False,
+                                    meta={"csrf": False})
+            if not form.validate():
+                problems = "; ".join(f"{field}: {message}"
+                                     for field, message in form.errors_by_field().items())
                 raise SeedError(f"{label}: {problems}")
+            clean = form.values()
             if clean["key"] in seen:
                 raise SeedError(f"{label}: the key is used twice")
             seen.add(clean["key"])

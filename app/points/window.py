@@ -5,13 +5,14 @@ the appointment slots and the emails agree, across daylight-saving changes too.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
 
 from ..cases.workdays import is_workday
-from ..models import WEEKDAYS, utcnow
+from ..clock import now
+from ..models import WEEKDAYS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -50,11 +51,6 @@ def _zone_names() -> set:
     return _ZONES
 
 
-def now_utc() -> datetime:
-    """Now, as an aware UTC datetime."""
-    return utcnow().replace(tzinfo=timezone.utc)
-
-
 def window_open_on(day: date) -> bool:
     """Whether the window works on this Beijing date (Chinese working days)."""
     return is_workday(day)[0]
@@ -82,13 +78,6 @@ def window_span_on(day: date) -> Span | None:
     return Span(datetime.combine(day, opening, BEIJING), datetime.combine(day, closing, BEIJING))
 
 
-def window_is_open(moment: datetime | None = None) -> bool:
-    """Whether the window is open at ``moment`` (default now)."""
-    moment = moment or now_utc()
-    span = window_span_on(moment.astimezone(BEIJING).date())
-    return bool(span and span.contains(moment))
-
-
 def point_spans_on(point_hours: dict, tz: ZoneInfo, day: date) -> list[Span]:
     """A service point's opening spans on one of its local dates."""
     spans = []
@@ -102,7 +91,7 @@ def point_spans_on(point_hours: dict, tz: ZoneInfo, day: date) -> list[Span]:
 
 def point_is_open(point_hours: dict, tz: ZoneInfo, moment: datetime | None = None) -> bool:
     """Whether a service point is open at ``moment`` (default now), in its own time."""
-    moment = moment or now_utc()
+    moment = moment or now()
     local_day = moment.astimezone(tz).date()
     return any(span.contains(moment) for span in point_spans_on(point_hours, tz, local_day))
 
@@ -110,21 +99,10 @@ def point_is_open(point_hours: dict, tz: ZoneInfo, moment: datetime | None = Non
 def next_point_opening(point_hours: dict, tz: ZoneInfo, moment: datetime | None = None,
                        horizon_days: int = 14) -> datetime | None:
     """When a closed service point next opens (local aware datetime), within two weeks."""
-    moment = moment or now_utc()
+    moment = moment or now()
     local_day = moment.astimezone(tz).date()
     for offset in range(horizon_days):
         for span in point_spans_on(point_hours, tz, local_day + timedelta(days=offset)):
             if span.start > moment:
                 return span.start
-    return None
-
-
-def next_window_span(moment: datetime | None = None, horizon_days: int = 21) -> Span | None:
-    """The window's current span if open, else its next one."""
-    moment = moment or now_utc()
-    day = moment.astimezone(BEIJING).date()
-    for offset in range(horizon_days):
-        span = window_span_on(day + timedelta(days=offset))
-        if span and span.end > moment:
-            return span
     return None

@@ -4,45 +4,14 @@ from datetime import date, datetime, timedelta
 
 from peewee import SQL, NodeList, fn
 
-from ..cases.decisions import beijing_today
 from ..cases.reference import ReferenceError_, parse_reference
 from ..cases.workdays import add_working_days
-from ..models import Case, Department, Item
+from ..clock import beijing_today
+from ..models import Case, Department, Item, ServicePoint
+from ..models.cases import OPEN, OPEN_SQL, WAITING
 
 PAGE_SIZE = 50
-#: Statuses that wait for the window (the default view).
-TODO = ("submitted", "accepted", "transferred", "approved", "result_ready", "delivered")
-OPEN = TODO + ("returned",)
-#: The open statuses as SQL text: the same text is the WHERE clause of the partial
-#: index case_office_open_due (SQLite uses a partial index only for a literal match).
-OPEN_SQL = "IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
 SORTS = ("waiting", "deadline")
-
-
-def visibility(staff):
-    """The condition selecting the cases ``staff`` may see (None: nothing).
-
-    A case gets its office when it is submitted, so drafts (office NULL) are
-    never visible; the conditions stay simple enough for the queue's indexes.
-    """
-    if staff.role in ("clerk", "supervisor") and staff.office_id:
-        condition = Case.office_id == staff.office_id
-        if staff.department_id:
-            condition |= Case.transferred_to_id == staff.department_id
-        return condition
-    if staff.role == "admin":
-        return Case.office_id.is_null(False)
-    if staff.role == "officer" and staff.department_id:
-        return Case.transferred_to_id == staff.department_id
-    return None
-
-
-def may_see(staff, case) -> bool:
-    """Whether ``staff`` may open ``case``."""
-    condition = visibility(staff)
-    if condition is None:
-        return False
-    return Case.select(Case.id).where(condition & (Case.id == case.id)).exists()
 
 
 def parse_filters(args) -> dict:
@@ -99,19 +68,18 @@ def _after_condition(after: str, sort: str, dated: bool = False):
 
 def queue(staff, filters: dict):
     """``(cases, next_cursor, counts)`` for the queue page."""
-    base = visibility(staff)
+    base = Case.visible_to(staff)
     if base is None:
         return [], None, {}
     where = [base]
     if filters["status"] == "todo":
-        where.append(Case.status.in_(TODO))
+        where.append(Case.status.in_(WAITING))
     elif filters["status"] != "all":
         where.append(Case.status == filters["status"])
     if filters["item"]:
         where.append(Case.item == Item.select(Item.id).where(Item.code == filters["item"]))
     if filters["point"]:
-        from ..models import ServicePoint
-        where.append(Case.service_point_id == ServicePoint.select(ServicePoint.id).where(
+        where.append(Case.service_point == ServicePoint.select(ServicePoint.id).where(
             ServicePoint.key == filters["point"]))
     if filters["department"]:
         department_items = (Item.select(Item.id).join(Department)
@@ -162,10 +130,19 @@ def queue(staff, filters: dict):
 def flags(case, today=None) -> str:
     """``late``, ``soon`` or empty, for a case's time limit."""
     today = today or beijing_today()
-    if not case.due_date or case.status not in OPEN:
+    if not case.due_date or not case.is_open:
         return ""
     if case.due_date < today:
         return "late"
     if case.due_date <= today + timedelta(days=4):
         return "soon"
     return ""
+
+
+
+def item_names(cases) -> dict:
+    """The items of a page of the queue, by id (names only)."""
+    ids = {c.item_id for c in cases}
+    if not ids:
+        return {}
+    return {i.id: i for i in Item.select(Item.id, Item.code, Item.names).where(Item.id.in_(ids))}

@@ -251,6 +251,5 @@ def store_recording(case, stream, original_name: str, limit: int) -> Upload:
 
 
 def remove(upload: Upload) -> None:
-    """Take a file out of its slot and delete its bytes."""
-    Upload.update(removed=True).where(Upload.id == upload.id).execute()
+    """Delete the bytes of a file taken out of its slot."""
     path_for(upload.stored_name).unlink(missing_ok=True)

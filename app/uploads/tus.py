@@ -1,10 +1,10 @@
-"""Resumable uploads at ``/files/``: the tus 1.0 protocol, written for this app.
+"""The ``uploads`` blueprint, ``/files/``: resumable uploads (tus 1.0), written for this app.
 
 Core protocol plus the creation, expiration, checksum (sha1) and termination
 extensions. Each upload belongs to one material slot of one case and is
 authorised like the case (the applicant's session must hold it). When the
-last byte arrives, the file goes through exactly the same validation and
-re-encoding as a form upload; a refusal carries the same message.
+last byte arrives, the file goes through exactly the same validation,
+re-encoding and recording as a form upload; a refusal carries the same message.
 
 Status codes follow tus: 412 without ``Tus-Resumable: 1.0.0``, 415 for a
 PATCH that is not ``application/offset+octet-stream``, 409 for a wrong
@@ -16,22 +16,22 @@ uploads.
 import base64
 import binascii
 import hashlib
-import os
 import secrets
-from datetime import timedelta
-from pathlib import Path
+from datetime import timedelta, timezone
+from email.utils import format_datetime
 
 from flask import Blueprint, Response, current_app, request
 from flask_babel import force_locale, gettext as _
 
-from ..cases import services
-from ..cases.access import may_open
+from ..authz import guard, may_open, public
+from ..cases import journey
+from ..clock import utcnow
 from ..config import LOCALES
-from ..models import Case, Material, TusUpload, db, utcnow
-from ..security import access
-from .service import UploadError, storage_root, store
+from ..models import Case, Material, TusUpload, db
+from .resumable import partial_path, purge_one
+from .service import UploadError
 
-bp = Blueprint("tus", __name__, url_prefix="/files")
+bp = Blueprint("uploads", __name__, url_prefix="/files")
 VERSION = "1.0.0"
 EXTENSIONS = "creation,expiration,checksum,termination"
 
@@ -46,16 +46,7 @@ def _response(status: int, body: str = "", **headers) -> Response:
 
 
 def _http_date(moment) -> str:
-    from email.utils import format_datetime
-    from datetime import timezone
     return format_datetime(moment.replace(tzinfo=timezone.utc), usegmt=True)
-
-
-def partial_path(upload_id: str) -> Path:
-    """Where the bytes of an unfinished upload are kept."""
-    directory = storage_root() / "partial"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / upload_id
 
 
 @bp.before_request
@@ -81,25 +72,38 @@ def _metadata() -> dict:
     return values
 
 
-def _slot_open(case, key: str) -> bool:
-    if services.editable(case):
-        return True
-    return case.status in ("accepted", "transferred", "approved") and key in (case.deferred or [])
+def _new_upload_slot(kwargs):
+    """Creation: the case named in the metadata must be held by this browser."""
+    try:
+        meta = _metadata()
+    except ValueError:
+        return _response(400, "Upload-Length and Upload-Metadata required")
+    case = Case.by_reference(meta.get("case", ""))
+    if not may_open(case):
+        return _response(404, "unknown case")
+    kwargs.update(case=case, meta=meta)
+    return None
 
 
-def _load(upload_id: str):
-    """The upload if this browser may use it; a response otherwise."""
-    upload = TusUpload.get_or_none(TusUpload.id == upload_id[:32])
-    if upload is None or not may_open(upload.case_id):
-        return None, _response(404, "unknown upload")
+def _held_upload(kwargs):
+    """An upload of a case this browser holds, not expired."""
+    upload = TusUpload.get_or_none(TusUpload.id == kwargs.pop("upload_id")[:32])
+    if upload is None or not may_open(upload.case):
+        return _response(404, "unknown upload")
     if upload.expires_at < utcnow():
         purge_one(upload)
-        return None, _response(410, "upload expired")
-    return upload, None
+        return _response(410, "upload expired")
+    kwargs["upload"] = upload
+    return None
+
+
+#: Applicant routes: the upload's case must be open in this browser (404 otherwise).
+slot_of_held_case = guard("applicant", _new_upload_slot)
+held_upload = guard("applicant", _held_upload)
 
 
 @bp.route("/", methods=["OPTIONS"])
-@access("public")
+@public
 def options():
     """What this server supports."""
     return _response(204, Tus_Version=VERSION, Tus_Extension=EXTENSIONS,
@@ -108,62 +112,72 @@ def options():
 
 
 @bp.route("/", methods=["POST"])
-@access("applicant")
-def create():
+@slot_of_held_case
+def create(case, meta):
     """Creation: a new upload for one material slot of a case this browser holds."""
     try:
-        meta = _metadata()
         length = int(request.headers.get("Upload-Length", ""))
     except ValueError:
         return _response(400, "Upload-Length and Upload-Metadata required")
+    lang = meta.get("lang") if meta.get("lang") in LOCALES else case.locale
     if length < 1:
         return _response(400, "empty upload")
-    lang = meta.get("lang") if meta.get("lang") in LOCALES else "zh"
     if length > current_app.config["UPLOAD_MAX_BYTES"]:
+        megabytes = f"{current_app.config['UPLOAD_MAX_BYTES'] / 1024 / 1024:.0f}"
         with force_locale(lang):
-            mb = f"{current_app.config['UPLOAD_MAX_BYTES'] / 1024 / 1024:.0f}"
             return _response(413, _("This file is larger than %(mb)s MB. Please take a new photo "
                                     "at a lower resolution, or scan the document at 200 dpi.",
-                                    mb=mb))
-    case = Case.get_or_none(Case.reference == meta.get("case", ""))
-    if case is None or not may_open(case.id):
-        return _response(404, "unknown case")
-    material = Material.get_or_none((Material.item == case.item_id)
-                                    & (Material.key == meta.get("material", "")))
-    if material is None or not _slot_open(case, material.key):
+                                    mb=megabytes))
+    state = journey.material_state(case, meta.get("material", ""))
+    if state is None or not case.takes_files_for(state.material.key):
         return _response(404, "unknown material")
-    state = next(s for s in services.material_states(case) if s.material.key == material.key)
     if not state.can_add:
         with force_locale(lang):
             return _response(409, _("This item already has the most files it takes. Remove one "
                                     "to replace it."))
     expires = utcnow() + timedelta(hours=current_app.config["TUS_EXPIRY_HOURS"])
-    upload = TusUpload.create(id=secrets.token_hex(16), case=case, material_key=material.key,
+    upload = TusUpload.create(id=secrets.token_hex(16), case=case, material_key=state.material.key,
                               filename=(meta.get("filename") or "file")[:200], length=length,
-                              locale=meta.get("lang") if meta.get("lang") in LOCALES else case.locale,
-                              expires_at=expires)
+                              locale=lang, expires_at=expires)
     partial_path(upload.id).touch()
     return _response(201, Location=f"/files/{upload.id}", Upload_Expires=_http_date(expires))
 
 
 @bp.route("/<upload_id>", methods=["HEAD"])
-@access("applicant")
-def head(upload_id):
+@held_upload
+def head(upload):
     """Where an upload stands (never cached)."""
-    upload, refused = _load(upload_id)
-    if refused:
-        return refused
     return _response(200, Upload_Offset=upload.offset, Upload_Length=upload.length,
                      Upload_Expires=_http_date(upload.expires_at))
 
 
+def _chunk(upload, offset):
+    """The request's chunk if it fits and passes its checksum, else a refusal."""
+    limit = min(upload.length - upload.offset, current_app.config["TUS_MAX_CHUNK"])
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        return None, _response(413, "more bytes than declared or allowed")
+    chunk = request.stream.read(limit + 1)
+    if len(chunk) > limit:
+        return None, _response(413, "more bytes than declared or allowed")
+    checksum = request.headers.get("Upload-Checksum")
+    if checksum:
+        algorithm, _sep, encoded = checksum.partition(" ")
+        if algorithm != "sha1":
+            return None, _response(400, "checksum algorithm not supported")
+        try:
+            expected = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            return None, _response(400, "bad checksum")
+        if hashlib.sha1(chunk).digest() != expected:
+            return None, _response(460, "checksum mismatch")
+    return chunk, None
+
+
 @bp.route("/<upload_id>", methods=["PATCH"])
-@access("applicant")
-def patch(upload_id):
+@held_upload
+def patch(upload):
     """Append one chunk at the current offset."""
-    upload, refused = _load(upload_id)
-    if refused:
-        return refused
     if request.mimetype != "application/offset+octet-stream":
         return _response(415, "Content-Type must be application/offset+octet-stream")
     try:
@@ -174,50 +188,41 @@ def patch(upload_id):
         return _response(409, "offset mismatch", Upload_Offset=upload.offset)
     if upload.upload_id is not None:
         return _response(204, Upload_Offset=upload.offset)
-    remaining = upload.length - upload.offset
-    limit = min(remaining, current_app.config["TUS_MAX_CHUNK"])
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        return _response(413, "more bytes than declared or allowed")
-    chunk = request.stream.read(limit + 1)
-    if len(chunk) > limit:
-        return _response(413, "more bytes than declared or allowed")
-    checksum = request.headers.get("Upload-Checksum")
-    if checksum:
-        algorithm, _sep, encoded = checksum.partition(" ")
-        if algorithm != "sha1":
-            return _response(400, "checksum algorithm not supported")
-        try:
-            expected = base64.b64decode(encoded, validate=True)
-        except binascii.Error:
-            return _response(400, "bad checksum")
-        if hashlib.sha1(chunk).digest() != expected:
-            return _response(460, "checksum mismatch")
+    chunk, refused = _chunk(upload, offset)
+    if refused:
+        return refused
+    if not _append(upload, offset, chunk):
+        return _response(409, "offset mismatch")
+    if offset + len(chunk) < upload.length:
+        return _response(204, Upload_Offset=offset + len(chunk),
+                         Upload_Expires=_http_date(upload.expires_at))
+    return _finish(TusUpload.get_by_id(upload.id))
+
+
+def _append(upload, offset: int, chunk: bytes) -> bool:
+    """Write the chunk where the offset says; False when another request moved it."""
     with db.atomic():
         moved = (TusUpload.update(offset=TusUpload.offset + len(chunk))
                  .where((TusUpload.id == upload.id) & (TusUpload.offset == offset)).execute())
         if moved != 1:
-            return _response(409, "offset mismatch")
+            return False
         with partial_path(upload.id).open("r+b") as fh:
             fh.seek(offset)
             fh.write(chunk)
             fh.truncate(offset + len(chunk))
-    new_offset = offset + len(chunk)
-    if new_offset < upload.length:
-        return _response(204, Upload_Offset=new_offset, Upload_Expires=_http_date(upload.expires_at))
-    return _finish(TusUpload.get_by_id(upload.id))
+    return True
 
 
 def _finish(upload):
     """The last byte arrived: validate and store exactly like a form upload."""
     path = partial_path(upload.id)
     data = path.read_bytes()
-    case = Case.get_by_id(upload.case_id)
+    case = upload.case
     material = Material.get((Material.item == case.item_id) & (Material.key == upload.material_key))
     try:
         # Validated in the applicant's language, so a refusal reads as in the form upload.
         with force_locale(upload.locale):
-            stored = store(case, material, data, upload.filename)
+            _case, stored = journey.add_file(case, material, data, upload.filename)
     except UploadError as error:
         purge_one(upload)
         return _response(error.status, str(error))
@@ -226,33 +231,13 @@ def _finish(upload):
         purge_one(upload)
         raise
     path.unlink(missing_ok=True)
-    if case.status in ("accepted", "transferred", "approved"):
-        services.supplied_later(case, material)
     TusUpload.update(upload_id=stored.id).where(TusUpload.id == upload.id).execute()
     return _response(204, Upload_Offset=upload.length, Upload_Stored=stored.id)
 
 
 @bp.route("/<upload_id>", methods=["DELETE"])
-@access("applicant")
-def terminate(upload_id):
+@held_upload
+def terminate(upload):
     """Termination: the applicant gave up on this upload."""
-    upload, refused = _load(upload_id)
-    if refused:
-        return refused
     purge_one(upload)
     return _response(204)
-
-
-def purge_one(upload) -> None:
-    """Delete an unfinished upload and its bytes."""
-    partial_path(upload.id).unlink(missing_ok=True)
-    TusUpload.delete().where(TusUpload.id == upload.id).execute()
-
-
-def purge_expired() -> int:
-    """Delete every expired upload with its bytes; return how many."""
-    count = 0
-    for upload in TusUpload.select().where(TusUpload.expires_at < utcnow()):
-        purge_one(upload)
-        count += 1
-    return count

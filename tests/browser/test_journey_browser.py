@@ -8,9 +8,11 @@ Both runs go from the home page to the status page of a sent application.
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+from app.models import Case, db
 from tests.conftest import APPLICANT, LICENCE
 
 pytestmark = pytest.mark.browser
@@ -69,17 +71,33 @@ def save_step(page, title):
     page.get_by_role("button", name="Save and continue").click()
 
 
+#: The "About you" answers as the applicant types them: (label, field id, value).
+ABOUT_YOU = (("Name in Chinese characters", "name_zh", APPLICANT["name_zh"]),
+             ("Name as in your passport", "name_latin", APPLICANT["name_latin"]),
+             ("Chinese ID card number", "cn_id", APPLICANT["cn_id"]),
+             ("Passport number", "passport_number", APPLICANT["passport_number"]),
+             (None, "date_of_birth", APPLICANT["date_of_birth"]),
+             ("Your phone number abroad", "phone", APPLICANT["phone"]),
+             ("Your address abroad", "address_abroad", APPLICANT["address_abroad"]))
+
+
+def fill_about_you(page):
+    """Answer every question of "About you" (the date by its id: a date control)."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+    for label, key, value in ABOUT_YOU:
+        (page.get_by_label(label) if label else page.locator(f"#f-{key}")).fill(value)
+
+
+def expect_about_you_kept(page):
+    """Every answer of "About you" is still in its field."""
+    for _label, key, value in ABOUT_YOU:
+        expect(page.locator(f"#f-{key}")).to_have_value(value)
+
+
 def fill_steps(page, base_url):
     # About you
     expect(page).to_have_url(re.compile(rf"{re.escape(base_url)}/en/cases/OV-[\d-]+/steps/applicant$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("About you")
-    page.get_by_label("Name in Chinese characters").fill(APPLICANT["name_zh"])
-    page.get_by_label("Name as in your passport").fill(APPLICANT["name_latin"])
-    page.get_by_label("Chinese ID card number").fill(APPLICANT["cn_id"])
-    page.get_by_label("Passport number").fill(APPLICANT["passport_number"])
-    page.fill("#f-date_of_birth", APPLICANT["date_of_birth"])
-    page.get_by_label("Your phone number abroad").fill(APPLICANT["phone"])
-    page.get_by_label("Your address abroad").fill(APPLICANT["address_abroad"])
+    fill_about_you(page)
     save_step(page, "About you")
 
     # Your driving licence
@@ -120,8 +138,10 @@ def upload_with_js(page, key, path):
                                   and r.url.endswith(f"/materials/{key}/slot")) as refreshed:
             slot(page, key).get_by_role("button", name="Upload").click()
     assert created.value.status == 201
-    fragment = refreshed.value.text()
-    assert "<html" not in fragment and f'id="m-{key}"' in fragment
+    # The refresh is the slot alone (a fragment), not a whole page.
+    fragment = BeautifulSoup(refreshed.value.text(), "html.parser")
+    assert fragment.find(["html", "head", "body", "header", "main", "footer"]) is None
+    assert [slot["id"] for slot in fragment.select(".slot")] == [f"m-{key}"]
     expect(slot(page, key)).to_contain_text(path.stem)
     expect(slot(page, key).locator(".state")).to_contain_text("Received")
     assert page.url == url_before
@@ -250,6 +270,100 @@ def test_driving_licence_journey(browser, live_server, photos, tmp_path, js):
         check_and_send(page)
         reference = confirmation(page, tmp_path, "js" if js else "no-js")
         status_page(page, reference, photos)
+        assert problems == []
+    finally:
+        context.close()
+
+
+def expect_whole_page(page, lang, current):
+    """One whole page in ``lang``: its header with the language switch, one <main>, the
+    footer (not a page swapped inside a page, nor a bare fragment)."""
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.get_by_role("banner")).to_have_count(1)
+    expect(page.locator("main")).to_have_count(1)
+    expect(page.get_by_role("contentinfo")).to_have_count(1)
+    expect(page.locator("nav.langs [aria-current=true]")).to_have_text(current)
+
+
+@pytest.mark.parametrize("js", [False, True], ids=["no-js", "js"])
+def test_language_switch_keeps_the_answers(browser, live_server, js):
+    """The header's language buttons post the journey form: the same step comes back in
+    the other language with everything typed, also after the step was refused once.
+
+    With JavaScript the post is boosted (htmx) and answered with HX-Redirect, so the
+    page is loaded whole: <html lang>, the head and its scripts are the new page's."""
+    context = browser.new_context(java_script_enabled=js, locale="en-GB",
+                                  timezone_id="Europe/Rome",
+                                  viewport={"width": 412, "height": 915})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    step_url = re.compile(r"/(en|it)/cases/OV-[\d-]+/steps/applicant$")
+
+    def posted(action):
+        """Do ``action``; return the answer to the step's POST it makes."""
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and step_url.search(r.url) is not None) as info:
+            action()
+        response = info.value
+        boosted = response.request.headers.get("hx-boosted")
+        assert boosted == ("true" if js else None), boosted
+        return response
+
+    def switched_to(lang, response):
+        if js:
+            assert response.status == 200
+            assert re.search(rf"/{lang}/cases/OV-[\d-]+/steps/applicant$",
+                             response.headers["hx-redirect"])
+        else:
+            assert response.status == 303
+            assert re.search(rf"/{lang}/cases/OV-[\d-]+/steps/applicant$",
+                             response.headers["location"])
+        expect(page).to_have_url(re.compile(rf"/{lang}/cases/OV-[\d-]+/steps/applicant$"))
+
+    try:
+        open_guide_from_home(page, live_server)
+        page.get_by_role("link", name="Start your application").first.click()
+        fill_start(page)
+        fill_about_you(page)
+        page.get_by_label("Passport number").fill("")  # left for later
+
+        switched_to("it", posted(lambda: page.get_by_role("button", name="Italiano").click()))
+        expect(page.get_by_role("heading", level=1)).to_have_text("I Suoi dati")
+        expect_whole_page(page, "it", "Italiano")
+        expect(page.get_by_label("Nome come sul passaporto")).to_have_value(APPLICANT["name_latin"])
+        for _label, key, value in ABOUT_YOU:
+            expect(page.locator(f"#f-{key}")).to_have_value("" if key == "passport_number"
+                                                          else value)
+        if js:
+            assert page.evaluate("typeof window.htmx") == "object"
+
+        # Refused (the passport number is missing): the step again, in Italian, with its
+        # errors; with JavaScript swapped in place (422), without leaving the page.
+        refused = posted(lambda: page.locator("#journey-form").get_by_role(
+            "button", name="Salva e continua").click())
+        assert refused.status == 422
+        expect(page.locator("#error-summary")).to_be_visible()
+        expect(page.locator("#f-passport_number")).to_have_attribute("aria-invalid", "true")
+        expect(page).to_have_url(re.compile(r"/it/cases/OV-[\d-]+/steps/applicant$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("I Suoi dati")
+        expect_whole_page(page, "it", "Italiano")
+        expect(page.locator("#f-name_zh")).to_have_value(APPLICANT["name_zh"])
+
+        # The switch still works from the refused page, and keeps what was typed there.
+        page.locator("#f-passport_number").fill(APPLICANT["passport_number"])
+        switched_to("en", posted(lambda: page.get_by_role("button", name="English").click()))
+        expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+        expect_whole_page(page, "en", "English")
+        expect_about_you_kept(page)
+        save_step(page, "About you")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your driving licence")
+        reference = re.search(r"OV-[\d-]+", page.url).group(0)
+        with live_server.app.app_context(), db.connection_context():
+            answers = Case.by_reference(reference).answers
+        for key in ("name_zh", "name_latin", "cn_id", "passport_number", "address_abroad"):
+            assert answers[key] == APPLICANT[key], key
         assert problems == []
     finally:
         context.close()

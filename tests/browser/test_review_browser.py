@@ -1,13 +1,13 @@
 """The whole lifecycle in real browsers: applicant, clerk and department officer."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from app.models import Staff, db
 
-from ..conftest import confirm_video, make_staff, totp_now
+from ..conftest import confirm_video, make_staff, today, totp_now
 from .test_journey_browser import (TIMEOUT_MS, check_and_send, confirmation, do_materials,
                                    fill_start, fill_steps, make_photo, open_guide_from_home)
 
@@ -33,9 +33,11 @@ def staff_sign_in(page, base, app, email, landing="Queue"):
 
 
 def decide(page, title, button, fields=None):
+    """Fill the decision form titled ``title`` ({label: value}) and press ``button``.
+    A label may carry the "(optional)" mark after it."""
     form = page.locator("form.decision", has=page.get_by_role("heading", name=title))
     for label, value in (fields or {}).items():
-        control = form.get_by_label(label, exact=True)
+        control = form.get_by_label(re.compile(rf"^{re.escape(label)}( \(optional\))?$"))
         if control.evaluate("e => e.tagName") == "SELECT":
             control.select_option(value)
         else:
@@ -73,7 +75,7 @@ def test_return_fix_accept_transfer_approve_deliver(browser, live_server, tmp_pa
         form.get_by_role("checkbox", name="Recent ID photo (white background)").check()
         form.get_by_label("What is wrong: Recent ID photo (white background)").fill(
             "The photo is blurry; take it again in daylight")
-        form.get_by_label("Due date").fill((date.today() + timedelta(days=10)).isoformat())
+        form.get_by_label("Due date").fill((today() + timedelta(days=10)).isoformat())
         form.get_by_role("button", name="Return to the applicant").click()
         expect(clerk.locator(".flash")).to_contain_text("went back to the applicant")
 
@@ -115,6 +117,7 @@ def test_return_fix_accept_transfer_approve_deliver(browser, live_server, tmp_pa
         clerk.reload()
         decide(clerk, "Record the result", "Result is ready",
                {"The result (document number, what was issued)": "New licence issued"})
+        expect(clerk.locator(".flash")).to_contain_text("Result recorded")
         decide(clerk, "Record the delivery", "Delivered",
                {"How": "courier", "Courier tracking number": "SF1234567890"})
         expect(clerk.locator(".flash")).to_contain_text("Delivery recorded")

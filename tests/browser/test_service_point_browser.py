@@ -8,6 +8,7 @@ agent's code and sees the pickup code, and nothing of the applicant's files.
 
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -23,7 +24,7 @@ from .test_review_browser import new_page, staff_sign_in as sign_in
 def download_pdf(page, link):
     with page.expect_download() as info:
         link.click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     return PdfReader(io.BytesIO(data))
 
 

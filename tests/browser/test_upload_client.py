@@ -253,7 +253,7 @@ def test_resumes_after_a_reload(materials, live_server, tmp_path):
 
 
 def test_a_refusal_from_the_server_is_shown_in_the_slot(materials, live_server, tmp_path):
-    context, page = materials
+    _context, page = materials
     net = Net(page)
     path = tmp_path / "not-a-photo.jpg"
     path.write_bytes(b"<!doctype html><title>x</title><p>Not a picture at all</p>" * 20)

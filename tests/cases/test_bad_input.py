@@ -1,11 +1,18 @@
 """Every bad input of the journey: a clear message, a 4xx, nothing entered lost."""
 
+import email
 import re
 from datetime import timedelta
+from pathlib import Path
 
-from app.models import Case, Event, db, utcnow
+from app import clock
+from app.models import Case, Event, db
 
-from ..conftest import APPLICANT, BAD_ID, LICENCE, Journey, csrf_token, fill_driving_licence, jpeg_bytes
+from ..conftest import (APPLICANT, BAD_ID, LICENCE, Journey, fill_driving_licence, jpeg_bytes,
+                        test_now, today)
+from ..pages import Page
+
+START = "/en/services/JJ-JZ-001/apply"
 
 
 def _case(app, reference):
@@ -15,105 +22,121 @@ def _case(app, reference):
 
 def test_wrong_id_check_digit(client, journey):
     journey.start()
-    response = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "check digit" in html and f'value="{BAD_ID}"' in html
-    assert 'value="林美"' in html  # the rest of the answers are kept
-    assert 'aria-invalid="true"' in html and 'href="#f-cn_id"' in html
+    page = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
+    assert page.status == 422
+    assert "check digit" in page.field_error("cn_id")
+    assert page.field("cn_id") == BAD_ID
+    assert page.field("name_zh") == "林美"  # the rest of the answers are kept
+    assert page.one("#f-cn_id")["aria-invalid"] == "true"
+    assert "#f-cn_id" in page.links(".error-summary a")
+    assert page.title.startswith("Error:")
 
 
 def test_id_number_wrong_length(client, journey):
     journey.start()
-    response = journey.step("applicant", dict(APPLICANT, cn_id="12345"))
-    assert response.status_code == 422
-    assert "18 characters" in response.get_data(as_text=True)
+    page = journey.step("applicant", dict(APPLICANT, cn_id="12345"))
+    assert page.status == 422
+    assert "18 characters" in page.field_error("cn_id")
+    assert page.field("cn_id") == "12345"
 
 
 def test_impossible_and_out_of_range_dates(client, journey):
     journey.start()
-    journey.step("applicant", APPLICANT)
+    assert journey.step("applicant", APPLICANT).status == 303
     for bad, message in (("2026-13-01", "does not exist"), ("2027-02-29", "does not exist"),
                          ("01/02/2026", "year-month-day"), ("1850-01-01", "between 1900")):
-        response = journey.step("licence", dict(LICENCE, licence_expiry=bad))
-        assert response.status_code == 422, bad
-        html = response.get_data(as_text=True)
-        assert message in html and f'value="{bad}"' in html
-    future_birth = (utcnow() + timedelta(days=3)).date().isoformat()
-    response = journey.step("applicant", dict(APPLICANT, date_of_birth=future_birth))
-    assert response.status_code == 422 and "in the past" in response.get_data(as_text=True)
+        page = journey.step("licence", dict(LICENCE, licence_expiry=bad))
+        assert page.status == 422, bad
+        assert message in page.field_error("licence_expiry"), bad
+        assert page.field("licence_expiry") == bad
+        assert page.field("licence_number") == LICENCE["licence_number"]
+    future_birth = (today() + timedelta(days=3)).isoformat()
+    page = journey.step("applicant", dict(APPLICANT, date_of_birth=future_birth))
+    assert page.status == 422
+    assert "in the past" in page.field_error("date_of_birth")
 
 
 def test_bad_phone_and_name(client, journey):
     journey.start()
-    response = journey.step("applicant", dict(APPLICANT, phone="12", name_zh="Lin Mei",
-                                              name_latin="<script>"))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "country code" in html and "Chinese characters" in html and "Latin letters" in html
-    assert "&lt;script&gt;" in html and "<script>" not in html.split("</head>")[1]
+    # A value that would break out of its attribute if it were not escaped.
+    hostile = '"><script>alert(1)</script>'
+    page = journey.step("applicant", dict(APPLICANT, phone="12", name_zh="Lin Mei",
+                                          name_latin=hostile))
+    assert page.status == 422
+    assert "country code" in page.field_error("phone")
+    assert "Chinese characters" in page.field_error("name_zh")
+    assert "Latin letters" in page.field_error("name_latin")
+    # Shown back as typed, as the value of its field, and never as markup.
+    assert page.field("name_latin") == hostile
+    assert page.soup.body.find_all("script", src=False) == []
+    assert page.field("name_zh") == "Lin Mei"
 
 
 def test_rare_name_characters_are_accepted(app, client, journey):
     journey.start()
-    response = journey.step("applicant", dict(APPLICANT, name_zh="王堃喆珺昇镕龑"))
-    assert response.status_code == 303
+    assert journey.step("applicant", dict(APPLICANT, name_zh="王堃喆珺昇镕龑")).status == 303
     assert _case(app, journey.reference).answers["name_zh"] == "王堃喆珺昇镕龑"
 
 
+def _start_form(client) -> dict:
+    """What the start page's form sends unchanged (its CSRF token and start key)."""
+    return client.page(START).form_data("#journey-form")
+
+
 def test_start_form_errors_keep_values(client):
-    page = client.get("/en/services/JJ-JZ-001/apply").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    key = re.search(r'name="start_key" value="([^"]+)"', page).group(1)
-    response = client.post("/en/services/JJ-JZ-001/apply", data={
-        "csrf_token": token, "start_key": key, "email": "not-an-email", "phone": "",
-        "language": "en", "country": "XX", "city": "Prato"})
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "name@example.com" in html and "Choose the country" in html
-    assert 'value="not-an-email"' in html and 'value="Prato"' in html
-    response = client.post("/en/services/JJ-JZ-001/apply", data={
-        "csrf_token": token, "start_key": key, "language": "en", "country": "IT", "city": "Prato"})
-    assert response.status_code == 422 and "email address or a phone" in response.get_data(as_text=True)
-
-
-def test_submit_with_an_essential_material_missing(app, client, journey):
-    journey.start()
-    fill_driving_licence(journey)
-    journey.upload("passport_page", jpeg_bytes())
-    journey.upload("id_photo", jpeg_bytes())
-    journey.defer("medical_certificate")
-    response = journey.submit()
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "still missing" in html and "#m-driving_licence" in html
-    assert _case(app, journey.reference).status == "draft"
-
-
-def test_essential_material_cannot_be_deferred(client, journey):
-    journey.start()
-    response = journey.defer("passport_page")
-    assert response.status_code == 400
-    assert "essential" in response.get_data(as_text=True)
-
-
-def test_submit_without_declaration(app, client, journey):
-    journey.start()
-    fill_driving_licence(journey)
-    for key in ("passport_page", "driving_licence", "id_photo"):
-        journey.upload(key, jpeg_bytes())
-    journey.defer("medical_certificate")
-    response = journey.submit(declare=False)
-    assert response.status_code == 422
-    assert "Tick the box" in response.get_data(as_text=True)
+    form = _start_form(client)
+    page = client.submit(START, dict(form, email="not-an-email", phone="", language="en",
+                                     country="XX", city="Prato"), status=422)
+    assert "name@example.com" in page.field_error("email")
+    assert "Choose the country" in page.field_error("country")
+    assert page.field("email") == "not-an-email"
+    assert page.field("city") == "Prato"
+    page = client.submit(START, dict(form, email="", phone="", language="en", country="IT",
+                                     city="Prato"), status=422)
+    assert "email address or a phone" in page.field_error("email")
+    assert page.field("country") == "IT"
+    with client.application.app_context(), db.connection_context():
+        assert Case.select().count() == 0
 
 
 def _ready(journey):
     journey.start()
     fill_driving_licence(journey)
     for key in ("passport_page", "driving_licence", "id_photo"):
-        journey.upload(key, jpeg_bytes())
-    journey.defer("medical_certificate")
+        assert journey.upload(key, jpeg_bytes()).status == 303
+    assert journey.defer("medical_certificate").status == 303
+
+
+def test_submit_with_an_essential_material_missing(app, client, journey):
+    journey.start()
+    fill_driving_licence(journey)
+    assert journey.upload("passport_page", jpeg_bytes()).status == 303
+    assert journey.upload("id_photo", jpeg_bytes()).status == 303
+    assert journey.defer("medical_certificate").status == 303
+    page = journey.submit()
+    assert page.status == 422
+    assert "still missing" in page.field_error("declare")
+    assert page.links(".notice.warn a") == [
+        f"/en/cases/{journey.reference}/materials#m-driving_licence"]
+    assert page.one("form button[type=submit]").has_attr("disabled")
+    assert _case(app, journey.reference).status == "draft"
+
+
+def test_essential_material_cannot_be_deferred(app, client, journey):
+    journey.start()
+    page = journey.defer("passport_page")
+    assert page.status == 400
+    assert "essential" in page.one("#m-passport_page p.error").text
+    assert _case(app, journey.reference).deferred == []
+
+
+def test_submit_without_declaration(app, client, journey):
+    _ready(journey)
+    page = journey.submit(declare=False)
+    assert page.status == 422
+    assert page.field_error("declare") == "Tick the box to confirm the declaration."
+    assert page.one(".error-summary h2").text == "There is a problem"
+    assert _case(app, journey.reference).status == "draft"
 
 
 def test_submit_pressed_twice_or_replayed_makes_one_submission(app, client, journey):
@@ -122,9 +145,9 @@ def test_submit_pressed_twice_or_replayed_makes_one_submission(app, client, jour
     first = journey.submit(form=form)
     second = journey.submit(form=form)  # same form again: double press or replay
     third = journey.submit(form=form)
-    for response in (first, second, third):
-        assert response.status_code == 303
-        assert response.headers["Location"].endswith("/confirmation")
+    for page in (first, second, third):
+        assert page.status == 303
+        assert page.location.endswith("/confirmation")
     with app.app_context(), db.connection_context():
         assert Case.select().count() == 1
         case = Case.get()
@@ -134,26 +157,22 @@ def test_submit_pressed_twice_or_replayed_makes_one_submission(app, client, jour
 
 
 def test_start_form_replayed_makes_one_case(app, client):
-    page = client.get("/en/services/JJ-JZ-001/apply").get_data(as_text=True)
-    data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-            "start_key": re.search(r'name="start_key" value="([^"]+)"', page).group(1),
-            "email": "a@example.it", "language": "en", "country": "IT", "city": "Milano"}
-    first = client.post("/en/services/JJ-JZ-001/apply", data=data)
-    second = client.post("/en/services/JJ-JZ-001/apply", data=data)
-    assert first.status_code == second.status_code == 303
-    assert first.headers["Location"] == second.headers["Location"]
+    data = dict(_start_form(client), email="a@example.it", language="en", country="IT",
+                city="Milano")
+    first = client.submit(START, data)
+    second = client.submit(START, data)
+    assert first.location == second.location
     with app.app_context(), db.connection_context():
         assert Case.select().count() == 1
     # The same start key from a browser that does not hold the case gets nothing.
     stranger = app.test_client()
-    token = csrf_token(stranger, "/en/services/JJ-JZ-001/apply")
-    response = stranger.post("/en/services/JJ-JZ-001/apply", data=dict(data, csrf_token=token))
-    assert response.status_code == 409
+    token = stranger.page(START).csrf()
+    stranger.submit(START, dict(data, csrf_token=token), status=409)
+    with app.app_context(), db.connection_context():
+        assert Case.select().count() == 1
 
 
 def _access_link(app):
-    import email
-    from pathlib import Path
     [path] = list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))
     body = email.message_from_bytes(path.read_bytes(), policy=email.policy.default).get_content()
     return re.search(r"http://onevisit.test(/en/cases/access/\S+)", body).group(1)
@@ -164,79 +183,80 @@ def test_expired_unknown_and_tampered_access_links(app, client, journey):
     link = _access_link(app)
     stranger = app.test_client()
     tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
-    response = stranger.get(tampered)
-    assert response.status_code == 404 and "does not work" in response.get_data(as_text=True)
-    assert stranger.get("/en/cases/access/nonsense").status_code == 404
-    assert stranger.get("/en/cases/access/" + "x" * 500).status_code == 404
-    with app.app_context(), db.connection_context():
-        Case.update(access_token_expires=utcnow() - timedelta(minutes=1)).execute()
-    response = stranger.get(link)
-    assert response.status_code == 410
-    html = response.get_data(as_text=True)
-    assert "expired" in html and "/en/cases/find" in html
-    assert stranger.get(f"/en/cases/{journey.reference}").status_code == 404
+    page = stranger.page(tampered, status=404)
+    assert page.one("h1").text == "This link does not work"
+    assert stranger.page("/en/cases/access/nonsense", status=404).one("h1").text == (
+        "This link does not work")
+    stranger.page("/en/cases/access/" + "x" * 500, status=404)
+    stranger.page(f"/en/cases/{journey.reference}", status=404)
+    # The link works until its last day ...
+    days = app.config["ACCESS_LINK_DAYS"]
+    with clock.clock_at(test_now() + timedelta(days=days, minutes=-1)):
+        assert app.test_client().page(link, status=303).location.startswith(
+            f"/en/cases/{journey.reference}/")
+    # ... and no longer after it.
+    with clock.clock_at(test_now() + timedelta(days=days, minutes=10)):
+        page = stranger.page(link, status=410)
+    assert page.one("h1").text == "This link has expired"
+    assert "/en/cases/find" in page.links("main a")
+    stranger.page(f"/en/cases/{journey.reference}", status=404)
 
 
 def test_item_code_that_does_not_exist(client):
-    assert client.get("/en/services/NOPE-404").status_code == 404
-    assert client.get("/en/services/NOPE-404/apply").status_code == 404
-    token = csrf_token(client, "/en/cases/find")
-    response = client.post("/en/services/NOPE-404/apply", data={"csrf_token": token})
-    assert response.status_code == 404
-    assert "Page not found" in response.get_data(as_text=True)
+    assert client.page("/en/services/NOPE-404", status=404).one("h1").text == "Page not found"
+    client.page("/en/services/NOPE-404/apply", status=404)
+    token = client.page("/en/cases/find").csrf()
+    page = client.submit("/en/services/NOPE-404/apply", {"csrf_token": token}, status=404)
+    assert page.one("h1").text == "Page not found"
 
 
 def test_fields_that_do_not_belong_to_the_item(app, client, journey):
     journey.start()
-    response = journey.step("applicant", dict(APPLICANT, is_admin="1", licence_class="C1"))
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert "do not belong to this service" in html and 'value="LIN Mei"' in html
+    page = journey.step("applicant", dict(APPLICANT, is_admin="1", licence_class="C1"))
+    assert page.status == 400
+    assert "do not belong to this service" in page.one(".error-summary").text
+    assert page.field("name_latin") == "LIN Mei"
     assert _case(app, journey.reference).answers == {}
     token = journey.token()
-    response = client.post(f"/en/cases/{journey.reference}/steps/no_such_step",
-                           data=dict(APPLICANT, csrf_token=token))
-    assert response.status_code == 404
+    client.submit(f"/en/cases/{journey.reference}/steps/no_such_step",
+                  dict(APPLICANT, csrf_token=token), status=404)
 
 
 def test_wrong_reference_check_digit(app, client, journey):
     journey.start()
     digits = journey.reference.replace("OV-", "").replace("-", "")
     wrong = digits[:-1] + str((int(digits[-1]) + 1) % 10)
-    token = csrf_token(client, "/en/cases/find")
-    response = client.post("/en/cases/find", data={"csrf_token": token, "reference": wrong,
-                                                   "code": "AAAA-BBBB"})
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "typing mistake" in html and f'value="{wrong}"' in html
-    swapped = digits[:3] + digits[4] + digits[3] + digits[5:]
-    if swapped != digits:
-        response = client.post("/en/cases/find", data={"csrf_token": token, "reference": swapped,
-                                                       "code": "AAAA-BBBB"})
-        assert "typing mistake" in response.get_data(as_text=True)
+    page = client.submit("/en/cases/find", {"reference": wrong, "code": "AAAA-BBBB"}, status=422)
+    assert "typing mistake" in page.field_error("reference")
+    assert page.field("reference") == wrong
+    # Two neighbouring digits swapped (the first pair that differs).
+    i = next(i for i in range(len(digits) - 1) if digits[i] != digits[i + 1])
+    swapped = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+    page = client.submit("/en/cases/find", {"reference": swapped, "code": "AAAA-BBBB"},
+                         status=422)
+    assert "typing mistake" in page.field_error("reference")
 
 
 def test_wrong_access_code(client, journey):
     journey.start()
     stranger = journey.client.application.test_client()
-    token = csrf_token(stranger, "/en/cases/find")
-    response = stranger.post("/en/cases/find", data={"csrf_token": token,
-                                                     "reference": journey.reference,
-                                                     "code": "ZZZZ-ZZZZ"})
-    assert response.status_code == 422
-    assert "could not find" in response.get_data(as_text=True)
-    assert stranger.get(f"/en/cases/{journey.reference}").status_code == 404
+    page = stranger.submit("/en/cases/find", {"reference": journey.reference,
+                                              "code": "ZZZZ-ZZZZ"}, status=422)
+    assert "could not find" in page.field_error("code")
+    assert page.field("reference") == journey.reference
+    stranger.page(f"/en/cases/{journey.reference}", status=404)
 
 
 def test_find_is_rate_limited(app, client):
-    token = csrf_token(client, "/en/cases/find")
+    token = client.page("/en/cases/find").csrf()
     codes = [client.post("/en/cases/find", data={"csrf_token": token, "reference": "OV-1234-5678-90",
                                                  "code": "AAAA-AAAA"}).status_code
              for _ in range(12)]
     assert codes[:10] == [422] * 10
     assert codes[-1] == 429
-    response = client.post("/en/cases/find", data={"csrf_token": token, "reference": "x", "code": "y"})
-    assert response.status_code == 429 and "Too many attempts" in response.get_data(as_text=True)
+    page = client.submit("/en/cases/find", {"csrf_token": token, "reference": "x", "code": "y"},
+                         status=429)
+    assert page.one("h1").text == "Too many attempts"
 
 
 def test_missing_or_wrong_csrf_token_keeps_answers(app, client, journey):
@@ -246,16 +266,16 @@ def test_missing_or_wrong_csrf_token_keeps_answers(app, client, journey):
         data = dict(APPLICANT)
         if token:
             data["csrf_token"] = token
-        response = client.post(url, data=data)
-        assert response.status_code == 400
-        html = response.get_data(as_text=True)
-        assert "send the form again" in html.lower()
-        assert 'value="LIN Mei"' in html and 'value="林美"' in html
-        assert f'action="{url}"' in html
+        page = Page(client.post(url, data=data))
+        assert page.status == 400
+        assert page.one("h1").text == "Please send the form again"
+        kept = page.form_data("main form")
+        assert kept["name_latin"] == "LIN Mei" and kept["name_zh"] == "林美"
+        assert page.form("main form")["action"] == url
     assert _case(app, journey.reference).answers == {}
-    # Sending the kept answers with the fresh token works.
-    fresh = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    assert client.post(url, data=dict(APPLICANT, csrf_token=fresh)).status_code == 303
+    # Sending the kept answers again (the page's button, with its fresh token) works.
+    client.submit(url, kept)
+    assert _case(app, journey.reference).answers["name_latin"] == "LIN Mei"
 
 
 def test_another_applicants_case_is_404_everywhere(app, client, journey):
@@ -263,56 +283,64 @@ def test_another_applicants_case_is_404_everywhere(app, client, journey):
     other = Journey(app.test_client())
     other.start()
     ref = journey.reference
-    token = csrf_token(other.client, f"/en/cases/{other.reference}")
+    token = other.client.page(f"/en/cases/{other.reference}").csrf()
     for url in (f"/en/cases/{ref}", f"/en/cases/{ref}/steps/applicant", f"/en/cases/{ref}/materials",
                 f"/en/cases/{ref}/check", f"/en/cases/{ref}/declaration",
                 f"/en/cases/{ref}/confirmation", f"/en/cases/{ref}/resume",
                 f"/en/cases/{ref}/withdraw"):
-        assert other.client.get(url).status_code == 404, url
+        other.client.page(url, status=404)
     for url in (f"/en/cases/{ref}/steps/applicant", f"/en/cases/{ref}/materials/passport_page",
                 f"/en/cases/{ref}/materials/medical_certificate/later",
                 f"/en/cases/{ref}/declaration", f"/en/cases/{ref}/withdraw",
                 f"/en/cases/{ref}/forget"):
-        assert other.client.post(url, data={"csrf_token": token}).status_code == 404, url
+        other.client.submit(url, {"csrf_token": token}, status=404)
+    assert _case(app, ref).status == "draft"
 
 
 def test_submitted_case_cannot_be_edited(app, client, journey):
     _ready(journey)
-    journey.submit()
+    assert journey.submit().status == 303
     ref = journey.reference
     for url in (f"/en/cases/{ref}/steps/applicant", f"/en/cases/{ref}/materials",
                 f"/en/cases/{ref}/check"):
-        response = client.get(url)
-        assert response.status_code == 303 and response.headers["Location"].endswith(f"/cases/{ref}")
-    token = journey.token()
-    response = client.post(f"/en/cases/{ref}/steps/applicant", data=dict(APPLICANT, csrf_token=token,
-                                                                         name_latin="CHANGED"))
-    assert response.status_code == 303
+        assert client.page(url, status=303).location.endswith(f"/cases/{ref}")
+    page = client.submit(f"/en/cases/{ref}/steps/applicant",
+                         dict(APPLICANT, csrf_token=journey.token(), name_latin="CHANGED"))
+    assert page.location.endswith(f"/cases/{ref}")
     assert _case(app, ref).answers["name_latin"] == "LIN Mei"
+    status = client.page(page.location)
+    assert "This application has been sent and can no longer be changed here." in status.texts(
+        ".flash")
 
 
 def test_bad_input_messages_are_in_the_pages_language(app):
     """The same mistakes on Chinese pages get Chinese messages."""
     journey = Journey(app.test_client(), lang="zh")
     journey.start(language="zh")
-    html = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID)).get_data(as_text=True)
-    assert "校验码" in html and "check digit" not in html
-    html = journey.step("applicant", dict(APPLICANT, date_of_birth="1968-02-30")).get_data(as_text=True)
-    assert "这个日期不存在" in html
-    response = journey.upload("passport_page", b"<html></html>", "a.jpg")
-    assert response.status_code == 415 and "不是可接受的照片或 PDF" in response.get_data(as_text=True)
-    response = journey.client.post(f"/zh/cases/{journey.reference}/steps/applicant", data=APPLICANT)
-    assert response.status_code == 400 and "请重新提交表单" in response.get_data(as_text=True)
+    page = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
+    assert page.status == 422
+    assert "校验码" in page.field_error("cn_id")
+    assert "check digit" not in page.main
+    page = journey.step("applicant", dict(APPLICANT, date_of_birth="1968-02-30"))
+    assert page.status == 422
+    assert "这个日期不存在" in page.field_error("date_of_birth")
+    page = journey.upload("passport_page", b"<html></html>", "a.jpg")
+    assert page.status == 415
+    assert "不是可接受的照片或 PDF" in page.one("#m-passport_page p.error").text
+    page = Page(journey.client.post(f"/zh/cases/{journey.reference}/steps/applicant",
+                                    data=APPLICANT))
+    assert page.status == 400
+    assert "请重新提交表单" in page.one("h1").text
     for lang, word in (("it", "Pagina non trovata"), ("fr", "introuvable"), ("es", "no encontrada"),
                        ("pt", "não encontrada")):
-        body = journey.client.get(f"/{lang}/services/NOPE").get_data(as_text=True)
-        assert word.lower() in body.lower(), lang
+        page = journey.client.page(f"/{lang}/services/NOPE", status=404)
+        assert word.lower() in page.one("h1").text.lower(), lang
 
 
 def test_id_numbers_from_wencheng_born_before_1981_are_accepted(app, client, journey):
     """Wencheng's code 330328 dates from 1981; older people born there carry it too."""
     journey.start()
-    response = journey.step("applicant", dict(APPLICANT, cn_id="330328194501010010"))
-    assert response.status_code == 303
-    response = journey.step("applicant", dict(APPLICANT, cn_id="990328194501010013"))
-    assert response.status_code == 422 and "region code" in response.get_data(as_text=True)
+    assert journey.step("applicant", dict(APPLICANT, cn_id="330328194501010010")).status == 303
+    page = journey.step("applicant", dict(APPLICANT, cn_id="990328194501010013"))
+    assert page.status == 422
+    assert "region code" in page.field_error("cn_id")

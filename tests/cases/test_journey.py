@@ -6,7 +6,10 @@ from pathlib import Path
 
 from app.models import Case, Event, db
 
-from ..conftest import APPLICANT, LICENCE, Journey, fill_driving_licence, jpeg_bytes, pdf_bytes
+from ..conftest import APPLICANT, Journey, fill_driving_licence, jpeg_bytes
+
+JOURNEY_PAGES = ("steps/applicant", "steps/licence", "steps/medical", "entrustment", "materials",
+                 "check", "declaration")
 
 
 def outbox_messages(app):
@@ -14,28 +17,43 @@ def outbox_messages(app):
             for p in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))]
 
 
+def access_link(app) -> str:
+    """The path of the access link in the first email (the one sent at the start)."""
+    body = outbox_messages(app)[0].get_content()
+    return re.search(r"http://onevisit.test(/en/cases/access/\S+)", body).group(1)
+
+
 def test_full_journey_to_submitted_case(app, client, journey):
     response = journey.start()
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/en/cases/{journey.reference}/steps/applicant")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert journey.reference in page and "Access code" in page
+    assert response.location.endswith(f"/en/cases/{journey.reference}/steps/applicant")
+    page = client.page(response.location)
+    reference, code = page.texts(".refbox strong")
+    assert reference == journey.reference
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    assert "Access code:" in page.one(".refbox").text
 
     fill_driving_licence(journey)
     for key in ("passport_page", "driving_licence", "id_photo"):
         assert journey.upload(key, jpeg_bytes()).status_code == 303
     assert journey.defer("medical_certificate").status_code == 303
 
-    check = client.get(f"/en/cases/{journey.reference}/check").get_data(as_text=True)
-    assert "LIN Mei" in check and "C1" in check and "Change" in check
-    assert "You will send this later" in check
+    check = client.page(f"/en/cases/{journey.reference}/check")
+    answers = {row.dt.get_text(" ", strip=True): row.dd.get_text(" ", strip=True)
+               for row in check.select("dl.answers > div")}
+    assert answers["Name as in your passport"] == "LIN Mei"
+    assert answers["Licence class"] == "C1 – car (manual or automatic)"
+    assert answers["Medical certificate of fitness to drive"] == "You will send this later"
+    assert "Change Name as in your passport" in check.texts("dd.act a")
+    assert check.texts("p a.button") == ["Continue to the declaration"]
 
     response = journey.submit()
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/cases/{journey.reference}/confirmation")
-    confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert journey.reference in confirmation
-    assert re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", confirmation)
+    assert response.location.endswith(f"/cases/{journey.reference}/confirmation")
+    confirmation = client.page(response.location)
+    panel = confirmation.texts(".panel strong.big")
+    assert panel[0] == journey.reference
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", panel[1])
 
     with app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
@@ -43,11 +61,26 @@ def test_full_journey_to_submitted_case(app, client, journey):
         assert case.deferred == ["medical_certificate"]
         assert case.answers["cn_id"] == APPLICANT["cn_id"]
         assert case.answers["phone"] == "+393123456789"
-        assert [e.kind for e in Event.select().where(Event.case == case)] == ["started", "submitted"]
+        # Every change of the draft recorded its event (item 5 of the refactor) ...
+        assert [e.kind for e in Event.select().where(Event.case == case).order_by(Event.id)] == [
+            "started", "answers_changed", "answers_changed", "answers_changed",
+            "entrustment_changed", "file_added", "file_added", "file_added",
+            "deferred_changed", "submitted"]
+        # ... and one version each (a case starts at version 1).
+        assert case.version == 1 + 9
+        # The applicant's timeline still shows only the start and the sending.
+        assert [e.kind for e in Event.timeline(case, for_staff=False)] == ["started", "submitted"]
 
-    status = client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
-    assert "Sent, waiting for review" in status and "You sent the application" in status
-    assert "Beijing time" in status and "Italy" in status
+    status = client.page(f"/en/cases/{journey.reference}")
+    assert status.one("p.status strong").text == "Sent, waiting for review"
+    timeline = status.texts("ol.timeline li")
+    assert len(timeline) == 2
+    assert "You sent the application" in timeline[0]
+    assert "You started the application" in timeline[1]
+    # The zone of each moment: Beijing first, then the applicant's own (Italy).
+    times = status.texts("ol.timeline li time")
+    assert all("Beijing time" in t for t in times)
+    assert all("Italy" in t for t in times)
 
     messages = outbox_messages(app)
     assert len(messages) == 2
@@ -59,30 +92,116 @@ def test_full_journey_to_submitted_case(app, client, journey):
 def test_access_link_resumes_where_the_applicant_stopped(app, client):
     journey = Journey(client)
     journey.start()
-    journey.step("applicant", APPLICANT)
-    body = outbox_messages(app)[0].get_content()
-    link = re.search(r"http://onevisit.test(/en/cases/access/\S+)", body).group(1)
+    assert journey.step("applicant", APPLICANT).status_code == 303
+    link = access_link(app)
 
     other = app.test_client()  # another phone: no session yet
-    assert other.get(f"/en/cases/{journey.reference}").status_code == 404
-    response = other.get(link)
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/cases/{journey.reference}/steps/licence")
-    assert "access" not in response.headers["Location"]
-    page = other.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your driving licence" in page
+    other.page(f"/en/cases/{journey.reference}", status=404)
+    response = other.page(link, status=303)
+    assert response.location.endswith(f"/cases/{journey.reference}/steps/licence")
+    assert "access" not in response.location
+    page = other.page(response.location)
+    assert page.one("h1").text == "Your driving licence"
     # The saved answers of the first step are there.
-    step = other.get(f"/en/cases/{journey.reference}/steps/applicant").get_data(as_text=True)
-    assert 'value="LIN Mei"' in step
+    step = other.page(f"/en/cases/{journey.reference}/steps/applicant")
+    assert step.field("name_latin") == "LIN Mei"
+    assert step.field("cn_id") == APPLICANT["cn_id"]
+
+
+def test_continue_leads_to_the_page_this_browser_reached(app, client, journey):
+    """The resume point lives in the browser's session: the last journey page shown."""
+    journey.start()
+    base = f"/en/cases/{journey.reference}"
+    assert client.page(f"{base}/resume", status=303).location == f"{base}/steps/applicant"
+    assert journey.step("applicant", APPLICANT).status_code == 303
+    client.page(f"{base}/steps/licence")
+    assert client.page(f"{base}/resume", status=303).location == f"{base}/steps/licence"
+    # Jumping ahead to the materials page makes it the place to continue from ...
+    client.page(f"{base}/materials")
+    assert client.page(f"{base}/resume", status=303).location == f"{base}/materials"
+    # ... and going back to an earlier page moves it back.
+    client.page(f"{base}/steps/applicant")
+    assert client.page(f"{base}/resume", status=303).location == f"{base}/steps/applicant"
+    # The status page's "continue" button leads there.
+    status = client.page(base)
+    assert status.links("main a.button") == [f"{base}/resume"]
+    assert status.one("main a.button").text == "Continue where you stopped"
+
+    # Another browser opening the access link starts at the first page with something
+    # missing (the licence step), not where the first browser is.
+    other = app.test_client()
+    assert other.page(access_link(app), status=303).location == f"{base}/steps/licence"
+    assert other.page(f"{base}/resume", status=303).location == f"{base}/steps/licence"
+    assert client.page(f"{base}/resume", status=303).location == f"{base}/steps/applicant"
+
+
+def test_access_link_in_a_fresh_browser_goes_to_the_first_page_with_something_missing(app):
+    journey = Journey(app.test_client())
+    journey.start()
+    base = f"/en/cases/{journey.reference}"
+    link = access_link(app)
+    fresh = app.test_client()
+    assert fresh.page(link, status=303).location == f"{base}/steps/applicant"
+    fill_driving_licence(journey)
+    # Every step answered: the materials are what is missing.
+    assert app.test_client().page(link, status=303).location == f"{base}/materials"
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        assert journey.upload(key, jpeg_bytes()).status_code == 303
+    assert app.test_client().page(link, status=303).location == f"{base}/materials"
+    assert journey.defer("medical_certificate").status_code == 303
+    # Nothing missing: the check page.
+    assert app.test_client().page(link, status=303).location == f"{base}/check"
+    # A step answer that no longer holds sends the applicant back to its step.
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        answers = dict(case.answers)
+        del answers["licence_class"]
+        Case.update(answers=answers).where(Case.id == case.id).execute()
+    assert app.test_client().page(link, status=303).location == f"{base}/steps/licence"
+
+
+def test_continue_after_sending_leads_to_the_status_page(app, client, journey):
+    journey.start()
+    fill_driving_licence(journey)
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        assert journey.upload(key, jpeg_bytes()).status_code == 303
+    assert journey.defer("medical_certificate").status_code == 303
+    client.page(f"/en/cases/{journey.reference}/check")
+    assert journey.submit().status_code == 303
+    base = f"/en/cases/{journey.reference}"
+    assert client.page(f"{base}/resume", status=303).location == base
+    assert app.test_client().page(access_link(app), status=303).location == base
+
+
+def _version(app, reference):
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == reference)
+        return case.version, case.updated_at, Event.select().where(Event.case == case).count()
+
+
+def test_reading_journey_pages_writes_nothing(app, client, journey):
+    """Showing a page (and remembering it as the resume point) leaves the case alone."""
+    journey.start()
+    assert journey.step("applicant", APPLICANT).status_code == 303
+    assert journey.upload("passport_page", jpeg_bytes()).status_code == 303
+    before = _version(app, journey.reference)
+    base = f"/en/cases/{journey.reference}"
+    for path in JOURNEY_PAGES:
+        client.page(f"{base}/{path}")
+    client.page(base)
+    client.page(f"{base}/materials/passport_page/slot")
+    client.page(f"{base}/resume", status=303)
+    app.test_client().page(access_link(app), status=303)
+    assert _version(app, journey.reference) == before
 
 
 def test_drafts_keep_valid_answers_when_a_step_has_errors(app, client, journey):
     journey.start()
     response = journey.step("applicant", dict(APPLICANT, date_of_birth="1968-02-30"))
     assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "This date does not exist" in html
-    assert 'value="LIN Mei"' in html and 'value="1968-02-30"' in html
+    assert response.field_error("date_of_birth") == "This date does not exist. Check the day and the month."
+    assert response.field("name_latin") == "LIN Mei"
+    assert response.field("date_of_birth") == "1968-02-30"
     with app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
         assert case.answers["name_latin"] == "LIN Mei"
@@ -94,25 +213,28 @@ def test_find_case_by_reference_and_access_code(app, client, journey):
     code = re.search(r"Access code: ([0-9A-Z]{4}-[0-9A-Z]{4})",
                      outbox_messages(app)[0].get_content()).group(1)
     other = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      other.get("/en/cases/find").get_data(as_text=True)).group(1)
-    response = other.post("/en/cases/find", data={"csrf_token": token,
-                                                  "reference": journey.reference.lower().replace("-", " "),
-                                                  "code": code.lower()})
-    assert response.status_code == 303
-    assert other.get(f"/en/cases/{journey.reference}").status_code == 200
+    other.page(f"/en/cases/{journey.reference}", status=404)
+    response = other.submit("/en/cases/find", {
+        "reference": journey.reference.lower().replace("-", " "), "code": code.lower()})
+    assert response.location == f"/en/cases/{journey.reference}"
+    status = other.page(response.location)
+    assert status.one("h1").text == f"Application {journey.reference}"
 
 
 def test_withdraw_a_draft(app, client, journey):
     journey.start()
-    token = journey.token(f"/en/cases/{journey.reference}/withdraw")
-    response = client.post(f"/en/cases/{journey.reference}/withdraw", data={"csrf_token": token})
-    assert response.status_code == 303
-    page = client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
-    assert "Withdrawn" in page
+    url = f"/en/cases/{journey.reference}/withdraw"
+    assert client.page(url).one("h1").text == "Withdraw this application?"
+    response = client.submit(url, {})
+    assert response.location == f"/en/cases/{journey.reference}"
+    page = client.page(response.location)
+    assert page.one("p.status strong").text == "Withdrawn"
+    assert page.texts(".flash") == ["Your application was withdrawn."]
+    assert "You withdrew the application" in page.texts("ol.timeline li")[0]
 
 
 def test_every_applicant_page_renders_in_every_locale(app, client):
+    html_lang = {"zh": "zh-Hans"}
     for lang in ("zh", "en", "it", "fr", "es", "pt"):
         journey = Journey(app.test_client(), lang=lang)
         assert journey.start(language=lang).status_code == 303
@@ -124,23 +246,25 @@ def test_every_applicant_page_renders_in_every_locale(app, client):
                 f"/{lang}/cases/{ref}/materials", f"/{lang}/cases/{ref}/check",
                 f"/{lang}/cases/{ref}/declaration", f"/{lang}/cases/{ref}"]
         for url in urls:
-            response = journey.client.get(url)
-            assert response.status_code == 200, url
-            html = response.get_data(as_text=True)
-            assert f'hreflang="{lang}"' in html
+            page = journey.client.page(url)
+            assert page.soup.html["lang"] == html_lang.get(lang, lang), url
+            assert page.select(f'link[rel="alternate"][hreflang="{lang}"]'), url
+            assert page.one("h1").text, url
 
 
 def test_root_negotiates_language(client):
-    assert client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9"}).headers["Location"] == "/it/"
-    assert client.get("/", headers={"Accept-Language": "zh-CN"}).headers["Location"] == "/zh/"
-    assert client.get("/", headers={"Accept-Language": ";;;garbage==,"}).headers["Location"] == "/zh/"
-    assert client.get("/").headers["Location"] == "/zh/"
+    def target(**headers):
+        return client.page("/", status=303, headers=headers).location
+    assert target(**{"Accept-Language": "it-IT,it;q=0.9"}) == "/it/"
+    assert target(**{"Accept-Language": "zh-CN"}) == "/zh/"
+    assert target(**{"Accept-Language": ";;;garbage==,"}) == "/zh/"
+    assert target() == "/zh/"
 
 
 def test_unknown_locale_prefix_redirects(client):
-    response = client.get("/de/services?q=x", headers={"Accept-Language": "fr"})
-    assert response.status_code == 302 and response.headers["Location"] == "/fr/services?q=x"
-    assert client.get("/pt-BR/").headers["Location"] == "/pt/"
+    response = client.page("/de/services?q=x", status=302, headers={"Accept-Language": "fr"})
+    assert response.location == "/fr/services?q=x"
+    assert client.page("/pt-BR/", status=302).location == "/pt/"
 
 
 def test_healthz(client):
@@ -152,8 +276,8 @@ def test_latin_name_is_suggested_from_the_chinese_name_and_stays_editable(app, c
     journey.start()
     response = journey.step("applicant", dict(APPLICANT, name_zh="王堃喆", name_latin=""))
     assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert 'value="WANG Kunzhe"' in html and "matches your passport" in html
+    assert response.field("name_latin") == "WANG Kunzhe"
+    assert "matches your passport" in response.field_error("name_latin")
     # The applicant corrects the suggestion to the passport's spelling.
     response = journey.step("applicant", dict(APPLICANT, name_zh="王堃喆", name_latin="WANG Kun Zhe"))
     assert response.status_code == 303

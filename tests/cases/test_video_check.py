@@ -1,36 +1,60 @@
 """Video identity checks: slots, booking races, links, emails with .ics, outcomes, agents."""
 
+import io
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import (case_of, confirm_video, csrf_token, sign_in, smtp, staff_post,
-                            submitted_case)
+from app import clock
+from tests.conftest import (Page, case_of, confirm_video, decide, sign_in, smtp, submitted_case,
+                            today)
 
 
 def utc(*args):
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def free_slot(app, reference, index=0):
-    """The form value of the case's ``index``-th free slot (first day)."""
+def free_slots(app, reference) -> list[tuple[str, str]]:
+    """Every slot the case may book now, in order, as ``(day, form value)``: whatever the
+    hour, some of the window's next working days have free times."""
     from app.cases import appointments as appts
     from app.models import Case, db
     with app.test_request_context(), db.connection_context():
         case = Case.get(Case.reference == reference)
-        days = appts.slot_days(appts.office_id_of(case))
-        free = [s for s, ok in days[0].slots if ok]
-        return appts.slot_value(free[index])
+        return [(day.day.isoformat(), appts.slot_value(start))
+                for day in appts.slot_days(appts.office_id_of(case))
+                for start, free in day.slots if free]
 
 
-def book(journey, slot, tz=None):
-    url = f"/{journey.lang}/cases/{journey.reference}/video-check"
-    data = {"csrf_token": csrf_token(journey.client, url), "slot": slot}
+def free_slot(app, reference, index=0) -> str:
+    """The form value of the case's ``index``-th free slot (on whichever day it falls)."""
+    return free_slots(app, reference)[index][1]
+
+
+def video_url(journey) -> str:
+    return f"/{journey.lang}/cases/{journey.reference}/video-check"
+
+
+def book(journey, slot, tz=None, status=303) -> Page:
+    """Book (or move to) ``slot`` from the applicant's video-check page."""
+    data = {"slot": slot}
     if tz:
         data["tz"] = tz
-    return journey.client.post(url, data=data)
+    return journey.client.submit(video_url(journey), data, status=status)
+
+
+def slot_labels(page) -> dict:
+    """``{slot value: label text}`` of the times the page offers."""
+    return {radio.get("value"): re.sub(r"\s+", " ", radio.find_parent("label").get_text(" "))
+            .strip() for radio in page.select("input[name=slot]")}
+
+
+def error_text(page) -> str:
+    """The message of the page's error summary."""
+    return page.one(".error-summary").get_text(" ", strip=True)
 
 
 # --- slots inside the window's hours -------------------------------------------------
@@ -38,14 +62,15 @@ def book(journey, slot, tz=None):
 def test_slots_lie_inside_the_window_hours_on_working_days(app):
     from app.cases import appointments as appts
     from app.points.window import BEIJING
-    with app.test_request_context():
-        now = utc(2026, 9, 30, 0, 0)  # the National Day holiday starts on 1 October
-        days = appts.slot_days(1, now=now)
+    # The National Day holiday starts on 1 October.
+    with app.test_request_context(), clock.clock_at(utc(2026, 9, 30, 0, 0), frozen=True):
+        days = appts.slot_days(1)
     assert days, "some working days are bookable"
     for day in days:
         local = [s.astimezone(BEIJING) for s, _free in day.slots]
         assert all(14 <= t.hour < 22 for t in local)
-        assert local[0].strftime("%H:%M") in {"14:00", "14:20", "14:40"} or day.day == days[0].day
+        if day.day != days[0].day:  # the first day may have begun already
+            assert local[0].strftime("%H:%M") == "14:00"
         assert local[-1].strftime("%H:%M") == "21:40"
     # 1–8 October 2026 are holidays at home: no slots then.
     assert not [d for d in days if d.day.month == 10 and d.day.day <= 7]
@@ -60,21 +85,24 @@ def test_slots_lie_inside_the_window_hours_on_working_days(app):
 ])
 def test_a_slot_outside_the_hours_is_refused(app, moment, reason):
     from app.cases import appointments as appts
-    with app.test_request_context():
+    with app.test_request_context(), clock.clock_at(utc(2026, 11, 21, 0, 0), frozen=True):
         with pytest.raises(appts.SlotError) as caught:
-            appts.check_slot(moment, now=utc(2026, 11, 21, 0, 0))
+            appts.check_slot(moment)
     assert caught.value.reason == reason
 
 
 def test_the_page_refuses_a_forged_slot_with_a_message_and_keeps_the_page(staff_app):
     journey = submitted_case(staff_app, entrust=True)
-    response = book(journey, "20261122T0700")  # a Sunday, 15:00 Beijing
-    assert response.status_code in (409, 422)
-    page = response.get_data(as_text=True)
-    assert "outside the window" in page or "too soon" in page
-    assert 'name="slot"' in page  # the list is shown again
-    garbage = book(journey, "next tuesday")
-    assert garbage.status_code == 422 and "Choose a time from the list" in garbage.get_data(as_text=True)
+    # A Sunday within the booking days, 15:00 Beijing: not a working day.
+    sunday = today() + timedelta(days=2)
+    while sunday.weekday() != 6:
+        sunday += timedelta(days=1)
+    page = book(journey, f"{sunday:%Y%m%d}T0700", status=422)
+    assert "outside the window's working hours" in error_text(page)
+    assert page.select("input[name=slot]"), "the list of times is shown again"
+    garbage = book(journey, "next tuesday", status=422)
+    assert error_text(garbage) == "Choose a time from the list."
+    assert garbage.select("input[name=slot]")
 
 
 # --- booking, the race for the last slot ---------------------------------------------------
@@ -87,21 +115,22 @@ def test_two_applicants_racing_for_one_slot_get_one_winner(staff_app):
     results = {}
 
     def race(journey):
-        url = f"/en/cases/{journey.reference}/video-check"
-        token = csrf_token(journey.client, url)
+        url = video_url(journey)
+        token = journey.client.page(url).csrf()
         barrier.wait()
-        results[journey.reference] = journey.client.post(url, data={"csrf_token": token,
-                                                                     "slot": slot})
+        results[journey.reference] = Page(journey.client.post(url, data={"csrf_token": token,
+                                                                         "slot": slot}))
 
     threads = [threading.Thread(target=race, args=(j,)) for j in (first, second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    codes = sorted(r.status_code for r in results.values())
+    codes = sorted(page.status for page in results.values())
     assert codes == [303, 409], codes
-    loser = next(r for r in results.values() if r.status_code == 409)
-    assert "Someone booked this time a moment ago" in loser.get_data(as_text=True)
+    loser = next(page for page in results.values() if page.status == 409)
+    assert error_text(loser) == ("Someone booked this time a moment ago. "
+                                 "Please choose another time.")
     from app.models import Appointment, db
     with staff_app.app_context(), db.connection_context():
         assert Appointment.select().where(Appointment.status == "booked").count() == 1
@@ -110,12 +139,13 @@ def test_two_applicants_racing_for_one_slot_get_one_winner(staff_app):
 def test_a_taken_slot_is_shown_as_taken(staff_app):
     first = submitted_case(staff_app, entrust=True)
     second = submitted_case(staff_app, entrust=True)
-    slot = free_slot(staff_app, first.reference)
-    assert book(first, slot).status_code == 303
-    page = second.client.get(f"/en/cases/{second.reference}/video-check").get_data(as_text=True)
-    assert re.search(rf'value="{slot}" disabled', page)
-    again = book(second, slot)
-    assert again.status_code == 409
+    day, slot = free_slots(staff_app, first.reference)[0]
+    book(first, slot)
+    page = second.client.page(f"{video_url(second)}?day={day}")
+    radio = page.one(f"input[name=slot][value='{slot}']")
+    assert radio.has_attr("disabled")
+    assert slot_labels(page)[slot].endswith("· taken")
+    book(second, slot, status=409)
 
 
 def test_cases_without_a_video_check_have_no_booking_page(staff_app):
@@ -123,7 +153,7 @@ def test_cases_without_a_video_check_have_no_booking_page(staff_app):
     with staff_app.app_context(), db.connection_context():
         Item.update(video_check=False).where(Item.code == "JJ-JZ-001").execute()
     journey = submitted_case(staff_app, entrust=False)
-    assert journey.client.get(f"/en/cases/{journey.reference}/video-check").status_code == 404
+    journey.client.page(video_url(journey), status=404)
 
 
 # --- emails with an .ics invitation, links to move and cancel ---------------------------------
@@ -140,7 +170,7 @@ def test_booking_emails_the_applicant_and_the_clerks_with_an_ics(staff_app, smtp
     journey = submitted_case(staff_app, entrust=True)
     collector.messages.clear()
     slot = free_slot(staff_app, journey.reference)
-    assert book(journey, slot).status_code == 303
+    book(journey, slot)
     recipients = {r for rcpts, _m in collector.messages for r in rcpts}
     assert "lin.mei@example.it" in recipients
     assert {"clerk@test", "clerk2@test"} <= recipients  # nobody claimed it yet: all clerks
@@ -158,38 +188,42 @@ def test_booking_emails_the_applicant_and_the_clerks_with_an_ics(staff_app, smtp
     assert "Beijing time" in body and "Italy" in body
 
     # The private link shows the appointment and moves it; the event keeps its UID.
-    path = link.split("127.0.0.1:8000", 1)[-1]
-    other = journey.client.application.test_client()
-    assert other.get(path).status_code == 200
+    path = urlsplit(link).path
+    other = staff_app.test_client()
+    shown = other.page(path)
+    assert shown.one(".notice.ok h2").text == "Your appointment"
+    assert shown.one(".notice.ok a[href^='https://meet.onevisit.example/OneVisit-']")
     collector.messages.clear()
     new_slot = free_slot(staff_app, journey.reference, index=1)
-    token = csrf_token(other, path)
-    assert other.post(path, data={"csrf_token": token, "slot": new_slot}).status_code == 303
+    assert new_slot != slot
+    other.submit(path, {"slot": new_slot})
     moved = next(m for rcpts, m in collector.messages if "lin.mei@example.it" in rcpts)
     moved_event = Calendar.from_ical(_ics(moved)).walk("VEVENT")[0]
     assert str(moved_event["uid"]) == str(event["uid"])
     assert int(moved_event["sequence"]) == int(event["sequence"]) + 1
+    assert moved_event.decoded("dtstart").strftime("%Y%m%dT%H%M") == new_slot
 
     # Cancelling through the link: a METHOD:CANCEL, and the link is dead afterwards.
     collector.messages.clear()
     cancel_url = path + "/cancel"
-    kept = csrf_token(other, path)
-    assert other.get(cancel_url).status_code == 200
-    response = other.post(cancel_url, data={"csrf_token": csrf_token(other, cancel_url)})
-    assert response.status_code == 200
+    kept = other.page(path).csrf()
+    confirm = other.page(cancel_url)
+    assert confirm.one("h1").text == "Cancel the video identity check?"
+    done = other.submit(cancel_url, status=200)
+    assert done.one("h1").text == "This appointment is cancelled"
     cancelled = next(m for rcpts, m in collector.messages if "lin.mei@example.it" in rcpts)
     assert str(Calendar.from_ical(_ics(cancelled))["METHOD"]) == "CANCEL"
-    reused = other.get(path)
-    assert reused.status_code == 410
-    assert "cancelled" in reused.get_data(as_text=True)
-    assert other.post(path, data={"csrf_token": kept, "slot": new_slot}).status_code == 410
-    assert other.post(cancel_url, data={"csrf_token": kept}).status_code == 410
+    reused = other.page(path, status=410)
+    assert reused.one("h1").text == "This appointment is cancelled"
+    assert "was cancelled, so this link no longer works" in reused.main
+    other.submit(path, {"csrf_token": kept, "slot": new_slot}, status=410)
+    other.submit(cancel_url, {"csrf_token": kept}, status=410)
     # The freed slot can be booked again.
-    assert book(journey, new_slot).status_code == 303
+    book(journey, new_slot)
 
 
 def test_an_unknown_appointment_link_is_a_404(client):
-    assert client.get("/en/appointments/not-a-real-token").status_code == 404
+    client.page("/en/appointments/not-a-real-token", status=404)
 
 
 # --- time zones: DST changes in Europe, a wrong time zone from the browser ---------------------
@@ -213,31 +247,29 @@ def test_appointment_times_follow_daylight_saving_in_europe(app, moment, milan):
     assert "14:00" in beijing and "Beijing time" in beijing
 
 
-def test_email_and_page_times_across_the_october_change(staff_app, smtp_server, monkeypatch):
+def test_email_and_page_times_across_the_october_change(staff_app, smtp_server):
     """Booked on Friday 23 October 2026 (CEST) for Monday 26 October (CET)."""
     collector = smtp(staff_app, smtp_server)
-    journey = submitted_case(staff_app, entrust=True)
-    from app.points import window
-    from app.cases import appointments as appts
-    monkeypatch.setattr(window, "now_utc", lambda: utc(2026, 10, 23, 8, 0))
-    monkeypatch.setattr(appts, "now_utc", lambda: utc(2026, 10, 23, 8, 0))
-    page = journey.client.get(f"/en/cases/{journey.reference}/video-check?day=2026-10-26")
-    html = page.get_data(as_text=True)
-    assert "26 Oct 2026" in html and "07:00 (Italy Time, UTC+1)" in html
-    assert "14:00 (Beijing time, UTC+8)" in html
-    collector.messages.clear()
-    assert book(journey, "20261026T0600").status_code == 303
-    mail = next(m for rcpts, m in collector.messages if "lin.mei@example.it" in rcpts)
-    body = mail.get_body(("plain",)).get_content()
-    assert "Monday, 26 October 2026 07:00" in body and "UTC+1" in body
-    assert "14:00 (Beijing time, UTC+8)" in body
-    # Friday's slots (still summer time) read 08:00 in Milan for 14:00 Beijing.
-    friday = journey.client.get(f"/en/cases/{journey.reference}/video-check?day=2026-10-23")
-    assert "15:40 (Italy Time, UTC+2)" in friday.get_data(as_text=True)  # 21:40 in Beijing
-    # Far west, the Beijing afternoon is the night before: the local date is spelled out.
-    west = journey.client.get(f"/en/cases/{journey.reference}/video-check?day=2026-10-26"
-                              "&tz=America/Los_Angeles").get_data(as_text=True)
-    assert "Sunday, 25 October 2026 23:00" in west and "UTC-7" in west
+    with clock.clock_at(utc(2026, 10, 23, 8, 0)):  # 16:00 in Beijing, 10:00 in Milan
+        journey = submitted_case(staff_app, entrust=True)
+        monday = journey.client.page(f"{video_url(journey)}?day=2026-10-26")
+        assert monday.one("form[method=post] legend").text == "Times on 26 Oct 2026"
+        labels = slot_labels(monday)
+        assert labels["20261026T0600"] == "07:00 (Italy Time, UTC+1) · 14:00 (Beijing time, UTC+8)"
+        collector.messages.clear()
+        book(journey, "20261026T0600")
+        mail = next(m for rcpts, m in collector.messages if "lin.mei@example.it" in rcpts)
+        body = mail.get_body(("plain",)).get_content()
+        assert "Monday, 26 October 2026 07:00" in body and "UTC+1" in body
+        assert "14:00 (Beijing time, UTC+8)" in body
+        # Friday's slots (still summer time) read 15:40 in Milan for 21:40 Beijing.
+        friday = slot_labels(journey.client.page(f"{video_url(journey)}?day=2026-10-23"))
+        assert friday["20261023T1340"].startswith("15:40 (Italy Time, UTC+2) · 21:40 (Beijing")
+        # Far west, the Beijing afternoon is the night before: the local date is spelled out.
+        west = slot_labels(journey.client.page(f"{video_url(journey)}?day=2026-10-26"
+                                               "&tz=America/Los_Angeles"))
+        assert west["20261026T0600"].startswith("Sunday, 25 October 2026 23:00 (")
+        assert "UTC-7)" in west["20261026T0600"]
 
 
 def test_a_wrong_time_zone_from_the_browser_is_flagged_and_can_be_changed(staff_app):
@@ -246,21 +278,21 @@ def test_a_wrong_time_zone_from_the_browser_is_flagged_and_can_be_changed(staff_
     with staff_app.app_context(), db.connection_context():
         # The browser said Shanghai although the applicant lives in Italy.
         Case.update(timezone="Asia/Shanghai").where(Case.reference == journey.reference).execute()
-    page = journey.client.get(f"/en/cases/{journey.reference}/video-check")
-    html = page.get_data(as_text=True)
-    assert "Your browser reported the time zone Asia/Shanghai, which is not in Italy" in html
-    assert '<option value="Europe/Rome">' in html
-    shown = journey.client.get(f"/en/cases/{journey.reference}/video-check?tz=Europe/Rome")
-    assert "(Italy" in shown.get_data(as_text=True)
-    bad = journey.client.get(f"/en/cases/{journey.reference}/video-check?tz=Mars/Olympus<b>")
-    assert bad.status_code == 400
-    text = bad.get_data(as_text=True)
-    assert "We do not know the time zone" in text and "<b>" not in text.split("<main", 1)[1].split(
-        "We do not know", 1)[1][:80]
+    page = journey.client.page(video_url(journey))
+    assert page.one("p.notice.warn").text.startswith(
+        "Your browser reported the time zone Asia/Shanghai, which is not in Italy.")
+    assert page.one("#f-tz option[value='Europe/Rome']").get_text(strip=True) == \
+        "Italy Time (Europe/Rome)"
+    shown = journey.client.page(f"{video_url(journey)}?tz=Europe/Rome")
+    assert shown.field("tz") == "Europe/Rome"
+    assert all("(Italy Time, UTC+1)" in label for label in slot_labels(shown).values())
+    bad = journey.client.page(f"{video_url(journey)}?tz=Mars/Olympus<b>", status=400)
+    summary = bad.one(".error-summary")
+    assert "We do not know the time zone “Mars/Olympus<b>”" in summary.get_text()
+    assert summary.find("b") is None, "the zone typed is shown as text, not as markup"
     slot = free_slot(staff_app, journey.reference)
-    refused = book(journey, slot, tz="Not/AZone")
-    assert refused.status_code == 422 and "We do not know the time zone" in refused.get_data(
-        as_text=True)
+    refused = book(journey, slot, tz="Not/AZone", status=422)
+    assert error_text(refused).startswith("We do not know the time zone “Not/AZone”")
 
 
 # --- the clerk records the outcome; entrustments wait for it ---------------------------------
@@ -269,98 +301,105 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
     collector = smtp(staff_app, smtp_server)
     journey = submitted_case(staff_app, entrust=True)
     clerk = sign_in(staff_app, "clerk@test")
-    refused = staff_post(clerk, journey.reference, "accept")
-    assert refused.status_code == 409
-    assert "only be accepted after a video check" in refused.get_data(as_text=True)
+    refused = decide(clerk, journey.reference, "accept", status=422)
+    assert "only be accepted after a video check" in refused.one("#d-accept .error-summary").text
+    assert case_of(staff_app, journey.reference).status == "submitted"
 
-    assert book(journey, free_slot(staff_app, journey.reference)).status_code == 303
-    queue = clerk.get("/staff/queue").get_data(as_text=True)
-    # The queue lists the day's calls; the slot may be on a later day.
-    assert "Video checks on" in queue
-    page = clerk.get(f"/staff/cases/{journey.reference}").get_data(as_text=True)
-    assert "Record the video check" in page and "meet.onevisit.example" in page
+    day, slot = free_slots(staff_app, journey.reference)[0]
+    book(journey, slot)
+    # The queue lists the calls of a day; the slot may be on a later one.
+    queue = clerk.page(f"/staff/queue?vday={day}")
+    assert queue.one("#vday-h").text.startswith("Video checks on")
+    assert journey.reference in queue.texts(".vday td a")
+    page = clerk.page(f"/staff/cases/{journey.reference}")
+    assert page.one("#d-video h3").text == "Record the video check"
+    assert page.links("#video a[href^='https://meet.onevisit.example/']")
 
     # Identity not confirmed: still not acceptable, and the applicant may book again.
-    assert staff_post(clerk, journey.reference, "video", identity="not_confirmed",
-                      participants=["applicant"]).status_code == 303
-    assert staff_post(clerk, journey.reference, "accept").status_code == 409
-    status = journey.client.get(f"/en/cases/{journey.reference}/video-check").get_data(as_text=True)
-    assert "could not confirm your identity" in status
+    decide(clerk, journey.reference, "video", identity="not_confirmed",
+           participants=["applicant"])
+    decide(clerk, journey.reference, "accept", status=422)
+    status = journey.client.page(video_url(journey))
+    assert "could not confirm your identity" in status.one(".notice.warn").text
 
     # Confirmed, but the agent did not take part: an entrustment still waits.
-    assert book(journey, free_slot(staff_app, journey.reference)).status_code == 303
-    assert staff_post(clerk, journey.reference, "video", identity="confirmed",
-                      participants=["applicant"]).status_code == 303
-    assert staff_post(clerk, journey.reference, "accept").status_code == 409
+    book(journey, free_slot(staff_app, journey.reference))
+    decide(clerk, journey.reference, "video", identity="confirmed", participants=["applicant"])
+    decide(clerk, journey.reference, "accept", status=422)
 
     # Both confirmed: the agent's code is shown once and emailed to the applicant.
-    assert book(journey, free_slot(staff_app, journey.reference)).status_code == 303
+    book(journey, free_slot(staff_app, journey.reference))
     collector.messages.clear()
-    recorded = staff_post(clerk, journey.reference, "video", identity="confirmed",
-                          participants=["applicant", "agent"], agent_confirmed="yes")
-    assert recorded.status_code == 303
-    shown = clerk.get(f"/staff/cases/{journey.reference}").get_data(as_text=True)
-    code = re.search(r"Agent&#39;s code for 林建国: ([0-9A-Z]{5}-[0-9A-Z]{5})", shown).group(1)
+    decide(clerk, journey.reference, "video", identity="confirmed",
+           participants=["applicant", "agent"], agent_confirmed="yes")
+    shown = clerk.page(f"/staff/cases/{journey.reference}")
+    flash = shown.one(".flash.code").text
+    code = re.match(r"Agent's code for 林建国: ([0-9A-Z]{5}-[0-9A-Z]{5})\.", flash).group(1)
     mail = next(m for rcpts, m in collector.messages if "lin.mei@example.it" in rcpts)
     assert code in mail.get_body(("plain",)).get_content()
-    assert code not in clerk.get(f"/staff/cases/{journey.reference}").get_data(as_text=True)
-    assert staff_post(clerk, journey.reference, "accept").status_code == 303
+    again = clerk.page(f"/staff/cases/{journey.reference}")
+    assert not again.select(".flash.code")
+    assert code not in again.text
+    decide(clerk, journey.reference, "accept")
+    assert case_of(staff_app, journey.reference).status == "accepted"
 
 
 def test_the_outcome_needs_a_verdict_and_the_applicant(staff_app):
     journey = submitted_case(staff_app, entrust=True)
     clerk = sign_in(staff_app, "clerk@test")
-    assert staff_post(clerk, journey.reference, "video",
-                      identity="confirmed").status_code == 409  # nothing booked
-    assert book(journey, free_slot(staff_app, journey.reference)).status_code == 303
-    missing = staff_post(clerk, journey.reference, "video", participants=["applicant"])
-    assert missing.status_code == 409 and "Say whether" in missing.get_data(as_text=True)
-    nobody = staff_post(clerk, journey.reference, "video", identity="confirmed",
-                        participants=["agent"], agent_confirmed="yes")
-    assert nobody.status_code == 409 and "applicant must take part" in nobody.get_data(as_text=True)
-    absent = staff_post(clerk, journey.reference, "video", identity="confirmed",
-                        participants=["applicant"], agent_confirmed="yes")
-    assert absent.status_code == 409
+    nothing = decide(clerk, journey.reference, "video", identity="confirmed", status=422)
+    assert "No video check is booked for this case." in nothing.one("#video .error-summary").text
+    book(journey, free_slot(staff_app, journey.reference))
+    missing = decide(clerk, journey.reference, "video", participants=["applicant"], status=422)
+    assert missing.one("#e-video-identity").text == (
+        "Error: Say whether the video check confirmed the applicant's identity.")
+    nobody = decide(clerk, journey.reference, "video", identity="confirmed",
+                    participants=["agent"], agent_confirmed="yes", status=422)
+    assert nobody.one("#e-video-participants").text == (
+        "Error: The applicant must take part for their identity to be confirmed.")
+    # What was typed is kept: the verdict, who took part, the agent's box.
+    assert nobody.field("identity") == "confirmed"
+    assert nobody.field("participants") == ["agent"]
+    assert nobody.one("#f-video-agent_confirmed").has_attr("checked")
+    absent = decide(clerk, journey.reference, "video", identity="confirmed",
+                    participants=["applicant"], agent_confirmed="yes", status=422)
+    assert absent.one("#e-video-agent_confirmed").text == (
+        "Error: The agent can only be confirmed if they took part in the call.")
+    from app.models import Appointment, db
+    with staff_app.app_context(), db.connection_context():
+        assert Appointment.select().where(Appointment.status == "held").count() == 0
 
 
 def test_a_recording_is_kept_by_content_type_and_never_shown_to_the_applicant(staff_app):
     journey = submitted_case(staff_app, entrust=True)
     clerk = sign_in(staff_app, "clerk@test")
-    assert book(journey, free_slot(staff_app, journey.reference)).status_code == 303
-    import io
-    page = clerk.get(f"/staff/cases/{journey.reference}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
-    fake = clerk.post(f"/staff/cases/{journey.reference}/decide/video", data={
-        "csrf_token": token, "version": version, "identity": "confirmed",
-        "participants": ["applicant", "agent"], "agent_confirmed": "yes",
-        "recording": (io.BytesIO(b"MZ\x90\x00 not a video at all"), "call.mp4")},
-        content_type="multipart/form-data")
-    assert fake.status_code == 409 and "video or audio file" in fake.get_data(as_text=True)
+    book(journey, free_slot(staff_app, journey.reference))
+    outcome = {"identity": "confirmed", "participants": ["applicant", "agent"],
+               "agent_confirmed": "yes"}
+    fake = decide(clerk, journey.reference, "video", status=422,
+                  recording=(io.BytesIO(b"MZ\x90\x00 not a video at all"), "call.mp4"),
+                  **outcome)
+    assert "video or audio file" in fake.one("#e-video-recording").text
     webm = b"\x1a\x45\xdf\xa3" + b"\x00" * 2000
-    saved = clerk.post(f"/staff/cases/{journey.reference}/decide/video", data={
-        "csrf_token": token, "version": version, "identity": "confirmed",
-        "participants": ["applicant", "agent"], "agent_confirmed": "yes",
-        "recording": (io.BytesIO(webm), "call.webm")}, content_type="multipart/form-data")
-    assert saved.status_code == 303
+    decide(clerk, journey.reference, "video", recording=(io.BytesIO(webm), "call.webm"),
+           **outcome)
     from app.models import Upload, db
     with staff_app.app_context(), db.connection_context():
         recording = Upload.get(Upload.material_key == "_recording")
         assert recording.content_type == "video/webm" and recording.size == len(webm)
-    page = clerk.get(f"/staff/cases/{journey.reference}").get_data(as_text=True)
-    assert "Recording of the video check" in page
-    assert journey.client.get(
-        f"/en/cases/{journey.reference}/files/{recording.id}").status_code == 404
+    page = clerk.page(f"/staff/cases/{journey.reference}")
+    kept = page.one(f"ul.files a[href$='/files/{recording.id}']")
+    assert kept.find_parent("li").get_text(" ", strip=True).startswith(
+        "Recording of the video check: call.webm")
+    journey.client.page(f"/en/cases/{journey.reference}/files/{recording.id}", status=404)
 
 
 # --- the agent's own access ---------------------------------------------------------------
 
-def _agent_signs_in(app, reference, code):
+def _agent_signs_in(app, reference, code, status=303):
     agent = app.test_client()
-    url = "/zh/agent"
-    response = agent.post(url, data={"csrf_token": csrf_token(agent, url),
-                                     "reference": reference, "code": code})
-    return agent, response
+    page = agent.submit("/zh/agent", {"reference": reference, "code": code}, status=status)
+    return agent, page
 
 
 def test_the_agent_sees_status_and_pickup_code_but_never_the_uploads(staff_app):
@@ -370,16 +409,16 @@ def test_the_agent_sees_status_and_pickup_code_but_never_the_uploads(staff_app):
     clerk = sign_in(staff_app, "clerk@test")
     for action, data in (("accept", {}), ("approve", {}),
                          ("result", {"note": "驾驶证已制好 Licence printed"})):
-        assert staff_post(clerk, journey.reference, action, **data).status_code == 303, action
+        decide(clerk, journey.reference, action, **data)
 
-    wrong, response = _agent_signs_in(staff_app, journey.reference, "AAAAA-AAAAA")
-    assert response.status_code == 422
-    agent, response = _agent_signs_in(staff_app, journey.reference, code.lower().replace("-", " "))
-    assert response.status_code == 303
-    page = agent.get(f"/zh/agent/cases/{journey.reference}").get_data(as_text=True)
+    _agent_signs_in(staff_app, journey.reference, "AAAAA-AAAAA", status=422)
+    agent, _page = _agent_signs_in(staff_app, journey.reference,
+                                   code.lower().replace("-", " "))
+    page = agent.page(f"/zh/agent/cases/{journey.reference}")
     pickup = case_of(staff_app, journey.reference).result["pickup_code"]
-    assert re.fullmatch(r"\d{6}", pickup) and pickup in page
-    assert "驾驶证已制好" in page
+    assert re.fullmatch(r"\d{6}", pickup)
+    assert page.one(".notice.ok p.big strong").text == pickup
+    assert "驾驶证已制好 Licence printed" in page.texts(".notice.ok p")
 
     # The agent's browser opens none of the applicant's routes: uploads, documents, journey.
     from app.models import Upload, db
@@ -389,23 +428,20 @@ def test_the_agent_sees_status_and_pickup_code_but_never_the_uploads(staff_app):
     for url in (f"/zh/cases/{journey.reference}", f"/zh/cases/{journey.reference}/files/{upload_id}",
                 f"/zh/cases/{journey.reference}/materials",
                 f"/zh/cases/{journey.reference}/documents/form.pdf"):
-        assert agent.get(url).status_code == 404, url
+        agent.page(url, status=404)
     # The agent code is not an access code.
-    token = csrf_token(agent, "/zh/cases/find")
-    found = agent.post("/zh/cases/find", data={"csrf_token": token, "reference": journey.reference,
-                                               "code": code})
-    assert found.status_code == 422
+    agent.submit("/zh/cases/find", {"reference": journey.reference, "code": code}, status=422)
 
     # Delivery to the agent needs the code the agent shows.
-    wrong_code = staff_post(clerk, journey.reference, "deliver", method="agent_pickup",
-                            pickup_code="000000" if pickup != "000000" else "111111")
-    assert wrong_code.status_code == 409
-    assert staff_post(clerk, journey.reference, "deliver", method="agent_pickup",
-                      pickup_code=pickup).status_code == 303
+    refused = decide(clerk, journey.reference, "deliver", method="agent_pickup",
+                     pickup_code="000000" if pickup != "000000" else "111111", status=422)
+    assert refused.one("#e-deliver-pickup_code").text == (
+        "Error: Enter the pickup code the agent shows; this one does not match.")
+    decide(clerk, journey.reference, "deliver", method="agent_pickup", pickup_code=pickup)
     assert case_of(staff_app, journey.reference).delivery["pickup_code"] == pickup
 
 
 def test_the_agent_page_needs_the_code_even_in_the_applicants_browser(staff_app):
     journey = submitted_case(staff_app, entrust=True)
     confirm_video(staff_app, journey.reference)
-    assert journey.client.get(f"/en/agent/cases/{journey.reference}").status_code == 404
+    journey.client.page(f"/en/agent/cases/{journey.reference}", status=404)

@@ -9,6 +9,8 @@ from app.catalog.loader import CatalogError, read_catalog
 from app.catalog.search import search_items
 from app.models import Department, Item, db
 
+from ..pages import facts
+
 
 def test_real_catalog_is_complete(app):
     data = read_catalog(app.config["CATALOG_DIR"])
@@ -21,7 +23,9 @@ def test_real_catalog_is_complete(app):
         assert item["time_limit_days"] >= 1
         for text in (item["names"], item["summary"], item["guidance"], item["next_steps"]):
             assert text.get("zh") and text.get("en")
-        assert any(not m["essential"] for m in item["materials"]) or True
+        assert any(m["essential"] for m in item["materials"]), item["code"]
+    # Some materials may be sent later (accepted with a promise, 容缺受理).
+    assert any(not m["essential"] for item in items for m in item["materials"])
     licence = next(i for i in items if i["code"] == "JJ-JZ-001")
     assert licence["agent_allowed"] and licence["video_check"]
     assert [m["key"] for m in licence["materials"] if m["essential"]] == [
@@ -52,26 +56,42 @@ def test_search_is_accent_and_wildcard_safe(app):
 def test_browse_by_department_and_category(app, client):
     with app.app_context(), db.connection_context():
         dept = Department.get(Department.key == Item.get(Item.code == "JJ-JZ-001").department.key)
-    html = client.get(f"/en/services?department={dept.key}").get_data(as_text=True)
-    assert "Driving licence renewal" in html and "household register" not in html.lower()
+        expected = {i.names["en"] for i in Item.select().where(Item.department == dept)}
+    page = client.page(f"/en/services?department={dept.key}")
+    names = page.texts("ul.items > li > a")
+    assert "Driving licence renewal for holders living abroad" in names
+    assert set(names) <= expected
+    assert "household register" not in page.one("#results").get_text(" ").lower()
+    assert page.field("department") == dept.key
     # An unknown filter is ignored, not an error.
-    assert client.get("/en/services?department=nope&category=nope&page=abc").status_code == 200
+    everything = client.page("/en/services?department=nope&category=nope&page=abc")
+    assert everything.field("department") == ""
+    assert everything.texts("ul.items > li > a")
 
 
 def test_guide_page_shows_checklist_fee_and_time_limit(client):
-    html = client.get("/en/services/JJ-JZ-001").get_data(as_text=True)
-    for text in ("Materials checklist", "Passport photo page", "Essential", "Can be sent later",
-                 "CN¥10.00", "5 working days", "What happens next", "Video identity check",
-                 "Start your application"):
-        assert text in html, text
-    zh = client.get("/zh/services/JJ-JZ-001").get_data(as_text=True)
-    assert "护照资料页" in zh
+    page = client.page("/en/services/JJ-JZ-001")
+    headings = page.texts("main h2")
+    assert "Materials checklist" in headings and "What happens next" in headings
+    checklist = {li.strong.get_text(strip=True): li.select_one(".tag").get_text(strip=True)
+                 for li in page.select("ol.checklist > li")}
+    assert checklist["Passport photo page"] == "Essential"
+    assert "Can be sent later" in checklist.values()
+    shown = facts(page)
+    assert shown["Fee"].startswith("CN¥10.00")
+    assert shown["Time limit"] == "5 working days from acceptance"
+    assert shown["Video identity check"].startswith("Required")
+    starts = page.select("a.button")
+    assert starts and {a.get_text(strip=True) for a in starts} == {"Start your application"}
+    assert {a["href"] for a in starts} == {"/en/services/JJ-JZ-001/apply"}
+    zh = client.page("/zh/services/JJ-JZ-001")
+    assert "护照资料页" in zh.texts("ol.checklist > li > strong")
 
 
 def test_search_partial_for_htmx(client):
-    response = client.get("/en/services?q=licence", headers={"HX-Request": "true"})
-    html = response.get_data(as_text=True)
-    assert "<html" not in html and "Driving licence renewal" in html
+    page = client.page("/en/services?q=licence", headers={"HX-Request": "true"})
+    assert page.first("html") is None and page.first("header") is None
+    assert "Driving licence renewal for holders living abroad" in page.texts("ul.items > li > a")
 
 
 def _copy_catalog(app, tmp_path):

@@ -4,18 +4,20 @@ import hashlib
 import io
 import re
 import subprocess
-from pathlib import Path
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from app.documents import render
-from app.documents.context import case_context
-from app.documents.service import issue
+from app.documents.context import case_context, commitment_due
 from app.documents.templates import render_html
-from app.models import Case, IssuedDocument, db
+from app.models import Case, IssuedDocument, Item, Upload, db
 
-from ..conftest import APPLICANT, Journey, fill_driving_licence, jpeg_bytes, pdf_bytes
+from ..conftest import APPLICANT, LICENCE, Journey, agent_form, jpeg_bytes
+from ..pages import facts
 
 RARE = "王堃喆珺昇镕龑"
 
@@ -38,7 +40,6 @@ def submitted_licence_case(app, lang="it", name_zh="林美", entrust=True):
     journey = Journey(app.test_client(), lang=lang)
     journey.start(language=lang)
     assert journey.step("applicant", dict(APPLICANT, name_zh=name_zh)).status_code == 303
-    from ..conftest import LICENCE, agent_form
     assert journey.step("licence", LICENCE).status_code == 303
     assert journey.step("medical", {"needs_glasses": "yes"}).status_code == 303
     assert journey.entrust(agent_form() if entrust else {"mode": "self"}).status_code == 303
@@ -100,7 +101,7 @@ def test_entrustment_letter_names_principal_agent_powers_and_validity(app):
         assert value in text, value
     assert text.count("☑") == 3
     assert re.search(r"\d{4}-\d{2}-\d{2}", text)
-    assert "Firma" in text or "firma" in text
+    assert "firma" in text.lower()     # where to sign, in Spanish
 
 
 def test_entrustment_needs_an_agent(app):
@@ -114,7 +115,6 @@ def test_commitment_letter_lists_deferred_materials_with_working_day_due_date(ap
     journey = submitted_licence_case(app, lang="pt")
     with app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
-        from app.documents.context import commitment_due
         due, exact, final = commitment_due(case)
         assert final
     text = pdf_text(download(journey, "commitment"))
@@ -126,10 +126,9 @@ def test_commitment_letter_lists_deferred_materials_with_working_day_due_date(ap
 def test_receipt_shows_times_and_file_hashes(app):
     journey = submitted_licence_case(app, lang="it")
     text = pdf_text(download(journey, "receipt"))
-    assert "北京时间" in text and "ora di Pechino" in text.lower() or "Pechino" in text
-    assert "Italia" in text or "意大利" in text
+    assert "(北京时间)" in text and "(ora di Pechino)" in text     # the window's time
+    assert "(意大利时间)" in text and "(Ora Italia)" in text        # and the applicant's
     with app.app_context(), db.connection_context():
-        from app.models import Upload
         shas = [u.sha256[:12] for u in Upload.select()]
     assert shas and all(sha in text for sha in shas)
     assert journey.reference in text
@@ -156,15 +155,24 @@ def test_verification_page_shows_hash_and_only_initials(app):
     journey = submitted_licence_case(app, lang="en")
     data = download(journey, "entrustment")
     code = re.search(r"Verification code: ([0-9A-Z]{5}-[0-9A-Z]{5})", pdf_text(data)).group(1)
-    page = app.test_client().get(f"/verify/{code}", headers={"Accept-Language": "en"})
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert hashlib.sha256(data).hexdigest() in html
-    assert journey.reference in html and "L. M." in html and "Entrustment letter" in html
+    page = app.test_client().page(f"/verify/{code}", headers={"Accept-Language": "en"})
+    shown = facts(page)
+    assert shown["SHA-256"] == hashlib.sha256(data).hexdigest()
+    assert shown["Reference"] == journey.reference
+    assert shown["Applicant's initials"] == "L. M."
+    assert shown["Document"] == "Entrustment letter"
+    assert page.one(".notice.ok").get_text(strip=True) == "This document was issued by OneVisit."
+    # Nothing personal anywhere in the answer: not in its text, not in an attribute.
+    everything = page.soup.get_text(" ") + " ".join(
+        str(value) for element in page.soup.find_all(True) for value in element.attrs.values())
     for personal in ("LIN Mei", "林美", APPLICANT["cn_id"], "EJ1234567", "Pistoiese"):
-        assert personal not in html
-    assert app.test_client().get("/verify/ZZZZZ-ZZZZZ").status_code == 404
-    assert app.test_client().get("/verify/" + "x" * 300).status_code == 404
+        assert personal not in everything, personal
+    unknown = app.test_client().page("/verify/ZZZZZ-ZZZZZ", status=404,
+                                     headers={"Accept-Language": "en"})
+    assert unknown.one(".notice.warn strong").get_text(strip=True) == (
+        "No document has this verification code.")
+    assert not unknown.select("dl.facts")
+    app.test_client().page("/verify/" + "x" * 300, status=404)
 
 
 def test_documents_of_another_case_are_404(app):
@@ -197,34 +205,58 @@ def test_blank_documents_only_where_they_apply(client):
     assert client.get("/en/services/RS-YL-001/blank/entrustment.pdf").status_code == 404
     assert client.get("/en/services/NOPE/blank/form.pdf").status_code == 404
     assert client.get("/en/services/JJ-JZ-001/blank/receipt.pdf").status_code == 404
-    guide = client.get("/en/services/JJ-JZ-001").get_data(as_text=True)
-    assert "/en/services/JJ-JZ-001/blank/form.pdf?size=letter" in guide
+    guide = client.page("/en/services/JJ-JZ-001")
+    blanks = guide.links("ul.files a")
+    assert "/en/services/JJ-JZ-001/blank/form.pdf?size=letter" in blanks
+    assert "/en/services/JJ-JZ-001/blank/form.pdf" in blanks
+    assert not [link for link in blanks if "receipt" in link]
 
 
-def test_hostile_text_prints_literally_and_fetches_nothing(app, monkeypatch):
+@pytest.fixture
+def web_server():
+    """A local web server that records every request it is sent; yields (base URL, paths)."""
+    asked = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_hostile_text_prints_literally_and_fetches_nothing(app, web_server):
+    base, asked = web_server
     journey = submitted_licence_case(app, lang="en")
-    hostile = '<img src="file:///etc/passwd"> <link rel=stylesheet href="http://example.com/x.css">'
+    hostile = (f'<img src="file:///etc/passwd"> <img src="{base}/x.png"> '
+               f'<link rel=stylesheet href="{base}/x.css">')
     long_address = hostile + " " + "Via Roma 1, Prato " * 30
     with app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
         case.answers = dict(case.answers, address_abroad=long_address)
         case.save()
-    asked = []
-    original = render.check_url
-
-    def spy(url):
-        asked.append(url)
-        return original(url)
-
-    monkeypatch.setattr(render, "check_url", spy)
-    with app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
         html = render_html("form", case_context("form", case, "ABCDE-FGHJK", "a4"), "en")
         result = render.render_pdf(html)
+    # The typed markup is text in the document, not elements.
+    markup = BeautifulSoup(html, "html.parser")
+    assert not markup.select('img[src^="file:"]')
+    assert not [e for e in markup.select("[src], [href]")
+                if base in e.get("src", "") + e.get("href", "")]
     text = " ".join(pdf_text(result["pdf"]).split())
     assert '<img src="file:///etc/passwd">' in text
+    assert f'<img src="{base}/x.png"> <link' in text
     assert text.count("Via Roma 1, Prato") == 30   # the long address wraps, nothing is cut
-    assert not any("passwd" in url or "example.com" in url for url in asked)
+    assert asked == []                              # the renderer asked the network nothing
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "http://example.com/a.css",
@@ -250,17 +282,16 @@ def test_render_time_and_memory_limits():
     assert error.value.reason in {"memory", "failed"}
 
 
-def test_render_failure_is_a_clear_page_not_a_500(app, monkeypatch):
-    journey = submitted_licence_case(app, lang="it")
-    from app.documents import service
-
-    def boom(html):
-        raise render.RenderError("timeout", "test")
-
-    monkeypatch.setattr(service, "_render", boom)
-    response = journey.client.get(f"/it/cases/{journey.reference}/documents/receipt.pdf")
-    assert response.status_code == 503
-    assert "<html" in response.get_data(as_text=True)
+def test_render_failure_is_a_clear_page_not_a_500(app):
+    journey = submitted_licence_case(app, lang="en")
+    app.config["RENDER_TIMEOUT_S"] = 0    # no document can be made in no time
+    page = journey.client.page(f"/en/cases/{journey.reference}/documents/receipt.pdf",
+                               status=503)
+    assert page.one("html") and page.one("header")
+    assert page.one("h1").get_text(strip=True) == "The document could not be made"
+    assert "Your application and your answers are safe." in page.main
+    with app.app_context(), db.connection_context():
+        assert not IssuedDocument.select().where(IssuedDocument.doc_type == "receipt").exists()
 
 
 def test_long_answers_flow_onto_more_pages_with_repeated_table_headers(app):
@@ -283,9 +314,9 @@ def test_long_answers_flow_onto_more_pages_with_repeated_table_headers(app):
 
 def test_documents_listed_on_the_status_page(app):
     journey = submitted_licence_case(app, lang="en")
-    html = journey.client.get(f"/en/cases/{journey.reference}").get_data(as_text=True)
+    links = journey.client.page(f"/en/cases/{journey.reference}").links("main a[href]")
     for doc in ("form", "entrustment", "commitment", "receipt"):
-        assert f"/documents/{doc}.pdf" in html
+        assert f"/en/cases/{journey.reference}/documents/{doc}.pdf" in links, doc
 
 
 def auto_value(field):
@@ -305,7 +336,6 @@ def auto_value(field):
 @pytest.mark.parametrize("code,lang", [("GA-HJ-003", "fr"), ("SF-TJ-001", "es"),
                                        ("BDC-JC-001", "pt"), ("RS-YL-001", "zh")])
 def test_forms_of_other_items_in_other_languages(app, code, lang):
-    from app.models import Item
     with app.app_context(), db.connection_context():
         item = Item.get(Item.code == code)
         steps, agent = item.steps, item.agent_allowed
@@ -314,7 +344,7 @@ def test_forms_of_other_items_in_other_languages(app, code, lang):
     for step in steps:
         answers = {f["key"]: auto_value(f) for f in step["fields"]}
         response = journey.step(step["key"], answers)
-        assert response.status_code == 303, (code, step["key"], response.get_data(as_text=True)[-3000:])
+        assert response.status_code == 303, (code, step["key"], response.errors())
     if agent:
         assert journey.entrust({"mode": "self"}).status_code == 303
     data = download(journey, "form")

@@ -196,7 +196,7 @@ def test_cover_of_a_case_with_many_owed_materials_stays_on_one_page(app, full_ca
     assert "numero 5" in pdf_text(cover["pdf"])
 
 
-def test_blank_batch_joins_the_blank_documents_of_each_item(app, monkeypatch):
+def test_blank_batch_joins_the_blank_documents_of_each_item(app):
     with app.app_context(), db.connection_context():
         # An item whose materials are all essential has no blank commitment letter.
         marriage = Item.get(Item.code == "MZ-HY-001")
@@ -209,12 +209,12 @@ def test_blank_batch_joins_the_blank_documents_of_each_item(app, monkeypatch):
         pages = sum(len(PdfReader(service.blank(item, doc, "fr", "letter")).pages)
                     for item in items for doc in expected[item.code])
 
-        # Warm: the cached blanks are joined again, nothing is rendered.
-        def no_render(html):
-            raise AssertionError("rendered again")
-
-        monkeypatch.setattr(service, "_render", no_render)
+        # Warm: the cached blanks are joined again, nothing is rendered (a render
+        # would now fail: no document can be made in no time).
+        app.config["RENDER_TIMEOUT_S"] = 0
         again = pack.blank_batch(items, "fr", "letter")
+        with pytest.raises(render.RenderError):
+            service.blank(items[0], "form", "it", "letter")   # not cached: it would render
         names = {item.code: item.names for item in items}
     assert len(PdfReader(io.BytesIO(again)).pages) == len(PdfReader(io.BytesIO(data)).pages)
     reader = PdfReader(io.BytesIO(data))

@@ -1,64 +1,81 @@
 """The language switch keeps what was typed; locales in the URL and the header."""
 
-import re
-
 from app.models import Case, db
 
-from ..conftest import APPLICANT, Journey, csrf_token
+from ..conftest import APPLICANT
+from ..pages import facts
+
+LOCALES = ("zh", "it", "fr", "es", "pt")
 
 
 def test_switching_language_on_a_step_keeps_unsaved_answers(app, client, journey):
     journey.start()
     url = f"/en/cases/{journey.reference}/steps/applicant"
-    page = client.get(url).get_data(as_text=True)
-    assert 'form="journey-form" name="switch_lang" value="it"' in page
+    page = client.page(url)
+    page.one("form#journey-form")
+    switch = page.one('button[name="switch_lang"][value="it"]')
+    assert switch["form"] == "journey-form" and switch.get("type") == "submit"
     typed = dict(APPLICANT, date_of_birth="1968-02-30")  # one answer still wrong
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "switch_lang": "it", **typed})
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/it/cases/{journey.reference}/steps/applicant")
-    html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'lang="it"' in html
-    assert 'value="LIN Mei"' in html and 'value="1968-02-30"' in html  # the wrong one too
+    moved = client.submit(url, dict(typed, switch_lang="it"))
+    assert moved.location.endswith(f"/it/cases/{journey.reference}/steps/applicant")
+    italian = client.page(moved.location)
+    assert italian.one("html")["lang"] == "it"
+    assert italian.field("name_latin") == "LIN Mei"
+    assert italian.field("date_of_birth") == "1968-02-30"  # the wrong one too
     with app.app_context(), db.connection_context():
         answers = Case.get(Case.reference == journey.reference).answers
-    assert answers["name_latin"] == "LIN Mei" and "date_of_birth" not in answers
+    assert answers["name_latin"] == "LIN Mei"
+    assert "date_of_birth" not in answers
     # Kept once: a later visit shows the saved answers only.
-    again = client.get(f"/it/cases/{journey.reference}/steps/applicant").get_data(as_text=True)
-    assert 'value="1968-02-30"' not in again and 'value="LIN Mei"' in again
+    again = client.page(f"/it/cases/{journey.reference}/steps/applicant")
+    assert again.field("date_of_birth") == ""
+    assert again.field("name_latin") == "LIN Mei"
 
 
 def test_switching_language_on_the_start_page_keeps_the_contact_details(client):
     url = "/en/services/JJ-JZ-001/apply"
-    page = client.get(url).get_data(as_text=True)
-    start_key = re.search(r'name="start_key" value="([^"]+)"', page).group(1)
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "switch_lang": "fr",
-                                      "start_key": start_key, "email": "a@example.fr",
-                                      "city": "Paris", "country": "FR", "language": "fr"})
-    assert response.status_code == 303 and response.headers["Location"] == "/fr/services/JJ-JZ-001/apply"
-    html = client.get("/fr/services/JJ-JZ-001/apply").get_data(as_text=True)
-    assert 'value="a@example.fr"' in html and 'value="Paris"' in html and start_key in html
+    start_key = client.page(url).field("start_key")
+    assert start_key
+    moved = client.submit(url, {"switch_lang": "fr", "start_key": start_key,
+                                "email": "a@example.fr", "city": "Paris", "country": "FR",
+                                "language": "fr"})
+    assert moved.location == "/fr/services/JJ-JZ-001/apply"
+    french = client.page("/fr/services/JJ-JZ-001/apply")
+    assert french.one("html")["lang"] == "fr"
+    assert french.field("email") == "a@example.fr"
+    assert french.field("city") == "Paris"
+    assert french.field("country") == "FR"
+    assert french.field("start_key") == start_key
 
 
 def test_language_links_on_pages_without_forms(client):
-    html = client.get("/en/services/JJ-JZ-001").get_data(as_text=True)
-    for code in ("zh", "it", "fr", "es", "pt"):
-        assert f'href="/{code}/services/JJ-JZ-001"' in html
-        assert f'hreflang="{code}"' in html
-    assert '<html lang="en"' in html
-    assert '<html lang="zh-Hans"' in client.get("/zh/").get_data(as_text=True)
+    page = client.page("/en/services/JJ-JZ-001")
+    switch = page.one("nav.langs")
+    for code in LOCALES:
+        link = switch.select_one(f'a[hreflang="{code}"]')
+        assert link is not None, code
+        assert link["href"] == f"/{code}/services/JJ-JZ-001"
+    assert switch.select_one('[aria-current="true"]').get("lang") == "en"
+    assert page.one("html")["lang"] == "en"
+    assert client.page("/zh/").one("html")["lang"] == "zh-Hans"
 
 
 def test_staff_pages_switch_language(app, client):
-    page = client.get("/staff/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Staff sign-in" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/staff/language", data={"csrf_token": token, "lang": "zh", "next": "/staff/login"})
-    assert '<html lang="zh-Hans"' in client.get("/staff/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.page("/staff/login", headers={"Accept-Language": "en"})
+    assert page.one("html")["lang"] == "en"
+    assert page.one("h1").get_text(strip=True) == "Staff sign-in"
+    switch = page.one('form[action="/staff/language"]')
+    assert switch.select_one('button[name="lang"][value="zh"]') is not None
+    client.submit("/staff/language", {"lang": "zh", "next": "/staff/login"},
+                  csrf_from="/staff/login")
+    chinese = client.page("/staff/login", headers={"Accept-Language": "en"})
+    assert chinese.one("html")["lang"] == "zh-Hans"
+    assert chinese.one("h1").get_text(strip=True) != "Staff sign-in"
 
 
 def test_fees_in_local_currency_only_with_a_configured_rate(app, client):
-    assert "≈" not in client.get("/it/services/JJ-JZ-001").get_data(as_text=True)
+    assert "≈" not in facts(client.page("/it/services/JJ-JZ-001"))["Costo"]
     app.config["FX_RATES"] = {"EUR": "0.128"}
-    html = client.get("/it/services/JJ-JZ-001").get_data(as_text=True)
-    assert "≈ 1,28" in html and "€" in html
-    assert "≈" not in client.get("/zh/services/JJ-JZ-001").get_data(as_text=True)
+    fee = facts(client.page("/it/services/JJ-JZ-001"))["Costo"]
+    assert "≈ 1,28" in fee and "€" in fee
+    assert "≈" not in facts(client.page("/zh/services/JJ-JZ-001"))["费用"]

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import TusUpload, Upload, db, utcnow
-from app.uploads.tus import partial_path
+from app import clock
+from app.models import Case, Event, TusUpload, Upload, db
+from app.uploads.resumable import partial_path, purge_expired
 
-from ..conftest import Journey, jpeg_bytes, pdf_bytes
+from ..conftest import Journey, jpeg_bytes, pdf_bytes, test_now
 
 V = {"Tus-Resumable": "1.0.0"}
 
@@ -60,7 +61,15 @@ def test_options_advertises_extensions(client):
     assert response.headers["Tus-Checksum-Algorithm"] == "sha1"
 
 
+def _after_expiry(app, hours_later=0):
+    """The clock just past the expiry of an upload created ``hours_later`` after the start."""
+    return clock.clock_at(test_now() + timedelta(
+        hours=app.config["TUS_EXPIRY_HOURS"] + hours_later, minutes=10))
+
+
 def test_upload_in_chunks_with_checksums_is_stored_like_a_form_upload(app, tus):
+    with app.app_context(), db.connection_context():
+        version = Case.get(Case.reference == tus.journey.reference).version
     data = pdf_bytes() + b"%" * 1000
     created = tus.create(len(data))
     assert created.status_code == 201 and created.headers["Location"].startswith("/files/")
@@ -78,6 +87,14 @@ def test_upload_in_chunks_with_checksums_is_stored_like_a_form_upload(app, tus):
         stored = Upload.get(Upload.material_key == "passport_page")
         assert stored.sha256 == hashlib.sha256(data).hexdigest()
         assert stored.content_type == "application/pdf"
+        # The case changed once, as for a form upload: one version, one file_added event.
+        case = Case.get(Case.reference == tus.journey.reference)
+        assert case.version == version + 1
+        last = Event.select().where(Event.case == case).order_by(Event.id.desc()).first()
+        assert (last.kind, last.data) == ("file_added", {"material": "passport_page",
+                                                         "upload": stored.id})
+        assert TusUpload.get().upload_id == stored.id
+        assert not partial_path(url.rsplit("/", 1)[1]).exists()
 
 
 def test_photo_is_reencoded_like_a_form_upload(app, tus):
@@ -91,7 +108,8 @@ def test_photo_is_reencoded_like_a_form_upload(app, tus):
 
 def test_missing_or_wrong_tus_resumable_is_412(tus):
     response = tus.client.post("/files/", headers={"X-CSRFToken": tus.token, "Upload-Length": "5"})
-    assert response.status_code == 412 and response.headers["Tus-Version"] == "1.0.0"
+    assert response.status_code == 412
+    assert response.headers["Tus-Version"] == "1.0.0"
     response = tus.client.head("/files/abc", headers={"Tus-Resumable": "0.2.2"})
     assert response.status_code == 412
 
@@ -99,7 +117,8 @@ def test_missing_or_wrong_tus_resumable_is_412(tus):
 def test_wrong_offset_is_409(tus):
     url = tus.create(100).headers["Location"]
     response = tus.patch(url, b"x" * 10, 5)
-    assert response.status_code == 409 and response.headers["Upload-Offset"] == "0"
+    assert response.status_code == 409
+    assert response.headers["Upload-Offset"] == "0"
 
 
 def test_wrong_content_type_is_415(tus):
@@ -127,25 +146,34 @@ def test_unknown_and_expired_uploads(app, tus):
     assert tus.client.head("/files/0123456789abcdef0123456789abcdef", headers=V).status_code == 404
     url = tus.create(100).headers["Location"]
     upload_id = url.rsplit("/", 1)[1]
-    with app.app_context(), db.connection_context():
-        TusUpload.update(expires_at=utcnow() - timedelta(minutes=1)).execute()
-    assert tus.client.head(url, headers=V).status_code == 410
-    with app.app_context():
-        assert not partial_path(upload_id).exists()
-    assert tus.client.head(url, headers=V).status_code == 404
+    assert tus.client.head(url, headers=V).status_code == 200
+    with _after_expiry(app):
+        assert tus.client.head(url, headers=V).status_code == 410
+        with app.app_context():
+            assert not partial_path(upload_id).exists()
+        assert tus.client.head(url, headers=V).status_code == 404
 
 
 def test_expired_uploads_are_purged_with_their_bytes(app, tus):
     url = tus.create(100).headers["Location"]
-    tus.patch(url, b"x" * 40, 0)
+    assert tus.patch(url, b"x" * 40, 0).status_code == 204
     upload_id = url.rsplit("/", 1)[1]
-    from app.uploads.tus import purge_expired
+    with clock.clock_at(test_now() + timedelta(hours=1)):
+        later = tus.create(100, material="id_photo", filename="a.jpg").headers["Location"]
+    later_id = later.rsplit("/", 1)[1]
     with app.app_context(), db.connection_context():
         assert purge_expired() == 0
-        TusUpload.update(expires_at=utcnow() - timedelta(hours=1)).execute()
-        assert purge_expired() == 1
+        assert partial_path(upload_id).stat().st_size == 40
+        with _after_expiry(app):
+            assert purge_expired() == 1
         assert not partial_path(upload_id).exists()
+        # The upload started an hour later has not expired yet.
+        assert [u.id for u in TusUpload.select()] == [later_id]
+        assert partial_path(later_id).exists()
+        with _after_expiry(app, hours_later=1):
+            assert purge_expired() == 1
         assert TusUpload.select().count() == 0
+        assert not partial_path(later_id).exists()
 
 
 def test_termination(tus):
@@ -172,6 +200,7 @@ def test_a_finished_upload_failing_validation_gets_the_form_upload_message(app, 
     url = tus.create(len(data), filename="x.jpg").headers["Location"]
     response = tus.patch(url, data, 0)
     assert response.status_code == 415
+    assert response.mimetype == "text/plain"
     assert "not a photo or PDF we can accept" in response.get_data(as_text=True)
     with app.app_context(), db.connection_context():
         assert Upload.select().count() == 0
@@ -191,5 +220,7 @@ def test_refusals_at_creation_are_in_the_applicants_language(app, client):
                              "Upload-Metadata": meta(case=journey.reference, material="id_photo",
                                                      filename="a.jpg", lang="zh")})
     response = client.post("/files/", headers=headers)
-    assert response.status_code == 413 and "MB" in response.get_data(as_text=True)
-    assert "larger than" not in response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    assert "MB" in body and "larger than" not in body

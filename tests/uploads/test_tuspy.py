@@ -15,6 +15,7 @@ from app.models import Upload, db
 from app.sandbox import create_sandbox_app
 
 from ..conftest import pdf_bytes
+from ..pages import Page
 
 
 @pytest.fixture
@@ -28,17 +29,30 @@ def server(tmp_path):
     thread.join(timeout=5)
 
 
+class Answer:
+    """A ``requests`` response as :class:`~tests.pages.Page` reads one."""
+
+    def __init__(self, response):
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.text = response.text
+
+    def get_data(self, as_text=False):
+        return self.text
+
+
 def start_case(base):
     """An applicant's browser session with a draft driving-licence case."""
     session = requests.Session()
-    page = session.get(f"{base}/en/services/JJ-JZ-001/apply").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    key = re.search(r'name="start_key" value="([^"]+)"', page).group(1)
-    response = session.post(f"{base}/en/services/JJ-JZ-001/apply", allow_redirects=False, data={
-        "csrf_token": token, "start_key": key, "email": "a@example.it", "language": "en",
-        "country": "IT", "city": "Prato"})
-    reference = re.search(r"/cases/(OV-[\d-]+)/", response.headers["Location"]).group(1)
-    return session, reference, token
+    page = Page(Answer(session.get(f"{base}/en/services/JJ-JZ-001/apply")))
+    assert page.status == 200
+    form = page.form_data("#journey-form")
+    response = Page(Answer(session.post(
+        f"{base}/en/services/JJ-JZ-001/apply", allow_redirects=False,
+        data=dict(form, email="a@example.it", language="en", country="IT", city="Prato"))))
+    assert response.status == 303
+    reference = re.search(r"/cases/(OV-[\d-]+)/", response.location).group(1)
+    return session, reference, form["csrf_token"]
 
 
 def test_tuspy_upload_cut_at_random_offsets_and_resumed(server):

@@ -1,0 +1,17 @@
+"""What each staff role may do. Routes name a permission; the guard checks this map."""
+
+#: role -> permissions
+ROLE_PERMISSIONS = {
+    "clerk": frozenset({"queue", "case", "decide"}),
+    "officer": frozenset({"queue", "case", "decide"}),
+    "supervisor": frozenset({"queue", "case", "decide", "audit", "accounts"}),
+    "admin": frozenset({"queue", "case", "decide", "audit", "accounts", "service_points"}),
+    "volunteer": frozenset({"desk"}),
+}
+#: Every permission a route may ask for ("staff": any signed-in account).
+PERMISSIONS = frozenset({"staff"}).union(*ROLE_PERMISSIONS.values())
+
+
+def allows(role: str, permission: str) -> bool:
+    """Whether ``role`` has ``permission``."""
+    return permission == "staff" or permission in ROLE_PERMISSIONS.get(role, ())

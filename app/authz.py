@@ -1,0 +1,133 @@
+"""Who may use each route, enforced by the decorator that declares it.
+
+Every view is wrapped by :func:`guard`: the rule it declares (``public``,
+``applicant``, ``agent`` or ``staff``) and the check that enforces it are one
+object, so a route cannot claim a rule it does not apply. The loaders give the
+view the object it may touch (``case=…``) or refuse: 404 for a case this
+browser or account may not open (a guessed reference reveals nothing), 403
+for a staff role without the permission.
+"""
+
+from functools import wraps
+
+from flask import abort, g, render_template
+
+from .auth.permissions import PERMISSIONS, allows
+from .auth.sessions import current_session, current_staff
+from .cases import access
+from .models import Case
+
+RULES = ("public", "applicant", "agent", "staff")
+
+
+def guard(rule: str, enforce):
+    """A decorator declaring ``rule`` and running ``enforce(kwargs)`` before the view.
+
+    ``enforce`` may replace view arguments (a reference by the loaded case)
+    and returns a response to refuse, or None to let the view run.
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown access rule {rule!r}")
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            refused = enforce(kwargs)
+            if refused is not None:
+                return refused
+            return view(*args, **kwargs)
+
+        guarded.__authz__ = rule
+        return guarded
+
+    return decorate
+
+
+def _nothing(kwargs):
+    return None
+
+
+#: Anyone may use the route.
+public = guard("public", _nothing)
+#: The code object every guarded view runs: what the route audit checks.
+GUARD_CODE = public(lambda: None).__code__
+
+
+def declared_access(view) -> str | None:
+    """The rule a view enforces, or None when it is not guarded."""
+    if getattr(view, "__code__", None) is not GUARD_CODE:
+        return None
+    return getattr(view, "__authz__", None)
+
+
+def volunteer_here(case_id: int) -> bool:
+    """Whether a signed-in volunteer of the case's service point uses this browser."""
+    staff = current_staff()
+    if staff is None or staff.role != "volunteer" or not staff.service_point_id:
+        return False
+    return Case.select(Case.id).where((Case.id == case_id) & (
+        Case.service_point == staff.service_point_id)).exists()
+
+
+def may_open(case: Case | None) -> bool:
+    """Whether this browser holds ``case`` as its applicant (or the helping volunteer)."""
+    return case is not None and access.holds(case.id, volunteer_here)
+
+
+def _applicant(kwargs):
+    case = Case.by_reference(kwargs.pop("reference", ""))
+    if not may_open(case):
+        abort(404)
+    kwargs["case"] = case
+
+
+def _agent(kwargs):
+    case = Case.by_reference(kwargs.pop("reference", ""))
+    if case is None or not access.holds_as_agent(case):
+        abort(404)
+    kwargs["case"] = case
+
+
+#: The applicant's own case (``<reference>`` in the URL becomes ``case``).
+applicant_case = guard("applicant", _applicant)
+#: The case as its entrusted agent sees it.
+agent_case = guard("agent", _agent)
+
+
+def _signed_in(permission: str):
+    row = current_session()
+    if row is None:
+        return render_template("auth/signin_needed.html", reason="signin"), 403
+    if not row.mfa_passed:
+        return render_template("auth/signin_needed.html", reason="mfa"), 403
+    if not allows(row.staff.role, permission):
+        abort(403)
+    if permission == "desk" and not row.staff.service_point_id:
+        abort(403)  # a volunteer whose service point is gone has no desk
+    g.staff = row.staff
+    return None
+
+
+def staff(permission: str = "staff"):
+    """A signed-in staff member (through two-step sign-in) whose role has ``permission``."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    return guard("staff", lambda kwargs: _signed_in(permission))
+
+
+def staff_case(permission: str = "case"):
+    """As :func:`staff`, with ``<reference>`` loaded as a case the account may open."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def enforce(kwargs):
+        refused = _signed_in(permission)
+        if refused is not None:
+            return refused
+        case = Case.for_staff(g.staff, kwargs.pop("reference", ""))
+        if case is None:
+            abort(404)
+        kwargs["case"] = case
+        return None
+
+    return guard("staff", enforce)

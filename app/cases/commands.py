@@ -1,0 +1,618 @@
+"""Staff decisions on a case, each a small command: its form, its checks, the change
+(through :mod:`.lifecycle`) and the email it causes (recorded with the change).
+
+A command's form is built for one case (the materials, departments and
+delivery methods it offers are the case's). :func:`run` validates it and
+applies the command, or raises :class:`Refused` with the form's errors in
+place, so the page can show again what the clerk typed.
+"""
+
+import secrets
+from datetime import date
+from types import SimpleNamespace
+
+from flask import current_app
+from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import (BooleanField, FileField, HiddenField, RadioField, SelectField,
+                     TextAreaField)
+from wtforms.validators import StopValidation, ValidationError
+
+from .. import audit
+from ..clock import beijing_today, utcnow
+from ..documents.context import commitment_due
+from ..documents.service import RenderError, issue
+from ..forms import Asked, Check, Form, MultiCheckboxField, Needed, TrimmedString, options
+from ..i18n import localized
+from ..models import CaseNote, Department, MaterialReview, Staff
+from ..uploads.service import UploadError, read_limited, store, store_recording
+from . import lifecycle
+from .appointments import SlotError, current_appointment, identity_confirmed
+from .appointments import record_outcome
+from .journey import material_states
+from .labels import DELIVERY_LABELS
+from .workdays import add_working_days
+
+DELIVERY_METHODS = ("courier", "agent_pickup", "electronic", "self_pickup")
+MAX_TEXT = 2000
+
+
+class Refused(Exception):
+    """The command was not carried out; the form holds the reasons."""
+
+
+def _stale_message(error: lifecycle.TransitionError) -> str:
+    if error.reason == "stale":
+        return _("Someone changed this case a moment ago. Look at the latest state below and "
+                 "decide again.")
+    return _("This decision is not possible in the case's current state.")
+
+
+def _reason_checks():
+    return [Needed(_l("Give a reason: the applicant will read it.")),
+            Check(lambda v: len(v or "") <= MAX_TEXT,
+                  _l("Keep the reason to 2,000 characters or fewer."))]
+
+
+def _future_date(_form, field):
+    try:
+        value = date.fromisoformat((field.data or "").strip())
+    except ValueError:
+        raise ValidationError(_("Enter the due date as year-month-day.")) from None
+    if value <= beijing_today():
+        raise ValidationError(_("The due date must be after today."))
+    field.clean = value
+
+
+class DecisionForm(Form):
+    """Every decision carries the case version the clerk saw."""
+
+    version = HiddenField()
+
+    def seen_version(self) -> int:
+        """The version the page showed (-1 when missing: always stale)."""
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return -1
+
+
+class Command:
+    """One decision. Subclasses set the form and implement :meth:`apply`."""
+
+    #: The path segment of the decision's URL and its name in the audit trail.
+    name = ""
+    #: Whether a department officer may take it while the case is with them.
+    officer = False
+    #: Whether it writes the version the clerk saw (else the one just read).
+    versioned = True
+    #: Message shown once done.
+    done = _l("Saved.")
+    form_class = DecisionForm
+
+    def permitted(self, staff, case) -> bool:
+        """Officers act only while the case is with their department; others never
+        take an officer's action."""
+        if staff.role == "officer":
+            return (self.officer and case.is_transferred
+                    and case.transferred_to_id == staff.department_id)
+        return self.name != "transfer_back"
+
+    def available(self, case) -> bool:
+        """Whether the page offers it for the case as it is."""
+        return True
+
+    def form(self, case, formdata=None, **kwargs) -> Form:
+        """The command's form for ``case`` (with the posted data, when given)."""
+        form = self.form_class(formdata=formdata, **kwargs)
+        if formdata is None and "version" in form:
+            form.version.data = case.version
+        self.prepare(form, case)
+        return form
+
+    def prepare(self, form, case) -> None:
+        """Fill the case's choices into the form."""
+
+    def apply(self, case, staff, form):
+        """Carry the command out; return the done message (or None for :attr:`done`)."""
+        raise NotImplementedError
+
+    def change(self, case, staff, form, **kwargs):
+        """One lifecycle change by ``staff`` with the version the form carried."""
+        if self.versioned and "version" in form:
+            kwargs.setdefault("expected_version", form.seen_version())
+        return lifecycle.change(case, actor="staff", staff=staff, **kwargs)
+
+
+# -- The commands ------------------------------------------------------------------------
+
+class ClaimForm(DecisionForm):
+    assignee = SelectField(_l("Clerk"), choices=[], validate_choice=False, validators=[Asked()])
+
+
+class Claim(Command):
+    name, form_class, done = "claim", ClaimForm, _l("The case is assigned.")
+
+    def available(self, case):
+        return case.is_assignable
+
+    def prepare(self, form, case):
+        colleagues = (Staff.select().where((Staff.office == case.office_id)
+                                           & (Staff.active == True)  # noqa: E712
+                                           & Staff.role.in_(["clerk", "supervisor"]))
+                      .order_by(Staff.name))
+        form.assignee.choices = options([("", _("Me"))] + [(c.id, c.name) for c in colleagues])
+
+    def apply(self, case, staff, form):
+        target = staff
+        if form.assignee.data:
+            target = Staff.get_or_none((Staff.id == _int(form.assignee.data))
+                                       & (Staff.office == case.office_id))
+            if target is None:
+                form.assignee.errors.append(_("Choose a colleague of this office."))
+                raise Refused()
+        self.change(case, staff, form, kind="claimed", data={"staff": target.id},
+                    changes={"assigned_to": target.id})
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class ReviewForm(Form):
+    material = HiddenField()
+    verdict = RadioField(_l("Verdict"), choices=options([("accepted", _l("Accepted")),
+                                                         ("correction", _l("Needs correction"))]),
+                         validate_choice=False, validators=[Asked()])
+    reason = TrimmedString(_l("What is wrong (the applicant reads this)"), max_chars=10_000)
+
+    def validate_reason(self, field):
+        if self.verdict.data == "correction":
+            for check in _reason_checks():
+                check(self, field)
+        elif len(field.data or "") > MAX_TEXT:
+            field.data = field.data[:MAX_TEXT]
+
+
+class Review(Command):
+    name, form_class, versioned, done = "review", ReviewForm, False, _l("Verdict saved.")
+
+    def available(self, case):
+        return case.is_reviewable
+
+    def apply(self, case, staff, form):
+        keys = {state.material.key for state in material_states(case)}
+        if form.material.data not in keys or form.verdict.data not in {"accepted", "correction"}:
+            form.verdict.errors.append(_("Choose a material and a verdict."))
+            raise Refused()
+        self.change(case, staff, form, kind="material_reviewed",
+                    within=lambda: MaterialReview.create(
+                        case=case, material_key=form.material.data, verdict=form.verdict.data,
+                        reason=form.reason.data, staff=staff.id, created_at=utcnow()),
+                    data={"material": form.material.data, "verdict": form.verdict.data})
+
+
+def return_form_class(keys: list[str]):
+    """The return form of an item: a reason field for each of its materials."""
+    attrs = {f"reason_{key}": TrimmedString(_l("What is wrong"), max_chars=10_000,
+                                            validators=[Asked()]) for key in keys}
+    attrs.update(
+        materials=MultiCheckboxField(_l("Materials to fix"), choices=[], validators=[Asked()]),
+        note=TextAreaField(_l("Message to the applicant")),
+        due=TrimmedString(_l("Due date"), validators=[Asked(), _future_date],
+                          render_kw={"type": "date"}))
+    return type("ReturnForm", (DecisionForm,), attrs)
+
+
+class Return(Command):
+    name, done = "return", _l("The case went back to the applicant for corrections.")
+
+    def available(self, case):
+        return case.can("return")
+
+    def form(self, case, formdata=None, **kwargs):
+        self.form_class = return_form_class([s.material.key for s in material_states(case)])
+        return super().form(case, formdata, **kwargs)
+
+    def prepare(self, form, case):
+        form.materials.choices = options((s.material.key, localized(s.material.names))
+                                         for s in material_states(case))
+        if form.materials.raw_data is None:
+            # A fresh form starts from the verdicts already given.
+            wanting = {r.material_key: r.reason for r in MaterialReview.latest(case).values()
+                       if r.verdict == "correction"}
+            form.materials.data = list(wanting)
+            for key, reason in wanting.items():
+                form[f"reason_{key}"].data = reason
+
+    def apply(self, case, staff, form):
+        if not form.materials.data:
+            form.materials.errors.append(_("Choose at least one material the applicant must "
+                                           "fix, with what is wrong."))
+        items = []
+        for key in form.materials.data:
+            reason = form[f"reason_{key}"]
+            try:
+                for check in _reason_checks():
+                    check(form, reason)
+            except (StopValidation, ValidationError) as error:
+                reason.errors.append(str(error))
+            items.append({"material": key, "reason": reason.data})
+        if any(field.errors for field in form):
+            raise Refused()
+        supplement = {"items": items, "note": (form.note.data or "").strip()[:MAX_TEXT],
+                      "due": form.due.clean.isoformat(), "asked_at": utcnow().isoformat()}
+        self.change(case, staff, form, action="return", note=supplement["note"] or None,
+                    data=supplement, changes={"supplement": supplement}, notify=["applicant"])
+
+
+class Accept(Command):
+    name, done = "accept", _l("Accepted.")
+
+    def available(self, case):
+        return case.can("accept")
+
+    def apply(self, case, staff, form):
+        if case.is_entrusted and not identity_confirmed(case):
+            form.form_errors.append(_(
+                "An entrustment can only be accepted after a video check has confirmed the "
+                "applicant and the agent. Record the video check first."))
+            raise Refused()
+        today = beijing_today()
+        due, _exact = add_working_days(today, case.item.time_limit_days)
+        now = utcnow()
+        changes = {"accepted_at": now, "due_date": due, "queued_at": now}
+        data = {"due_date": due.isoformat()}
+        deferred = [s.material.key for s in material_states(case) if s.deferred]
+        if deferred:
+            owed, _exact2, _final = commitment_due(case)
+            changes["deferred_due"] = owed
+            data.update({"deferred": deferred, "deferred_due": owed.isoformat()})
+        accepted = self.change(case, staff, form, action="accept", data=data, changes=changes,
+                               notify=["applicant"]).case
+        if deferred:
+            # Accepted with deferred materials (容缺受理): the commitment letter is issued
+            # now, after the change; a render failure leaves the case accepted (503 page).
+            issue(accepted, "commitment")
+
+
+class TransferForm(DecisionForm):
+    department = SelectField(_l("Department"), choices=[], validate_choice=False,
+                             validators=[Asked()])
+    note = TextAreaField(_l("Note for the department"), validators=_reason_checks())
+
+
+class Transfer(Command):
+    name, form_class, done = "transfer", TransferForm, _l("Passed to the department.")
+
+    def available(self, case):
+        return case.can("transfer")
+
+    def prepare(self, form, case):
+        form.department.choices = options((d.key, localized(d.names)) for d in
+                                          Department.select().order_by(Department.sort,
+                                                                       Department.id))
+        if form.department.data is None:
+            form.department.data = case.item.department.key
+
+    def apply(self, case, staff, form):
+        department = Department.get_or_none(Department.key == form.department.data)
+        if department is None:
+            form.department.errors.append(_("Choose the department to pass the case to."))
+            raise Refused()
+        self.change(case, staff, form, action="transfer", note=form.note.data.strip(),
+                    data={"department": department.key},
+                    changes={"transferred_to": department.id, "queued_at": utcnow()},
+                    notify=["applicant"])
+
+
+class TransferBackForm(DecisionForm):
+    note = TextAreaField(_l("Your result or remarks"), validators=_reason_checks())
+
+
+class TransferBack(Command):
+    name, officer, form_class = "transfer_back", True, TransferBackForm
+    done = _l("Returned to the window with your result.")
+
+    def available(self, case):
+        return case.can("transfer_back")
+
+    def apply(self, case, staff, form):
+        self.change(case, staff, form, action="transfer_back", note=form.note.data.strip(),
+                    changes={"queued_at": utcnow()})
+
+
+class ApproveForm(DecisionForm):
+    note = TrimmedString(_l("Note"), max_chars=MAX_TEXT)
+
+
+class Approve(Command):
+    name, officer, form_class, done = "approve", True, ApproveForm, _l("Approved.")
+
+    def available(self, case):
+        return case.can("approve")
+
+    def apply(self, case, staff, form):
+        self.change(case, staff, form, action="approve", note=form.note.data or None,
+                    changes={"queued_at": utcnow()}, notify=["applicant"])
+
+
+class RejectForm(DecisionForm):
+    reason = TextAreaField(_l("Reason (the applicant reads this)"), validators=_reason_checks())
+
+
+class Reject(Command):
+    name, officer, form_class, done = "reject", True, RejectForm, _l("Rejected.")
+
+    def available(self, case):
+        return case.can("reject")
+
+    def apply(self, case, staff, form):
+        self.change(case, staff, form, action="reject", note=form.reason.data.strip(),
+                    notify=["applicant"])
+
+
+class ResultForm(DecisionForm):
+    note = TextAreaField(_l("The result (document number, what was issued)"),
+                         validators=_reason_checks())
+    document = FileField(_l("Result document"),
+                         render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+
+
+class Result(Command):
+    name, form_class, done = "result", ResultForm, _l("Result recorded.")
+
+    def available(self, case):
+        return case.can("result_ready")
+
+    def apply(self, case, staff, form):
+        document = form.document.data
+        stored = None
+        if document is not None and getattr(document, "filename", ""):
+            slot = SimpleNamespace(key="_result", formats=["pdf", "jpeg", "png"])
+            try:
+                data = read_limited(document.stream, current_app.config["UPLOAD_MAX_BYTES"])
+            except UploadError as error:
+                form.document.errors.append(str(error))
+                raise Refused() from None
+            stored = (slot, data, document.filename)
+        text = form.note.data.strip()
+        result = {"note": text, "at": utcnow().isoformat(), "upload": None}
+        if case.agent_code_issued and "agent_pickup" in case.item.delivery:
+            # The agent sees this code on their page and shows it at the window.
+            result["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
+
+        def within():
+            if stored is None:
+                return None
+            upload = store(case, *stored)
+            result["upload"] = upload.id
+            return upload
+
+        try:
+            self.change(case, staff, form, action="result_ready", note=text, within=within,
+                        changes={"result": result}, data=lambda u: {"upload": u.id if u else None},
+                        notify=["applicant"])
+        except UploadError as error:
+            form.document.errors.append(str(error))
+            raise Refused() from None
+
+
+class DeliverForm(DecisionForm):
+    method = SelectField(_l("How"), choices=[], validate_choice=False, validators=[Asked()])
+    tracking = TrimmedString(_l("Courier tracking number"), max_chars=60)
+    pickup_code = TrimmedString(_l("Pickup code the agent shows"), max_chars=20,
+                                validators=[Asked()],
+                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+class Deliver(Command):
+    name, form_class, done = "deliver", DeliverForm, _l("Delivery recorded.")
+
+    def available(self, case):
+        return case.can("deliver")
+
+    def prepare(self, form, case):
+        form.method.choices = options((m, DELIVERY_LABELS[m]) for m in case.item.delivery)
+        if not (case.result or {}).get("pickup_code"):
+            del form.pickup_code
+
+    def apply(self, case, staff, form):
+        method = form.method.data
+        if method not in DELIVERY_METHODS or method not in case.item.delivery:
+            form.method.errors.append(_("Choose a delivery method this service offers."))
+            raise Refused()
+        delivery = {"method": method}
+        if method == "courier":
+            if not form.tracking.data:
+                form.tracking.errors.append(_("Enter the courier's tracking number."))
+                raise Refused()
+            delivery["tracking"] = form.tracking.data
+        if method == "agent_pickup":
+            delivery["pickup_code"] = self._pickup_code(case, form)
+        self.change(case, staff, form, action="deliver", data=delivery,
+                    changes={"delivery": delivery}, notify=["applicant"])
+
+    @staticmethod
+    def _pickup_code(case, form) -> str:
+        expected = (case.result or {}).get("pickup_code")
+        if not expected:
+            return f"{secrets.randbelow(10**6):06d}"
+        shown = "".join(ch for ch in (form.pickup_code.data or "") if ch.isdigit())
+        if not secrets.compare_digest(shown, expected):
+            form.pickup_code.errors.append(_("Enter the pickup code the agent shows; this one "
+                                             "does not match."))
+            raise Refused()
+        return expected
+
+
+class Close(Command):
+    name, done = "close", _l("Closed.")
+
+    def available(self, case):
+        return case.can("close")
+
+    def apply(self, case, staff, form):
+        self.change(case, staff, form, action="close")
+
+
+class MessageForm(Form):
+    body = TextAreaField(_l("Note"), validators=[Needed(_l("Write the note first."))])
+    to_applicant = BooleanField(_l("Send to the applicant (by email, in their language)"))
+
+
+class Note(Command):
+    name, officer, form_class, versioned = "note", True, MessageForm, False
+
+    def apply(self, case, staff, form):
+        text = form.body.data.strip()[:4000]
+        to_applicant = bool(form.to_applicant.data)
+        self.change(case, staff, form, kind="message" if to_applicant else "note",
+                    note=text, notify=["applicant"] if to_applicant else (),
+                    within=lambda: CaseNote.create(case=case, staff=staff.id, body=text,
+                                                   to_applicant=to_applicant,
+                                                   created_at=utcnow()))
+        return _("Message sent.") if to_applicant else _("Note saved.")
+
+
+PARTICIPANT_LABELS = {"applicant": _l("The applicant"), "agent": _l("The entrusted agent"),
+                      "volunteer": _l("A volunteer of the service point"),
+                      "interpreter": _l("An interpreter")}
+
+
+class VideoForm(DecisionForm):
+    identity = RadioField(_l("Identity"), choices=options([
+        ("confirmed", _l("Confirmed: the person matches the passport or ID card")),
+        ("not_confirmed", _l("Not confirmed"))]), validate_choice=False, validators=[Asked()])
+    participants = MultiCheckboxField(_l("Who took part"), choices=options(
+        PARTICIPANT_LABELS.items()), default=["applicant"], validators=[Asked()])
+    agent_confirmed = BooleanField(_l("The agent was identified and confirmed the entrustment"))
+    note = TrimmedString(_l("Note"), max_chars=MAX_TEXT)
+    recording = FileField(_l("Recording of the video check"),
+                          description=_l("MP4, WebM, Ogg or MP3"),
+                          render_kw={"accept": "video/*,audio/*"})
+
+
+class Video(Command):
+    name, form_class = "video", VideoForm
+
+    def available(self, case):
+        return current_appointment(case) is not None
+
+    def prepare(self, form, case):
+        if not case.is_entrusted:
+            del form.agent_confirmed
+
+    def apply(self, case, staff, form):
+        appointment = current_appointment(case)
+        if appointment is None:
+            form.form_errors.append(_("No video check is booked for this case."))
+            raise Refused()
+        confirmed = self._check(form)
+        agent_confirmed = "agent_confirmed" in form and bool(form.agent_confirmed.data)
+        recording = self._recording(case, form)
+        try:
+            _fresh, code = record_outcome(
+                case, appointment, staff, confirmed=confirmed,
+                participants=form.participants.data, agent_confirmed=agent_confirmed,
+                note=form.note.data, recording=recording, expected_version=form.seen_version())
+        except SlotError:
+            form.form_errors.append(_("This video check was already recorded or cancelled."))
+            raise Refused() from None
+        if code:
+            return SimpleNamespace(message=_(
+                "Agent's code for %(name)s: %(code)s. Tell the agent now: it is shown only "
+                "once, and the applicant received it by email.",
+                name=(case.entrustment or {}).get("agent_name_zh", ""), code=code),
+                category="code")
+        return (_("Video check recorded: identity confirmed.") if confirmed
+                else _("Video check recorded: identity not confirmed. The applicant can book "
+                       "again."))
+
+    @staticmethod
+    def _check(form) -> bool:
+        verdict = form.identity.data
+        if verdict not in ("confirmed", "not_confirmed"):
+            form.identity.errors.append(_("Say whether the video check confirmed the "
+                                          "applicant's identity."))
+            raise Refused()
+        participants = form.participants.data
+        if verdict == "confirmed" and "applicant" not in participants:
+            form.participants.errors.append(_("The applicant must take part for their identity "
+                                              "to be confirmed."))
+            raise Refused()
+        if "agent_confirmed" in form and form.agent_confirmed.data \
+                and "agent" not in participants:
+            form.agent_confirmed.errors.append(_("The agent can only be confirmed if they took "
+                                                 "part in the call."))
+            raise Refused()
+        return verdict == "confirmed"
+
+    @staticmethod
+    def _recording(case, form):
+        file = form.recording.data
+        if file is None or not getattr(file, "filename", ""):
+            return None
+        try:
+            return store_recording(case, file.stream, file.filename,
+                                   current_app.config["RECORDING_MAX_MB"] * 1024 * 1024).id
+        except UploadError as error:
+            form.recording.errors.append(str(error))
+            raise Refused() from None
+
+
+COMMANDS = {command.name: command for command in (
+    Claim(), Review(), Return(), Accept(), Transfer(), TransferBack(), Approve(), Reject(),
+    Result(), Deliver(), Close(), Note(), Video())}
+
+
+def run(command: Command, case, staff, form):
+    """Validate ``form`` and carry ``command`` out; return ``(message, category)``.
+
+    Raises :class:`Refused` (the form then holds the reasons, and its version
+    is the case's latest, so that the clerk can decide again).
+    """
+    try:
+        if not form.validate():
+            raise Refused()
+        outcome = command.apply(case, staff, form) or command.done
+    except lifecycle.TransitionError as error:
+        form.form_errors.append(_stale_message(error))
+        if "version" in form:
+            form.version.data = error.case.version
+        raise Refused() from None
+    except Refused:
+        audit.record("decision_refused", staff=staff, case=case, target=command.name)
+        raise
+    except RenderError:
+        audit.record("decision", staff=staff, case=case, target=command.name)
+        raise
+    audit.record("decision" if command.name != "review" else "material_verdict", staff=staff,
+                 case=case, target=command.name if command.name != "review"
+                 else form.material.data)
+    if isinstance(outcome, SimpleNamespace):
+        return outcome.message, outcome.category
+    return str(outcome), "info"
+
+
+def forms_for(case, staff, failed=None) -> dict:
+    """The form of every command the page offers for ``case``: the refused one as it was
+    posted (``failed`` is ``(name, form)``), the others fresh."""
+    forms = {}
+    for name, command in COMMANDS.items():
+        if name == "review" or not command.available(case) or not command.permitted(staff, case):
+            continue
+        forms[name] = command.form(case)
+    review = COMMANDS["review"]
+    if review.available(case) and review.permitted(staff, case):
+        forms["review"] = {s.material.key: review.form(case, material=s.material.key)
+                           for s in material_states(case)}
+    if failed:
+        name, form = failed
+        if name == "review":
+            forms.setdefault("review", {})[form.material.data] = form
+        else:
+            forms[name] = form
+    return forms

@@ -1,0 +1,64 @@
+"""How statuses and timeline events are named to people."""
+
+from flask_babel import lazy_gettext as _l
+
+#: How each status is named to applicants.
+STATUS_LABELS = {
+    "draft": _l("Not sent yet"),
+    "submitted": _l("Sent, waiting for review"),
+    "returned": _l("Needs your corrections"),
+    "accepted": _l("Accepted"),
+    "transferred": _l("With the responsible department"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "result_ready": _l("Result ready"),
+    "delivered": _l("Delivered"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+#: How each event is worded on the timeline.
+EVENT_LABELS = {
+    "started": _l("You started the application"),
+    "submitted": _l("You sent the application"),
+    "resubmitted": _l("You sent your corrections"),
+    "returned": _l("The office asked for corrections"),
+    "accepted": _l("The office accepted the application"),
+    "transferred": _l("Passed to the responsible department"),
+    "transfer_back": _l("The department returned its result to the office"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "result_ready": _l("The result is ready"),
+    "delivered": _l("The result was delivered"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("You withdrew the application"),
+    "claimed": _l("A clerk is handling your application"),
+    "reminder": _l("Reminder sent about materials you owe"),
+    "deferred_supplied": _l("You sent a material you had promised"),
+    "message": _l("Message from the office"),
+    "assisted": _l("Started with a volunteer at a service point"),
+    "signed_scan": _l("A scan of a signed paper form was added"),
+    "video_booked": _l("Video identity check booked"),
+    "video_rescheduled": _l("Video identity check moved to another time"),
+    "video_cancelled": _l("Video identity check cancelled"),
+    "video_confirmed": _l("Identity confirmed in the video check"),
+    "video_not_confirmed": _l("The video check could not confirm the identity"),
+    "access_code_replaced": _l("A new access code was made at the service point"),
+    "agent_code_issued": _l("Your entrusted relative received their own access code"),
+    # Only on the staff timeline.
+    "answers_changed": _l("Answers changed"),
+    "entrustment_changed": _l("Entrustment changed"),
+    "deferred_changed": _l("Materials to send later changed"),
+    "file_added": _l("File added"),
+    "file_removed": _l("File removed"),
+    "material_reviewed": _l("Verdict on a material"),
+    "note": _l("Internal note"),
+}
+
+#: How each delivery method is named.
+DELIVERY_LABELS = {
+    "courier": _l("By courier to your address abroad"),
+    "agent_pickup": _l("Collected by your entrusted relative at home"),
+    "self_pickup": _l("Collected by you at the window"),
+    "electronic": _l("Electronic document by email"),
+}

@@ -1,0 +1,61 @@
+"""Delivery of the emails that recorded events cause (the transactional outbox).
+
+A change records its event, with who must hear of it, in the same
+transaction as the change itself. After the commit the job queue calls
+:func:`deliver`; :func:`sweep` (every minute) picks up whatever was not
+delivered: a job lost with a worker, a mail server that did not answer.
+Each recipient of an event is sent its email once: a worker takes the event
+for a while (a lease), marks each recipient as it is served, and on failure
+leaves the event for a later attempt, waiting longer each time.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from ..clock import utcnow
+from ..mail import DeliveryError, deliver as deliver_message
+from . import lifecycle
+from .notify import messages
+
+log = logging.getLogger(__name__)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 h."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def deliver(event_id: int) -> str:
+    """Send what the event still owes; ``sent``, ``retry``, ``failed`` or ``busy`` (another
+    worker holds it, or it is not due)."""
+    config = current_app.config
+    event = lifecycle.claim_delivery(event_id, config["OUTBOX_LEASE_S"])
+    if event is None:
+        return "busy"
+    case = event.case
+    try:
+        for recipient in event.recipients or []:
+            if recipient in (event.delivered_to or []):
+                continue
+            for message in messages(event, case, recipient):
+                deliver_message(message)
+            lifecycle.mark_delivered(event, recipient)
+    except Exception as error:  # noqa: BLE001 - any failure waits for the next attempt
+        if not isinstance(error, DeliveryError):
+            log.exception("event %s: the email could not be written", event.id)
+        last = event.outbox_attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+        lifecycle.delivery_failed(event, str(error),
+                                  None if last else utcnow() + backoff(event.outbox_attempts))
+        if last:
+            log.error("event %s: email given up after %d attempts", event.id,
+                      event.outbox_attempts)
+        return "failed" if last else "retry"
+    lifecycle.delivery_done(event)
+    return "sent"
+
+
+def sweep(limit: int = 100) -> int:
+    """Deliver every pending event that is due; return how many were sent."""
+    return sum(deliver(event_id) == "sent" for event_id in lifecycle.due_deliveries(limit))

@@ -1,0 +1,227 @@
+"""Staff sign-in and sessions: two steps (password, then TOTP or a recovery code), the
+session rotated at each step, lockout after wrong passwords, 30 min idle / 12 h absolute
+timeouts, and logout that ends the session on the server.
+
+DESIGN.md, "Security baseline". These need one account, not the whole staff_app cast:
+each argon2 hash costs time.
+"""
+
+from datetime import timedelta
+
+from app import clock
+from app.models import Staff, StaffSession, db
+
+from ..conftest import live_sessions, make_staff, sign_in, totp_now
+
+OFFICE = "police-global-window"
+PASSWORD = "correct horse battery"
+SIGN_IN_NEEDED = "Please sign in"
+
+
+def browser(app):
+    """A fresh browser that reads English (staff pages follow Accept-Language)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def session_cookie(app, client):
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    return cookie.value if cookie is not None else None
+
+
+def replay(app, value):
+    """A fresh browser holding a copy of someone's session cookie."""
+    client = browser(app)
+    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), value)
+    return client
+
+
+def the_session(app, email) -> StaffSession:
+    rows = live_sessions(app, email)
+    assert len(rows) == 1, f"{email} has {len(rows)} live sessions"
+    return rows[0]
+
+
+def ended(app, row) -> bool:
+    with app.app_context(), db.connection_context():
+        return StaffSession.get_by_id(row.id).ended_at is not None
+
+
+def refused(client, url="/staff/queue", why=SIGN_IN_NEEDED):
+    """``url`` answers 403 with the page asking to sign in."""
+    page = client.page(url, status=403)
+    assert page.one("h1").text == why
+    return page
+
+
+def password_step(client, email, password=PASSWORD, status=303):
+    page = client.submit("/staff/login", {"email": email, "password": password}, status=status)
+    if status == 303:
+        assert page.location.endswith("/staff/login/code")
+    return page
+
+
+def code_step(client, code, status=303):
+    return client.submit("/staff/login/code", {"code": code}, status=status)
+
+
+def logout(client):
+    client.submit("/staff/logout", csrf_from="/staff/queue")
+
+
+def fresh_totp_step(app, email):
+    """Let the account use the current TOTP code (each code works once)."""
+    with app.app_context(), db.connection_context():
+        Staff.update(totp_last_step=0).where(Staff.email == email).execute()
+
+
+def test_an_idle_session_ends_after_30_minutes(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = sign_in(app, "clerk@test")
+    row = the_session(app, "clerk@test")
+    start = clock.now()
+    with clock.clock_at(start + timedelta(minutes=29)):
+        client.page("/staff/queue")  # 29 minutes idle is not yet a timeout
+    with clock.clock_at(start + timedelta(minutes=29 + 31)):
+        refused(client)
+        assert ended(app, row), "the idle session row was not ended"
+        refused(client)
+    # Going back in time does not revive it.
+    refused(client)
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_active(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = sign_in(app, "clerk@test")
+    row = the_session(app, "clerk@test")
+    start = clock.now()
+    # A clerk at work all day, never idle for long: the session lives until 12 hours ...
+    elapsed = timedelta(0)
+    while elapsed < timedelta(hours=11, minutes=50):
+        elapsed += timedelta(minutes=25)
+        with clock.clock_at(start + min(elapsed, timedelta(hours=11, minutes=50))):
+            client.page("/staff/queue")
+    assert not ended(app, row)
+    # ... and not a minute past them.
+    with clock.clock_at(start + timedelta(hours=12, minutes=10)):
+        refused(client)
+    assert ended(app, row), "the expired session row was not ended"
+
+
+def test_logout_ends_the_session_not_only_the_cookie(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = sign_in(app, "clerk@test")
+    row = the_session(app, "clerk@test")
+    copied = session_cookie(app, client)
+    # A copied cookie works before logout (else the replay check below proves nothing).
+    replay(app, copied).page("/staff/queue")
+    logout(client)
+    assert ended(app, row), "logout left the session row alive"
+    refused(client)
+    refused(replay(app, copied))  # the cookie copied before logout opens nothing
+
+
+def test_session_is_rotated_at_login(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    client.page("/staff/login")
+    anonymous = session_cookie(app, client)
+    assert anonymous, "the login page set no cookie"
+    password_step(client, "clerk@test")
+    after_password = session_cookie(app, client)
+    assert after_password != anonymous, "the cookie was not rotated at the password step"
+
+    fresh_totp_step(app, "clerk@test")
+    code_step(client, totp_now())
+    after_mfa = session_cookie(app, client)
+    assert after_mfa not in (anonymous, after_password), "the cookie was not rotated after TOTP"
+    assert client.page("/staff/queue").one("h1").text == "Queue"
+
+    # A cookie planted before sign-in, or left from the password step, opens nothing.
+    for name, value in (("before login", anonymous), ("after the password", after_password)):
+        stale = replay(app, value)
+        refused(stale)
+        back = stale.page("/staff/login/code", status=303)
+        assert back.location.endswith("/staff/login"), \
+            f"cookie from {name} still holds a half-signed-in session"
+
+
+def test_the_password_alone_opens_nothing(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    password_step(client, "clerk@test")
+    rows = live_sessions(app, "clerk@test")
+    assert len(rows) == 1 and not rows[0].mfa_passed
+    page = client.page("/staff/queue", status=403)
+    assert "Finish two-step sign-in" in page.main
+
+
+def test_login_locks_after_five_wrong_passwords(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    for attempt in range(1, 5):
+        page = password_step(client, "clerk@test", "wrong password!", status=401)
+        assert page.errors() == ["The email address or the password is not right."], attempt
+    page = password_step(client, "clerk@test", "wrong password!", status=401)
+    locked = "Too many wrong passwords: this account is locked for 15 minutes."
+    assert page.errors() == [locked]
+    page = password_step(client, "clerk@test", status=401)  # the right one, while locked
+    assert page.errors() == [locked]
+    assert page.field("email") == "clerk@test"
+    assert not live_sessions(app, "clerk@test")
+    with app.app_context(), db.connection_context():
+        assert Staff.get(Staff.email == "clerk@test").locked_until > clock.utcnow()
+    refused(client)
+    # Fifteen minutes later the right password works again.
+    with clock.clock_at(clock.now() + timedelta(minutes=15, seconds=5)):
+        password_step(client, "clerk@test")
+
+
+def test_totp_code_is_refused_the_second_time(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    password_step(client, "clerk@test")
+    fresh_totp_step(app, "clerk@test")
+    code = totp_now()
+    code_step(client, code)
+    client.page("/staff/queue")
+    logout(client)
+
+    password_step(client, "clerk@test")  # the account's last step is NOT reset this time
+    page = code_step(client, code, status=401)
+    assert page.field_error("code") == (
+        "This code was already used. Wait for the next code in your app.")
+    assert page.one(".error-summary li").text.endswith("This code was already used. Wait for "
+                                                       "the next code in your app.")
+    refused(client, why=SIGN_IN_NEEDED)
+
+
+def test_a_wrong_code_is_refused(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    password_step(client, "clerk@test")
+    page = code_step(client, "000000" if totp_now() != "000000" else "111111", status=401)
+    assert page.field_error("code") == (
+        "This code is not right. Check the time on your phone and try the newest code.")
+    client.page("/staff/queue", status=403)
+
+
+def test_recovery_code_works_once(app):
+    from app.auth import mfa
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    with app.app_context(), db.connection_context():
+        codes = mfa.new_recovery_codes(Staff.get(Staff.email == "clerk@test"))
+    client = browser(app)
+    password_step(client, "clerk@test")
+    code_step(client, codes[0])
+    client.page("/staff/queue")
+    logout(client)
+
+    password_step(client, "clerk@test")
+    page = code_step(client, codes[0], status=401)
+    assert page.field_error("code") == (
+        "This code is not right. Check the time on your phone and try the newest code.")
+    refused(client)
+    code_step(client, codes[1])  # another unused code
+    client.page("/staff/queue")

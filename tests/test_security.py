@@ -1,0 +1,81 @@
+"""The security baseline on responses (app/security.py): headers, scripts, caching."""
+
+import re
+
+import brotli
+from bs4 import BeautifulSoup
+
+from tests.conftest import Journey
+
+
+def test_headers_on_pages(client):
+    page = client.page("/en/services")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Cache-Control"].startswith("private")
+
+
+def test_no_inline_script_or_third_party_hosts(client):
+    page = client.page("/en/services/JJ-JZ-001/apply")
+    scripts = page.select("script")
+    assert scripts
+    for script in scripts:
+        assert script.get("src", "").startswith("/static/"), script
+        assert not script.get_text().strip(), script
+    assert not page.select("[onclick], [onload], [onsubmit], [onerror]")
+    for element in page.select("[src], [href]"):
+        for attribute in ("src", "href"):
+            target = element.get(attribute, "")
+            assert not re.match(r"(https?:)?//", target), (attribute, target)
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
+    page = client.page("/en/")
+    [css] = [link["href"] for link in page.select('link[rel="stylesheet"]')
+             if re.fullmatch(r"/static/app\.[0-9a-f]{10}\.css", link["href"])]
+    response = client.get(css, headers={"Accept-Encoding": "br"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "br"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    etag = response.headers["ETag"]
+    assert client.get(css, headers={"Accept-Encoding": "br", "If-None-Match": etag}).status_code == 304
+    assert client.get("/static/app.css").status_code == 404
+
+
+def test_pages_are_compressed(client):
+    response = client.get("/en/services", headers={"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "br"
+    page = BeautifulSoup(brotli.decompress(response.data).decode(), "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == "Services"   # read back whole
+
+
+def test_session_cookie_flags(app, client):
+    journey = Journey(client)
+    assert journey.start().status_code == 303
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+
+
+def test_catalog_pages_revalidate_with_etag_and_case_pages_are_never_stored(client):
+    for url in ("/en/", "/en/services", "/en/services/JJ-JZ-001"):
+        first = client.get(url, headers={"Accept-Encoding": "br"})
+        assert first.status_code == 200, url
+        assert first.headers.get("ETag"), url
+        assert first.headers["Cache-Control"] == "private, no-cache"
+        again = client.get(url, headers={"Accept-Encoding": "br",
+                                         "If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, url
+    journey = Journey(client)
+    assert journey.start().status_code == 303
+    page = client.page(f"/en/cases/{journey.reference}")
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in page.headers
