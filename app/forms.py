@@ -13,6 +13,14 @@ from wtforms.validators import StopValidation
 from .cases.fields import FieldError, clean_field
 
 
+def to_int(value, default: int = -1) -> int:
+    """A whole number from a form value, or ``default``."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def options(pairs) -> list[SelectChoice]:
     """``(value, label)`` pairs as the choices of a select, radio or checkbox field."""
     return [SelectChoice(str(value), label) for value, label in pairs]

@@ -10,6 +10,7 @@ erases it once the email is sent.
 import base64
 import hashlib
 import json
+import logging
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
@@ -32,4 +33,6 @@ def unseal(token: str | None) -> dict:
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except (InvalidToken, ValueError):
+        # A SECRET_KEY changed since the email was queued: it goes out without its secret.
+        logging.getLogger(__name__).warning("a sealed value could not be read")
         return {}

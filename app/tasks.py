@@ -11,6 +11,7 @@ Emails are not job arguments: a job gets an event id, and the event row is the
 record of what must be sent (:mod:`app.cases.outbox`).
 """
 
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ huey = SqliteHuey("onevisit", filename=str(_instance / "huey.db"),
                   immediate=os.environ.get("ONEVISIT_HUEY_IMMEDIATE", "") in {"1", "true"},
                   results=False)
 
+log = logging.getLogger(__name__)
 _jobs_app = None
 
 
@@ -43,8 +45,14 @@ def init_jobs(app) -> None:
 
 
 def _queue_deliveries(_sender, event_ids):
+    # The change is committed already: a queue that cannot take the job must not turn it
+    # into an error page. The outbox's sweep sends the email within a minute.
     for event_id in event_ids:
-        deliver_event(event_id)
+        try:
+            deliver_event(event_id)
+        except Exception:  # noqa: BLE001
+            log.exception("event %s: could not queue its email; the sweep will send it",
+                          event_id)
 
 
 @contextmanager
@@ -53,6 +61,8 @@ def job_context():
     if has_app_context():
         yield
         return
+    if _jobs_app is None:
+        raise RuntimeError("jobs need the app: start the consumer with `huey_consumer wsgi.huey`")
     with _jobs_app.app_context(), db.connection_context():
         yield
 

@@ -9,9 +9,10 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
 from babel.lists import format_list as babel_format_list
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
+from .auth.permissions import allows
 from .cases.entrustment import POWER_LABELS, RELATIONSHIP_LABELS
 from .cases.fields import display_value
 from .cases.labels import DELIVERY_LABELS, EVENT_LABELS, STATUS_LABELS
@@ -205,6 +206,12 @@ def doc_title(doc_type: str) -> str:
     return _(TITLES[doc_type])
 
 
+def staff_may(permission: str) -> bool:
+    """Whether the signed-in staff member's role has ``permission`` (menus, links)."""
+    staff = getattr(g, "staff", None)
+    return staff is not None and allows(staff.role, permission)
+
+
 def init_templating(app) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["lt"] = localized
@@ -226,6 +233,7 @@ def init_templating(app) -> None:
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["doc_title"] = doc_title
+    app.jinja_env.globals["staff_may"] = staff_may
     app.jinja_env.globals["EVENT_LABELS"] = EVENT_LABELS
     app.jinja_env.globals["POWER_LABELS"] = POWER_LABELS
     app.jinja_env.globals["RELATIONSHIP_LABELS"] = RELATIONSHIP_LABELS

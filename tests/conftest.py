@@ -34,7 +34,7 @@ BAD_ID = "110105194912310021"
 DEFAULT_CLOCK = "2026-11-17T06:30:00+00:00"
 
 
-def test_now() -> datetime:
+def suite_moment() -> datetime:
     """The moment the suite's clock starts from."""
     return datetime.fromisoformat(os.environ.get("ONEVISIT_TEST_CLOCK") or DEFAULT_CLOCK)
 
@@ -42,7 +42,7 @@ def test_now() -> datetime:
 @pytest.fixture(autouse=True)
 def suite_clock():
     """Every test starts at the suite's moment; tests that need another one set it."""
-    with clock.clock_at(test_now()):
+    with clock.clock_at(suite_moment()):
         yield
 
 

@@ -8,6 +8,7 @@ turned into a zone for display, so daylight-saving changes abroad are handled
 by the zone database, never by arithmetic here.
 """
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -192,9 +193,10 @@ def book(case: Case, start: datetime, tz: str, booked_by: str = "applicant",
             booker=staff.id if staff else None, updated_at=utcnow())
 
     try:
-        changed = lifecycle.change(case, "video_booked", within=within, data=snapshot,
-                                   notify=_notify(case, office, staff.id if staff else None),
-                                   secrets={"manage": token}, **_actor(staff))
+        changed = lifecycle.retried(case, lambda current: lifecycle.change(
+            current, "video_booked", within=within, data=snapshot,
+            notify=_notify(case, office, staff.id if staff else None),
+            secrets={"manage": token}, **_actor(staff)))
     except IntegrityError:
         raise SlotError("taken") from None
     except lifecycle.TransitionError:
@@ -223,9 +225,10 @@ def reschedule(appointment: Appointment, start: datetime, now: datetime | None =
         return Appointment.get_by_id(appointment.id)
 
     try:
-        changed = lifecycle.change(case, "video_rescheduled", within=within, data=snapshot,
-                                   notify=_notify(case, appointment.office_id,
-                                                  appointment.booker_id), **_actor(staff))
+        changed = lifecycle.retried(case, lambda current: lifecycle.change(
+            current, "video_rescheduled", within=within, data=snapshot,
+            notify=_notify(case, appointment.office_id, appointment.booker_id),
+            **_actor(staff)))
     except IntegrityError:
         raise SlotError("taken") from None
     except lifecycle.TransitionError:
@@ -246,9 +249,10 @@ def cancel(appointment: Appointment, staff: Staff | None = None) -> Appointment:
 
     case = appointment.case
     try:
-        changed = lifecycle.change(case, "video_cancelled", within=within, data=snapshot,
-                                   notify=_notify(case, appointment.office_id,
-                                                  appointment.booker_id), **_actor(staff))
+        changed = lifecycle.retried(case, lambda current: lifecycle.change(
+            current, "video_cancelled", within=within, data=snapshot,
+            notify=_notify(case, appointment.office_id, appointment.booker_id),
+            **_actor(staff)))
     except lifecycle.TransitionError:
         raise SlotError("state") from None
     return changed.result
@@ -273,18 +277,22 @@ def new_agent_code() -> tuple[str, str]:
 
 def record_outcome(case: Case, appointment: Appointment, staff: Staff, *, confirmed: bool,
                    participants: list, agent_confirmed: bool, note: str = "",
-                   recording: int | None = None, expected_version: int | None = None
+                   keep_recording=None, expected_version: int | None = None
                    ) -> tuple[Case, str | None]:
     """The clerk's record of a held video check; return the case and a new agent code.
 
-    An agent code is issued the first time both the applicant's identity and
-    the agent are confirmed for an entrustment: the applicant is emailed it.
+    ``keep_recording()``, when given, stores the call's recording in the same
+    transaction and returns it. An agent code is issued the first time both the
+    applicant's identity and the agent are confirmed for an entrustment: the
+    applicant is emailed it.
     """
     outcome = {"identity_confirmed": bool(confirmed), "participants": participants,
-               "agent_confirmed": bool(agent_confirmed), "note": note, "recording": recording,
+               "agent_confirmed": bool(agent_confirmed), "note": note, "recording": None,
                "staff_id": staff.id, "recorded_at": utcnow().isoformat()}
 
     def within():
+        if keep_recording is not None:
+            outcome["recording"] = keep_recording().id
         held = (Appointment.update(status="held", slot_key=None, outcome=outcome,
                                    updated_at=utcnow())
                 .where((Appointment.id == appointment.id)
@@ -313,7 +321,6 @@ def normalize_agent_code(code: str) -> str:
 
 def check_agent_code(case: Case, code: str) -> bool:
     """Constant-time check of an agent code."""
-    import hmac
     cleaned = normalize_agent_code(code)
     return bool(case.agent_code_hash and cleaned
                 and hmac.compare_digest(case.agent_code_hash, secret_hash(cleaned)))

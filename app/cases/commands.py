@@ -21,10 +21,11 @@ from .. import audit
 from ..clock import beijing_today, utcnow
 from ..documents.context import commitment_due
 from ..documents.service import RenderError, issue
-from ..forms import Asked, Check, Form, MultiCheckboxField, Needed, TrimmedString, options
+from ..forms import (Asked, Check, Form, MultiCheckboxField, Needed, TrimmedString, options,
+                     to_int)
 from ..i18n import localized
 from ..models import CaseNote, Department, MaterialReview, Staff
-from ..uploads.service import UploadError, read_limited, store, store_recording
+from ..uploads.service import StoredFiles, UploadError, read_limited, store, store_recording
 from . import lifecycle
 from .appointments import SlotError, current_appointment, identity_confirmed
 from .appointments import record_outcome
@@ -70,10 +71,7 @@ class DecisionForm(Form):
 
     def seen_version(self) -> int:
         """The version the page showed (-1 when missing: always stale)."""
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return -1
+        return to_int(self.version.data)
 
 
 class Command:
@@ -87,6 +85,8 @@ class Command:
     versioned = True
     #: Message shown once done.
     done = _l("Saved.")
+    #: What the audit trail calls it.
+    audit_action = "decision"
     form_class = DecisionForm
 
     def permitted(self, staff, case) -> bool:
@@ -101,9 +101,17 @@ class Command:
         """Whether the page offers it for the case as it is."""
         return True
 
+    def form_class_for(self, case) -> type:
+        """The form class for ``case`` (the same for every case unless said otherwise)."""
+        return self.form_class
+
+    def unavailable(self) -> str:
+        """Why the command is refused when it is not possible for the case now."""
+        return _("This decision is not possible in the case's current state.")
+
     def form(self, case, formdata=None, **kwargs) -> Form:
         """The command's form for ``case`` (with the posted data, when given)."""
-        form = self.form_class(formdata=formdata, **kwargs)
+        form = self.form_class_for(case)(formdata=formdata, **kwargs)
         if formdata is None and "version" in form:
             form.version.data = case.version
         self.prepare(form, case)
@@ -126,27 +134,27 @@ class Command:
 # -- The commands ------------------------------------------------------------------------
 
 class ClaimForm(DecisionForm):
+    """Who takes the case: the clerk, or a colleague of the office."""
+
     assignee = SelectField(_l("Clerk"), choices=[], validate_choice=False, validators=[Asked()])
 
 
 class Claim(Command):
+    """Take the case, or give it to a colleague of the same office."""
+
     name, form_class, done = "claim", ClaimForm, _l("The case is assigned.")
 
     def available(self, case):
         return case.is_assignable
 
     def prepare(self, form, case):
-        colleagues = (Staff.select().where((Staff.office == case.office_id)
-                                           & (Staff.active == True)  # noqa: E712
-                                           & Staff.role.in_(["clerk", "supervisor"]))
-                      .order_by(Staff.name))
-        form.assignee.choices = options([("", _("Me"))] + [(c.id, c.name) for c in colleagues])
+        form.assignee.choices = options([("", _("Me"))]
+                                        + [(c.id, c.name) for c in _colleagues(case)])
 
     def apply(self, case, staff, form):
         target = staff
         if form.assignee.data:
-            target = Staff.get_or_none((Staff.id == _int(form.assignee.data))
-                                       & (Staff.office == case.office_id))
+            target = _colleagues(case).where(Staff.id == to_int(form.assignee.data)).first()
             if target is None:
                 form.assignee.errors.append(_("Choose a colleague of this office."))
                 raise Refused()
@@ -154,14 +162,17 @@ class Claim(Command):
                     changes={"assigned_to": target.id})
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
+def _colleagues(case):
+    """The active clerks and supervisors of the case's office (who may be given it)."""
+    return (Staff.select().where((Staff.office == case.office_id)
+                                 & (Staff.active == True)  # noqa: E712
+                                 & Staff.role.in_(["clerk", "supervisor"]))
+            .order_by(Staff.name))
 
 
 class ReviewForm(Form):
+    """A verdict on one material, with what is wrong when it needs correcting."""
+
     material = HiddenField()
     verdict = RadioField(_l("Verdict"), choices=options([("accepted", _l("Accepted")),
                                                          ("correction", _l("Needs correction"))]),
@@ -177,7 +188,10 @@ class ReviewForm(Form):
 
 
 class Review(Command):
+    """Accept a material, or mark it as needing correction (the applicant reads why)."""
+
     name, form_class, versioned, done = "review", ReviewForm, False, _l("Verdict saved.")
+    audit_action = "material_verdict"
 
     def available(self, case):
         return case.is_reviewable
@@ -207,14 +221,15 @@ def return_form_class(keys: list[str]):
 
 
 class Return(Command):
+    """Send the case back for corrections (补正): what to fix, why, and by when."""
+
     name, done = "return", _l("The case went back to the applicant for corrections.")
 
     def available(self, case):
         return case.can("return")
 
-    def form(self, case, formdata=None, **kwargs):
-        self.form_class = return_form_class([s.material.key for s in material_states(case)])
-        return super().form(case, formdata, **kwargs)
+    def form_class_for(self, case):
+        return return_form_class([s.material.key for s in material_states(case)])
 
     def prepare(self, form, case):
         form.materials.choices = options((s.material.key, localized(s.material.names))
@@ -249,6 +264,8 @@ class Return(Command):
 
 
 class Accept(Command):
+    """Accept (受理); with deferred materials (容缺受理) the commitment letter is issued."""
+
     name, done = "accept", _l("Accepted.")
 
     def available(self, case):
@@ -279,12 +296,16 @@ class Accept(Command):
 
 
 class TransferForm(DecisionForm):
+    """The department to pass the case to, and a note for its officers."""
+
     department = SelectField(_l("Department"), choices=[], validate_choice=False,
                              validators=[Asked()])
     note = TextAreaField(_l("Note for the department"), validators=_reason_checks())
 
 
 class Transfer(Command):
+    """Pass the case to the department responsible (流转)."""
+
     name, form_class, done = "transfer", TransferForm, _l("Passed to the department.")
 
     def available(self, case):
@@ -309,10 +330,14 @@ class Transfer(Command):
 
 
 class TransferBackForm(DecisionForm):
+    """The department's result or remarks for the window."""
+
     note = TextAreaField(_l("Your result or remarks"), validators=_reason_checks())
 
 
 class TransferBack(Command):
+    """The department returns its result to the window (back in the queue)."""
+
     name, officer, form_class = "transfer_back", True, TransferBackForm
     done = _l("Returned to the window with your result.")
 
@@ -325,10 +350,14 @@ class TransferBack(Command):
 
 
 class ApproveForm(DecisionForm):
+    """An optional note with the approval."""
+
     note = TrimmedString(_l("Note"), max_chars=MAX_TEXT)
 
 
 class Approve(Command):
+    """Approve the application."""
+
     name, officer, form_class, done = "approve", True, ApproveForm, _l("Approved.")
 
     def available(self, case):
@@ -340,10 +369,14 @@ class Approve(Command):
 
 
 class RejectForm(DecisionForm):
+    """The reason of a rejection (the applicant reads it)."""
+
     reason = TextAreaField(_l("Reason (the applicant reads this)"), validators=_reason_checks())
 
 
 class Reject(Command):
+    """Reject, always with a reason the applicant reads."""
+
     name, officer, form_class, done = "reject", True, RejectForm, _l("Rejected.")
 
     def available(self, case):
@@ -355,6 +388,8 @@ class Reject(Command):
 
 
 class ResultForm(DecisionForm):
+    """What was issued, and optionally the result document itself."""
+
     note = TextAreaField(_l("The result (document number, what was issued)"),
                          validators=_reason_checks())
     document = FileField(_l("Result document"),
@@ -362,6 +397,8 @@ class ResultForm(DecisionForm):
 
 
 class Result(Command):
+    """The result exists: a note describing it, and optionally the document."""
+
     name, form_class, done = "result", ResultForm, _l("Result recorded.")
 
     def available(self, case):
@@ -387,20 +424,23 @@ class Result(Command):
         def within():
             if stored is None:
                 return None
-            upload = store(case, *stored)
+            upload = kept(store(case, *stored))
             result["upload"] = upload.id
             return upload
 
         try:
-            self.change(case, staff, form, action="result_ready", note=text, within=within,
-                        changes={"result": result}, data=lambda u: {"upload": u.id if u else None},
-                        notify=["applicant"])
+            with StoredFiles() as kept:
+                self.change(case, staff, form, action="result_ready", note=text, within=within,
+                            changes={"result": result},
+                            data=lambda u: {"upload": u.id if u else None}, notify=["applicant"])
         except UploadError as error:
             form.document.errors.append(str(error))
             raise Refused() from None
 
 
 class DeliverForm(DecisionForm):
+    """How the result reached the applicant."""
+
     method = SelectField(_l("How"), choices=[], validate_choice=False, validators=[Asked()])
     tracking = TrimmedString(_l("Courier tracking number"), max_chars=60)
     pickup_code = TrimmedString(_l("Pickup code the agent shows"), max_chars=20,
@@ -409,6 +449,8 @@ class DeliverForm(DecisionForm):
 
 
 class Deliver(Command):
+    """Record delivery: courier (tracking number), the agent (pickup code), electronic."""
+
     name, form_class, done = "deliver", DeliverForm, _l("Delivery recorded.")
 
     def available(self, case):
@@ -449,6 +491,8 @@ class Deliver(Command):
 
 
 class Close(Command):
+    """Close a delivered or rejected case."""
+
     name, done = "close", _l("Closed.")
 
     def available(self, case):
@@ -459,18 +503,25 @@ class Close(Command):
 
 
 class MessageForm(Form):
+    """An internal note, or a message the applicant is emailed."""
+
     body = TextAreaField(_l("Note"), validators=[Needed(_l("Write the note first."))])
     to_applicant = BooleanField(_l("Send to the applicant (by email, in their language)"))
 
 
 class Note(Command):
+    """An internal note, or a message to the applicant (by email, in their language)."""
+
     name, officer, form_class, versioned = "note", True, MessageForm, False
 
     def apply(self, case, staff, form):
         text = form.body.data.strip()[:4000]
         to_applicant = bool(form.to_applicant.data)
+        # A message is on the applicant's timeline and in their email; an internal note's
+        # text stays in the notes (the timeline says only that one was written).
         self.change(case, staff, form, kind="message" if to_applicant else "note",
-                    note=text, notify=["applicant"] if to_applicant else (),
+                    note=text if to_applicant else None,
+                    notify=["applicant"] if to_applicant else (),
                     within=lambda: CaseNote.create(case=case, staff=staff.id, body=text,
                                                    to_applicant=to_applicant,
                                                    created_at=utcnow()))
@@ -483,6 +534,8 @@ PARTICIPANT_LABELS = {"applicant": _l("The applicant"), "agent": _l("The entrust
 
 
 class VideoForm(DecisionForm):
+    """The outcome of a video identity check."""
+
     identity = RadioField(_l("Identity"), choices=options([
         ("confirmed", _l("Confirmed: the person matches the passport or ID card")),
         ("not_confirmed", _l("Not confirmed"))]), validate_choice=False, validators=[Asked()])
@@ -496,6 +549,8 @@ class VideoForm(DecisionForm):
 
 
 class Video(Command):
+    """Record the booked video check; an agent code is issued once both are confirmed."""
+
     name, form_class = "video", VideoForm
 
     def available(self, case):
@@ -505,31 +560,39 @@ class Video(Command):
         if not case.is_entrusted:
             del form.agent_confirmed
 
+    def unavailable(self) -> str:
+        return _("No video check is booked for this case.")
+
     def apply(self, case, staff, form):
-        appointment = current_appointment(case)
-        if appointment is None:
-            form.form_errors.append(_("No video check is booked for this case."))
-            raise Refused()
         confirmed = self._check(form)
         agent_confirmed = "agent_confirmed" in form and bool(form.agent_confirmed.data)
-        recording = self._recording(case, form)
+        file = form.recording.data
+        keep = None
+        if file is not None and getattr(file, "filename", ""):
+            limit = current_app.config["RECORDING_MAX_MB"] * 1024 * 1024
+            keep = lambda: kept(store_recording(case, file.stream, file.filename, limit))  # noqa: E731
         try:
-            _fresh, code = record_outcome(
-                case, appointment, staff, confirmed=confirmed,
-                participants=form.participants.data, agent_confirmed=agent_confirmed,
-                note=form.note.data, recording=recording, expected_version=form.seen_version())
+            with StoredFiles() as kept:
+                _fresh, code = record_outcome(
+                    case, current_appointment(case), staff, confirmed=confirmed,
+                    participants=form.participants.data, agent_confirmed=agent_confirmed,
+                    note=form.note.data, keep_recording=keep,
+                    expected_version=form.seen_version())
         except SlotError:
             form.form_errors.append(_("This video check was already recorded or cancelled."))
             raise Refused() from None
+        except UploadError as error:
+            form.recording.errors.append(str(error))
+            raise Refused() from None
+        done = [(_("Video check recorded: identity confirmed.") if confirmed else
+                 _("Video check recorded: identity not confirmed. The applicant can book again."),
+                 "info")]
         if code:
-            return SimpleNamespace(message=_(
-                "Agent's code for %(name)s: %(code)s. Tell the agent now: it is shown only "
-                "once, and the applicant received it by email.",
-                name=(case.entrustment or {}).get("agent_name_zh", ""), code=code),
-                category="code")
-        return (_("Video check recorded: identity confirmed.") if confirmed
-                else _("Video check recorded: identity not confirmed. The applicant can book "
-                       "again."))
+            done.append((_("Agent's code for %(name)s: %(code)s. Tell the agent now: it is shown "
+                           "only once, and the applicant received it by email.",
+                           name=(case.entrustment or {}).get("agent_name_zh", ""), code=code),
+                         "code"))
+        return done
 
     @staticmethod
     def _check(form) -> bool:
@@ -550,51 +613,47 @@ class Video(Command):
             raise Refused()
         return verdict == "confirmed"
 
-    @staticmethod
-    def _recording(case, form):
-        file = form.recording.data
-        if file is None or not getattr(file, "filename", ""):
-            return None
-        try:
-            return store_recording(case, file.stream, file.filename,
-                                   current_app.config["RECORDING_MAX_MB"] * 1024 * 1024).id
-        except UploadError as error:
-            form.recording.errors.append(str(error))
-            raise Refused() from None
-
 
 COMMANDS = {command.name: command for command in (
     Claim(), Review(), Return(), Accept(), Transfer(), TransferBack(), Approve(), Reject(),
     Result(), Deliver(), Close(), Note(), Video())}
 
 
-def run(command: Command, case, staff, form):
-    """Validate ``form`` and carry ``command`` out; return ``(message, category)``.
+def run(command: Command, case, staff, form) -> list[tuple[str, str]]:
+    """Validate ``form`` and carry ``command`` out; return the messages to show, as
+    ``(text, category)``. Every decision, refused or not, is an audit event.
 
     Raises :class:`Refused` (the form then holds the reasons, and its version
     is the case's latest, so that the clerk can decide again).
     """
     try:
-        if not form.validate():
-            raise Refused()
-        outcome = command.apply(case, staff, form) or command.done
+        outcome = _carry_out(command, case, staff, form)
+    except Refused:
+        audit.record("decision_refused", staff=staff, case=case, target=command.name)
+        raise
+    except RenderError:
+        audit.record(command.audit_action, staff=staff, case=case, target=command.name)
+        raise
+    target = form.material.data if command.name == "review" else command.name
+    audit.record(command.audit_action, staff=staff, case=case, target=target)
+    if isinstance(outcome, list):
+        return outcome
+    return [(str(outcome or command.done), "info")]
+
+
+def _carry_out(command: Command, case, staff, form):
+    if not command.available(case):
+        form.form_errors.append(command.unavailable())
+        raise Refused()
+    if not form.validate():
+        raise Refused()
+    try:
+        return command.apply(case, staff, form)
     except lifecycle.TransitionError as error:
         form.form_errors.append(_stale_message(error))
         if "version" in form:
             form.version.data = error.case.version
         raise Refused() from None
-    except Refused:
-        audit.record("decision_refused", staff=staff, case=case, target=command.name)
-        raise
-    except RenderError:
-        audit.record("decision", staff=staff, case=case, target=command.name)
-        raise
-    audit.record("decision" if command.name != "review" else "material_verdict", staff=staff,
-                 case=case, target=command.name if command.name != "review"
-                 else form.material.data)
-    if isinstance(outcome, SimpleNamespace):
-        return outcome.message, outcome.category
-    return str(outcome), "info"
 
 
 def forms_for(case, staff, failed=None) -> dict:

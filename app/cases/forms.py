@@ -130,12 +130,8 @@ class StartForm(Form):
 
 # -- Entrustment ------------------------------------------------------------------------
 
-def _is_date(value) -> bool:
-    try:
-        date.fromisoformat((value or "").strip())
-    except ValueError:
-        return False
-    return True
+#: A date typed in an ``<input type=date>``: year-month-day, a real day, 1900–2200.
+DATE = {"type": "date", "constraint": "any", "required": True}
 
 
 class EntrustmentForm(Form):
@@ -150,9 +146,10 @@ class EntrustmentForm(Form):
                                 choices=options((p, POWER_LABELS[p]) for p in POWERS),
                                 validators=[Asked()])
     valid_from = StringField(_l("Valid from"), render_kw={"type": "date", "class": "w-date"},
-                             validators=[Asked()])
+                             validators=[Cleaned(DATE)])
     valid_until = StringField(
-        _l("Valid until"), render_kw={"type": "date", "class": "w-date"}, validators=[Asked()],
+        _l("Valid until"), render_kw={"type": "date", "class": "w-date"},
+        validators=[Cleaned(DATE)],
         description=_l("At most two years. Choose a date after you expect the matter to be "
                        "finished."))
 
@@ -175,15 +172,10 @@ class EntrustmentForm(Form):
         return self._check_dates() and valid
 
     def _check_dates(self) -> bool:
-        start_ok, end_ok = _is_date(self.valid_from.data), _is_date(self.valid_until.data)
-        message = _("Enter a date as year-month-day, for example 2027-03-31.")
-        for field, ok in ((self.valid_from, start_ok), (self.valid_until, end_ok)):
-            if not ok:
-                field.errors.append(message)
-        if not (start_ok and end_ok):
+        if self.valid_from.errors or self.valid_until.errors:
             return False
-        start = date.fromisoformat(self.valid_from.data.strip())
-        end = date.fromisoformat(self.valid_until.data.strip())
+        start = date.fromisoformat(self.valid_from.clean)
+        end = date.fromisoformat(self.valid_until.clean)
         if not self.stored and start < utcnow().date():
             self.valid_from.errors.append(_("The entrustment cannot start before today."))
         if end <= start:
@@ -201,8 +193,7 @@ class EntrustmentForm(Form):
         if self.mode.data == "self":
             return {"mode": "self"}
         values = {"mode": "agent", "powers": list(self.powers.data),
-                  "valid_from": self.valid_from.data.strip(),
-                  "valid_until": self.valid_until.data.strip()}
+                  "valid_from": self.valid_from.clean, "valid_until": self.valid_until.clean}
         values.update({name: self[name].clean for name in self.agent_field_names()})
         return values
 

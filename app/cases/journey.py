@@ -5,11 +5,12 @@ Views call these functions; every change goes through :mod:`.lifecycle`.
 
 from dataclasses import dataclass, field as dc_field
 
+from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from ..clock import utcnow
 from ..models import Case, Item, Material, Office, Upload
-from ..uploads.service import remove as remove_stored, store
+from ..uploads.service import StoredFiles, UploadError, remove as remove_stored, store
 from . import lifecycle
 from .access import access_expiry, new_access_token, secret_hash
 from .fields import FieldError, clean_field
@@ -182,24 +183,15 @@ def completeness(case: Case) -> Completeness:
 
 # -- The applicant's changes ------------------------------------------------------------
 
-def _retried(case: Case, attempt, retries: int = 3):
-    """``attempt(case)`` applies one change of the applicant's; another change in between
-    (a second tab, uploads to other slots finishing at the same moment) makes it read the
-    case again and try once more, up to ``retries`` times."""
-    for number in range(retries):
-        try:
-            return attempt(case)
-        except lifecycle.TransitionError as error:
-            if error.reason != "stale" or number == retries - 1:
-                raise
-            case = error.case
-    raise AssertionError("unreachable")
-
-
 def _merged(case: Case, build, kind: str, data: dict) -> Case:
-    """A change computed from the latest case (``build(case)`` gives its columns)."""
-    return _retried(case, lambda current: lifecycle.change(
-        current, kind, changes=build(current), data=data).case)
+    """A change computed from the latest case (``build(case)`` gives its columns, or None
+    when nothing would change)."""
+    def attempt(current: Case) -> Case:
+        changes = build(current)
+        if changes is None:
+            return current
+        return lifecycle.change(current, kind, changes=changes, data=data).case
+    return lifecycle.retried(case, attempt)
 
 
 def save_answers(case: Case, clean: dict, step_key: str) -> Case:
@@ -211,6 +203,8 @@ def save_answers(case: Case, clean: dict, step_key: str) -> Case:
                 answers.pop(key, None)
             else:
                 answers[key] = value
+        if answers == (current.answers or {}):
+            return None
         # Kept beside the answers so the clerks' queue can search by name.
         name = " ".join(filter(None, (answers.get("name_zh"), answers.get("name_latin"))))
         return {"answers": answers, "applicant_name": name[:120]}
@@ -219,8 +213,8 @@ def save_answers(case: Case, clean: dict, step_key: str) -> Case:
 
 def save_entrustment(case: Case, values: dict) -> Case:
     """Store who does the formalities at home."""
-    return _merged(case, lambda _current: {"entrustment": values}, "entrustment_changed",
-                   {"mode": values.get("mode")})
+    return _merged(case, lambda current: None if current.entrustment == values
+                   else {"entrustment": values}, "entrustment_changed", {"mode": values.get("mode")})
 
 
 def set_deferred(case: Case, material: Material, later: bool) -> Case:
@@ -230,42 +224,41 @@ def set_deferred(case: Case, material: Material, later: bool) -> Case:
 
     def build(current):
         keys = [k for k in (current.deferred or []) if k != material.key]
-        return {"deferred": keys + [material.key] if later else keys}
+        deferred = keys + [material.key] if later else keys
+        return None if deferred == (current.deferred or []) else {"deferred": deferred}
     return _merged(case, build, "deferred_changed", {"material": material.key, "later": later})
 
 
 def add_file(case: Case, material: Material, data: bytes, filename: str
              ) -> tuple[Case, Upload]:
     """Validate and store a file in a material slot; a deferred material that is
-    complete with it is no longer owed. Raises ``UploadError`` for a refused file."""
+    complete with it is no longer owed. Raises ``UploadError`` for a refused file, or
+    when the slot takes no more files (checked again if another change comes first)."""
     def attempt(current: Case):
-        owed = current.owes_deferred and material.key in (current.deferred or [])
-        completes = len(list(Upload.current(current, [material.key]))) + 1 >= material.min_files
+        state = material_state(current, material.key)
+        if not current.takes_files_for(material.key):
+            raise UploadError(_("This application has been sent and can no longer be changed "
+                                "here."), status=409)
+        if not state.can_add:
+            raise UploadError(_("This item already has the most files it takes. Remove one to "
+                                "replace it."), status=409)
         kind, changes = "file_added", None
-        if owed and completes:
+        if current.owes_deferred and material.key in (current.deferred or []) \
+                and len(state.uploads) + 1 >= material.min_files:
             kind = "deferred_supplied"
             changes = {"deferred": [k for k in current.deferred if k != material.key]}
-        stored = []
-
-        def keep():
-            stored.append(store(current, material, data, filename))
-            return stored[-1]
-
-        try:
-            changed = lifecycle.change(current, kind, changes=changes, within=keep,
-                                       data=lambda upload: {"material": material.key,
-                                                            "upload": upload.id})
-        except lifecycle.TransitionError:
-            for upload in stored:  # its row was rolled back: its bytes go too
-                remove_stored(upload)
-            raise
+        with StoredFiles() as kept:
+            changed = lifecycle.change(
+                current, kind, changes=changes,
+                within=lambda: kept(store(current, material, data, filename)),
+                data=lambda upload: {"material": material.key, "upload": upload.id})
         return changed.case, changed.result
-    return _retried(case, attempt)
+    return lifecycle.retried(case, attempt)
 
 
 def remove_file(case: Case, upload: Upload) -> Case:
     """Take a file out of its slot (to replace it) and delete its bytes."""
-    changed = _retried(case, lambda current: lifecycle.change(
+    changed = lifecycle.retried(case, lambda current: lifecycle.change(
         current, "file_removed", within=lambda: Upload.update(removed=True)
         .where(Upload.id == upload.id).execute(),
         data={"material": upload.material_key, "upload": upload.id}))
@@ -287,34 +280,41 @@ def submit(case: Case, *, declared: bool, expected_version: int | None) -> tuple
 
     Returns ``(case, replayed)``; a second press of the button or a replayed
     POST after a dropped connection finds the case already submitted and
-    changes nothing.
+    changes nothing. A change made meanwhile by someone else (a clerk's note, a
+    volunteer's scan, an upload finishing) does not stop it: the case is checked
+    again as it is now, and sent.
     """
-    if case.awaits_review and case.submitted_at is not None:
-        return case, True
-    if not case.is_editable:
-        raise SubmitError("state")
-    if not declared:
-        raise SubmitError("declaration")
-    state = completeness(case)
-    if not state.ready:
-        raise SubmitError("incomplete", state)
+    for _attempt in range(3):
+        if case.awaits_review and case.submitted_at is not None:
+            return case, True
+        if not case.is_editable:
+            raise SubmitError("state")
+        if not declared:
+            raise SubmitError("declaration")
+        state = completeness(case)
+        if not state.ready:
+            raise SubmitError("incomplete", state)
+        try:
+            return _send(case, expected_version), False
+        except lifecycle.TransitionError as error:
+            if error.reason != "stale":
+                raise SubmitError("state") from error
+            # A double press finds the case sent (a replay); anything else is checked again.
+            case, expected_version = error.case, error.case.version
+    raise SubmitError("state")
+
+
+def _send(case: Case, expected_version: int | None) -> Case:
     first = case.is_draft
     now = utcnow()
     office = home_office(case.item)
-    try:
-        # The version check stops a double press; the loser is treated as a replay.
-        # A resubmitted case keeps its place: it has waited since it was first sent.
-        fresh = lifecycle.change(
-            case, action="submit" if first else "resubmit", expected_version=expected_version,
-            changes={"submitted_at": now if first else case.submitted_at,
-                     "queued_at": now if first else (case.queued_at or now),
-                     "office": office.id if office else None},
-            data={"deferred": list(case.deferred or [])}, notify=["applicant"]).case
-    except lifecycle.TransitionError as exc:
-        if exc.case is not None and exc.case.awaits_review:
-            return exc.case, True
-        raise SubmitError("state") from exc
-    return fresh, False
+    # A resubmitted case keeps its place: it has waited since it was first sent.
+    return lifecycle.change(
+        case, action="submit" if first else "resubmit", expected_version=expected_version,
+        changes={"submitted_at": now if first else case.submitted_at,
+                 "queued_at": now if first else (case.queued_at or now),
+                 "office": office.id if office else None},
+        data={"deferred": list(case.deferred or [])}, notify=["applicant"]).case
 
 
 def withdraw(case: Case) -> Case:

@@ -118,15 +118,26 @@ def change(case: Case, kind: str | None = None, *, action: str | None = None,
     return Change(Case.get_by_id(case.id), event, result)
 
 
+def retried(case: Case, attempt, retries: int = 3):
+    """``attempt(case)`` makes one change that does not depend on a version someone saw
+    (an applicant's upload, a volunteer's new code, a booking): when another change
+    comes in between, it reads the case again and tries once more, up to ``retries``
+    times. Decisions taken on what a person saw use ``expected_version`` instead."""
+    for number in range(retries):
+        try:
+            return attempt(case)
+        except TransitionError as error:
+            if error.reason != "stale" or number == retries - 1:
+                raise
+            case = error.case
+    raise AssertionError("unreachable")
+
+
 def record(case: Case, kind: str, *, actor: str = "system", staff=None, note=None, data=None,
-           notify=(), within=None) -> Event:
+           notify=()) -> Event:
     """An event that changes nothing of the case itself (a reminder sent, say)."""
-    now = utcnow()
-    with db.atomic():
-        if within is not None:
-            within()
-        event = _event(case.id, kind, actor=actor, staff=staff, note=note, data=data,
-                       notify=_recipients(case, notify), secrets=None, now=now)
+    event = _event(case.id, kind, actor=actor, staff=staff, note=note, data=data,
+                   notify=_recipients(case, notify), secrets=None, now=utcnow())
     _announce(event)
     return event
 

@@ -32,11 +32,9 @@ SUBJECTS = {
     "message": N_("A message about your application %(reference)s"),
     "agent_code": N_("Your relative's access code for application %(reference)s"),
 }
-#: The update email each event kind sends.
-UPDATE_KINDS = {"returned": "returned", "accepted": "accepted", "transferred": "transferred",
-                "approved": "approved", "rejected": "rejected", "result_ready": "result_ready",
-                "delivered": "delivered", "reminder": "reminder", "message": "message",
-                "agent_code_issued": "agent_code"}
+#: The update email each event kind sends (named like the event, but for one).
+UPDATE_KINDS = dict({kind: kind for kind in SUBJECTS if kind != "agent_code"},
+                    agent_code_issued="agent_code")
 VIDEO_KINDS = {"video_booked": "booked", "video_rescheduled": "rescheduled",
                "video_cancelled": "cancelled"}
 

@@ -30,30 +30,35 @@ def backoff(attempts: int) -> timedelta:
 def deliver(event_id: int) -> str:
     """Send what the event still owes; ``sent``, ``retry``, ``failed`` or ``busy`` (another
     worker holds it, or it is not due)."""
-    config = current_app.config
-    event = lifecycle.claim_delivery(event_id, config["OUTBOX_LEASE_S"])
+    event = lifecycle.claim_delivery(event_id, current_app.config["OUTBOX_LEASE_S"])
     if event is None:
         return "busy"
     case = event.case
-    try:
-        for recipient in event.recipients or []:
-            if recipient in (event.delivered_to or []):
-                continue
+    for recipient in event.recipients or []:
+        if recipient in (event.delivered_to or []):
+            continue
+        try:
             for message in messages(event, case, recipient):
                 deliver_message(message)
-            lifecycle.mark_delivered(event, recipient)
-    except Exception as error:  # noqa: BLE001 - any failure waits for the next attempt
-        if not isinstance(error, DeliveryError):
-            log.exception("event %s: the email could not be written", event.id)
-        last = event.outbox_attempts >= config["OUTBOX_MAX_ATTEMPTS"]
-        lifecycle.delivery_failed(event, str(error),
-                                  None if last else utcnow() + backoff(event.outbox_attempts))
-        if last:
-            log.error("event %s: email given up after %d attempts", event.id,
-                      event.outbox_attempts)
-        return "failed" if last else "retry"
+        except Exception as error:  # noqa: BLE001 - any failure waits for the next attempt
+            return _failed(event, error)
+        # Recorded as soon as the server took it (a database error here is not a failed
+        # delivery: the lease runs out and the sweep tries the ones still owed).
+        lifecycle.mark_delivered(event, recipient)
     lifecycle.delivery_done(event)
     return "sent"
+
+
+def _failed(event, error: Exception) -> str:
+    """Leave the event for a later attempt, or give it up after the last one."""
+    if not isinstance(error, DeliveryError):
+        log.exception("event %s: the email could not be written", event.id)
+    last = event.outbox_attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    lifecycle.delivery_failed(event, str(error),
+                              None if last else utcnow() + backoff(event.outbox_attempts))
+    if last:
+        log.error("event %s: email given up after %d attempts", event.id, event.outbox_attempts)
+    return "failed" if last else "retry"
 
 
 def sweep(limit: int = 100) -> int:

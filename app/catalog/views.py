@@ -45,13 +45,6 @@ def index():
         page_only=lambda: {"departments": department_list(), "categories": category_list()}))
 
 
-def _item(code: str) -> Item:
-    item = Item.active_by_code(code)
-    if item is None:
-        abort(404)
-    return item
-
-
 def blank_types(item: Item) -> list[str]:
     """The blank documents an item has: its form, and the letters that apply."""
     types = ["form"]
@@ -66,7 +59,7 @@ def blank_types(item: Item) -> list[str]:
 @public
 def guide(code):
     """Item guide: materials checklist, fee, time limit, what happens next."""
-    item = _item(code)
+    item = Item.active_by_code(code) or abort(404)
     children = list(item.children.where(Item.active == True).order_by(Item.sort))  # noqa: E712
     return revalidated(render_template(
         "catalog/guide.html", item=item, materials=item.ordered_materials(), children=children,
@@ -77,7 +70,7 @@ def guide(code):
 @public
 def blank_document(code, doc_type):
     """A blank form or letter of an item, for printing and handwriting."""
-    item = _item(code)
+    item = Item.active_by_code(code) or abort(404)
     size = request.args.get("size", "a4").lower()
     size = size if size in PAGE_SIZES else "a4"
     if doc_type not in BLANK_TYPES:

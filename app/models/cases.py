@@ -351,6 +351,12 @@ class Event(BaseModel):
         indexes = ((("outbox_state", "outbox_next_at"), False),)
 
     @classmethod
+    def undelivered(cls, case):
+        """The case's events whose email was given up after every attempt."""
+        return (cls.select().where((cls.case == case) & (cls.outbox_state == "failed"))
+                .order_by(cls.created_at, cls.id))
+
+    @classmethod
     def timeline(cls, case, for_staff: bool = True):
         """The case's events in order, each with the staff member who acted (if any);
         without the window's bookkeeping unless ``for_staff``."""

@@ -7,7 +7,7 @@ transaction. To change the schema: change the model, then append a function to
 (add_column, add_index, ...), so old databases arrive at the same schema.
 """
 
-from peewee import IntegerField, Model, SqliteDatabase
+from peewee import ForeignKeyField, IntegerField, Model, SqliteDatabase
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from .base import db
@@ -205,7 +205,6 @@ def _foreign_keys(migrator):
 
 
 def _foreign_keys_of(model):
-    from peewee import ForeignKeyField
     return [f for f in model._meta.sorted_fields if isinstance(f, ForeignKeyField)]
 
 

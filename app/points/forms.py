@@ -15,7 +15,7 @@ from wtforms.validators import StopValidation, ValidationError
 from ..config import LOCALES
 from ..documents.pack import MAX_BATCH
 from ..forms import (Asked, Cleaned, Form, GetForm, MultiCheckboxField, Needed, TrimmedString,
-                     options)
+                     options, to_int)
 from ..i18n import LOCALE_NAMES, localized
 from ..models import WEEKDAYS, Office, ServicePoint
 from ..templating import format_locale
@@ -187,7 +187,7 @@ class ServicePointForm(_point_form_class()):
             raise ValidationError(_("Unknown time zone. Use a name such as Europe/Rome."))
 
     def validate_office(self, field):
-        if field.data and not Office.select().where(Office.id == _int(field.data)).exists():
+        if field.data and not Office.select().where(Office.id == to_int(field.data)).exists():
             raise ValidationError(_("Choose an office from the list."))
 
     def validate_sort(self, field):
@@ -228,15 +228,8 @@ class ServicePointForm(_point_form_class()):
                 "languages": self.language_codes(), "timezone": self.timezone.data,
                 "hours": {day: self[f"hours_{day}"].clean for day in WEEKDAYS
                           if self[f"hours_{day}"].clean},
-                "office": _int(self.office.data) if self.office.data else None,
+                "office": to_int(self.office.data) if self.office.data else None,
                 "active": bool(self.active.data), "sort": int(self.sort.data or 0)}
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 class DeskStartForm(Form):

@@ -20,7 +20,7 @@ from ..documents.context import DOC_TYPES, PAGE_SIZES
 from ..documents.views import pdf_download, render_failed
 from ..fragments import page_or_fragment
 from ..models import (Appointment, CaseNote, Department, Event, Item, MaterialReview, Office,
-                      ServicePoint, Upload)
+                      ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..uploads.service import path_for
@@ -84,14 +84,22 @@ def _timeline(case) -> list:
     return [e for e in events if e.kind not in STAFF_ONLY_EVENTS or (sent and e.id > sent)]
 
 
+def _names(staff_ids) -> dict:
+    """Staff names by id (people named in stored data, not linked by a foreign key)."""
+    ids = {i for i in staff_ids if i}
+    return {s.id: s.name for s in Staff.select(Staff.id, Staff.name).where(Staff.id.in_(ids))}
+
+
 def case_context(case, failed=None) -> dict:
     """Everything the case page shows, with the form of each decision possible now."""
     video = None
     if case.needs_video_check or case.appointments.count():
+        held = list(case.appointments.where(Appointment.status == "held")
+                    .order_by(Appointment.id.desc()))
         video = {"needed": case.needs_video_check, "current": current_appointment(case),
                  "confirmed": identity_confirmed(case), "participants": PARTICIPANTS,
-                 "history": list(case.appointments.where(Appointment.status == "held")
-                                 .order_by(Appointment.id.desc())), "meeting": meeting_url}
+                 "history": held, "meeting": meeting_url, "recorders": _names(
+                     (h.outcome or {}).get("staff_id") for h in held)}
     return dict(
         case=case, item=case.item, video=video, states=material_states(case),
         events=_timeline(case),
@@ -100,6 +108,7 @@ def case_context(case, failed=None) -> dict:
         kept_files=list(Upload.current(case, SIGNED_KEYS + ["_recording"])), failed=failed,
         SIGNED_LABELS=SIGNED_LABELS,
         forms=commands.forms_for(case, g.staff, failed), flags=queues.flags,
+        undelivered=list(Event.undelivered(case)),
         is_officer=g.staff.role == "officer")
 
 
@@ -162,7 +171,7 @@ def decide(case, action):
         abort(403)
     form = command.form(case, CombinedMultiDict((request.files, request.form)))
     try:
-        message, category = commands.run(command, case, g.staff, form)
+        messages = commands.run(command, case, g.staff, form)
     except commands.Refused:
         fresh = type(case).get_by_id(case.id)
         return render_template("review/case.html", **case_context(fresh, (action, form))), 422
@@ -170,5 +179,6 @@ def decide(case, action):
         return render_failed(error, done=_("The decision is saved. The letter it issues will be "
                                            "made when it is next opened."),
                              back=url_for("review.case_view", reference=case.reference))
-    flash(message, category)
+    for message, category in messages:
+        flash(message, category)
     return redirect(url_for("review.case_view", reference=case.reference), 303)

@@ -253,3 +253,24 @@ def store_recording(case, stream, original_name: str, limit: int) -> Upload:
 def remove(upload: Upload) -> None:
     """Delete the bytes of a file taken out of its slot."""
     path_for(upload.stored_name).unlink(missing_ok=True)
+
+
+class StoredFiles:
+    """Files stored inside a change: when the change is refused (its rows are rolled
+    back), their bytes are deleted too. ``with StoredFiles() as kept: … kept(store(…))``."""
+
+    def __init__(self):
+        self.uploads = []
+
+    def __call__(self, upload: Upload) -> Upload:
+        self.uploads.append(upload)
+        return upload
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is not None:
+            for upload in self.uploads:
+                remove(upload)
+        return False

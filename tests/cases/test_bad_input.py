@@ -9,7 +9,7 @@ from app import clock
 from app.models import Case, Event, db
 
 from ..conftest import (APPLICANT, BAD_ID, LICENCE, Journey, fill_driving_licence, jpeg_bytes,
-                        test_now, today)
+                        suite_moment, today)
 from ..pages import Page
 
 START = "/en/services/JJ-JZ-001/apply"
@@ -191,11 +191,11 @@ def test_expired_unknown_and_tampered_access_links(app, client, journey):
     stranger.page(f"/en/cases/{journey.reference}", status=404)
     # The link works until its last day ...
     days = app.config["ACCESS_LINK_DAYS"]
-    with clock.clock_at(test_now() + timedelta(days=days, minutes=-1)):
+    with clock.clock_at(suite_moment() + timedelta(days=days, minutes=-1)):
         assert app.test_client().page(link, status=303).location.startswith(
             f"/en/cases/{journey.reference}/")
     # ... and no longer after it.
-    with clock.clock_at(test_now() + timedelta(days=days, minutes=10)):
+    with clock.clock_at(suite_moment() + timedelta(days=days, minutes=10)):
         page = stranger.page(link, status=410)
     assert page.one("h1").text == "This link has expired"
     assert "/en/cases/find" in page.links("main a")

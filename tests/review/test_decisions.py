@@ -136,3 +136,55 @@ def test_accepting_with_deferred_materials_when_the_letter_cannot_be_made(staff_
         assert IssuedDocument.select().where(
             IssuedDocument.case == Case.get_by_id(case.id),
             IssuedDocument.doc_type == "commitment").count() == 1
+
+
+def test_a_stale_decision_is_refused_in_the_audit_trail_too(staff_app):
+    from app.models import AuditEvent
+    journey = submitted_case(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    stale = case_of(staff_app, journey.reference).version - 1
+    decide(clerk, journey.reference, "claim", version=str(stale), status=422)
+    with staff_app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        trail = [(a.action, a.target) for a in AuditEvent.select().where(
+            AuditEvent.case_id == case.id).order_by(AuditEvent.id)]
+    assert ("decision_refused", "claim") in trail
+    assert ("decision", "claim") not in trail
+
+
+def test_a_decision_not_possible_now_is_refused_and_changes_nothing(staff_app):
+    """Assigning a withdrawn case is not on offer, and posting it anyway changes nothing."""
+    journey = submitted_case(staff_app)
+    page = journey.client.page(f"/en/cases/{journey.reference}/withdraw")
+    journey.client.submit(f"/en/cases/{journey.reference}/withdraw",
+                          {"csrf_token": page.csrf()})
+    clerk = sign_in(staff_app, "clerk@test")
+    before = case_of(staff_app, journey.reference)
+    assert before.status == "withdrawn"
+    assert clerk.page(f"/staff/cases/{journey.reference}").first("#d-claim") is None
+    page = decide(clerk, journey.reference, "claim", version=str(before.version), status=422)
+    assert "This decision is not possible in the case's current state." in page.texts(
+        "#d-claim .error-summary li")
+    after = case_of(staff_app, journey.reference)
+    assert (after.version, after.assigned_to_id) == (before.version, None)
+
+
+def test_emails_given_up_are_shown_on_the_case(staff_app):
+    """When the mail server refused an email every time, the clerk sees which ones."""
+    import socket
+    from app.cases import outbox
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    staff_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=closed_port, OUTBOX_MAX_ATTEMPTS=1)
+    journey = submitted_case(staff_app)
+    with staff_app.app_context(), db.connection_context():
+        outbox.sweep()
+        failed = [e.kind for e in Event.select().where(Event.outbox_state == "failed")]
+    assert failed == ["started", "submitted"]
+    clerk = sign_in(staff_app, "clerk@test")
+    page = clerk.page(f"/staff/cases/{journey.reference}")
+    notice = page.one(".notice.warn[role=status]")
+    assert "could not be delivered" in notice.get_text()
+    assert [li.get_text(" ", strip=True).split(" · ")[0] for li in notice.select("li")] == [
+        "You started the application", "You sent the application"]

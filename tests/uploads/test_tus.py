@@ -10,7 +10,7 @@ from app import clock
 from app.models import Case, Event, TusUpload, Upload, db
 from app.uploads.resumable import partial_path, purge_expired
 
-from ..conftest import Journey, jpeg_bytes, pdf_bytes, test_now
+from ..conftest import Journey, jpeg_bytes, pdf_bytes, suite_moment
 
 V = {"Tus-Resumable": "1.0.0"}
 
@@ -63,7 +63,7 @@ def test_options_advertises_extensions(client):
 
 def _after_expiry(app, hours_later=0):
     """The clock just past the expiry of an upload created ``hours_later`` after the start."""
-    return clock.clock_at(test_now() + timedelta(
+    return clock.clock_at(suite_moment() + timedelta(
         hours=app.config["TUS_EXPIRY_HOURS"] + hours_later, minutes=10))
 
 
@@ -158,7 +158,7 @@ def test_expired_uploads_are_purged_with_their_bytes(app, tus):
     url = tus.create(100).headers["Location"]
     assert tus.patch(url, b"x" * 40, 0).status_code == 204
     upload_id = url.rsplit("/", 1)[1]
-    with clock.clock_at(test_now() + timedelta(hours=1)):
+    with clock.clock_at(suite_moment() + timedelta(hours=1)):
         later = tus.create(100, material="id_photo", filename="a.jpg").headers["Location"]
     later_id = later.rsplit("/", 1)[1]
     with app.app_context(), db.connection_context():

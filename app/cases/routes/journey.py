@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ...authz import applicant_case, public
 from ...documents.service import available as documents_available
+from ...forms import to_int
 from ...fragments import see_other
 from ...i18n import localized
 from ...models import Case, Event, Item
@@ -30,18 +31,11 @@ from .. import lifecycle
 from ..blueprint import bp
 
 
-def _item(code: str) -> Item:
-    item = Item.active_by_code(code)
-    if item is None:
-        abort(404)
-    return item
-
-
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
 @public
 def start(code):
     """First page: how to reach the applicant, their language and where they live."""
-    item = _item(code)
+    item = Item.active_by_code(code) or abort(404)
     if request.method == "GET":
         kept = kept_answers(f"start:{item.code}") or {"language": g.lang}
         form = StartForm(locale=g.lang, data=kept, formdata=None)
@@ -247,7 +241,7 @@ def declaration(case):
     form = DeclarationForm()
     try:
         journey.submit(case, declared=bool(form.declare.data),
-                       expected_version=_int(form.version.data))
+                       expected_version=to_int(form.version.data, None))
     except journey.SubmitError as error:
         if error.reason == "state":
             return see_other(url_for("cases.status", reference=case.reference))
@@ -257,13 +251,6 @@ def declaration(case):
                                  "below.")]
         return _declaration_page(case, form, 422)
     return see_other(url_for("cases.confirmation", reference=case.reference))
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _declaration_page(case, form, status=200):
