@@ -10,7 +10,7 @@ for a staff role without the permission.
 
 from functools import wraps
 
-from flask import abort, g, render_template
+from flask import abort, g, render_template, request
 
 from .auth.permissions import PERMISSIONS, allows
 from .auth.sessions import current_session, current_staff
@@ -18,6 +18,7 @@ from .cases import access
 from .models import Case
 
 RULES = ("public", "applicant", "agent", "staff")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def guard(rule: str, enforce):
@@ -104,6 +105,8 @@ def _signed_in(permission: str):
         abort(403)
     if permission == "desk" and not row.staff.service_point_id:
         abort(403)  # a volunteer whose service point is gone has no desk
+    if row.staff.read_only and permission != "staff" and request.method not in SAFE_METHODS:
+        abort(403)  # a supervisor above the counties reads, and changes nothing
     g.staff = row.staff
     return None
 

@@ -24,8 +24,8 @@ def init_cli(app) -> None:
         from .catalog.loader import load_catalog
         with db.connection_context():
             counts = load_catalog(directory or current_app.config["CATALOG_DIR"])
-        click.echo("catalog: {offices} offices, {departments} departments, {categories} "
-                   "categories, {items} items".format(**counts))
+        click.echo("catalog: {jurisdictions} jurisdictions, {offices} offices, {departments} "
+                   "departments, {categories} categories, {items} items".format(**counts))
 
     @app.cli.command("create-staff")
     @click.option("--email", required=True)
@@ -36,14 +36,19 @@ def init_cli(app) -> None:
     @click.option("--office", default=None, help="Office (window) key, for clerks and supervisors.")
     @click.option("--department", default=None, help="Department key, for department officers.")
     @click.option("--service-point", default=None, help="Service point key, for volunteers.")
-    def create_staff_cmd(email, name, role, password, office, department, service_point):
+    @click.option("--jurisdiction", default=None,
+                  help="Jurisdiction key, for a county's admin or a city's or the province's "
+                       "(read-only) supervisor.")
+    def create_staff_cmd(email, name, role, password, office, department, service_point,
+                         jurisdiction):
         """Create a staff account (or reset its password)."""
         from .auth import create_staff
         with db.connection_context():
             try:
                 staff, password = create_staff(email, name, role, password, office=office,
                                                department=department,
-                                               service_point=service_point)
+                                               service_point=service_point,
+                                               jurisdiction=jurisdiction)
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"staff: {staff.email} ({staff.role}) password: {password}")

@@ -3,7 +3,9 @@
 from flask import Blueprint, make_response, redirect, render_template, url_for
 
 from .i18n import negotiate_locale
-from .models import Category, Department, Item, db
+from .catalog import hometown
+from .catalog.search import department_list
+from .models import Category, Item, db
 from .authz import public
 from .security import revalidated
 
@@ -22,11 +24,14 @@ def root():
 @bp.route("/<lang:lang>/")
 @public
 def home():
-    """Home: what OneVisit does, search, and the departments."""
-    departments = (Department.select().order_by(Department.sort, Department.id))
+    """Home: what OneVisit does, the hometown, search, and each county's departments."""
+    home = hometown.current()
     categories = Category.select().order_by(Category.sort, Category.id)
-    return revalidated(make_response(render_template("home.html", departments=departments,
-                                                     categories=categories)))
+    response = revalidated(make_response(render_template(
+        "home.html", home=home, departments=department_list(home), categories=categories,
+        form=hometown.chooser())))
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.route("/healthz")

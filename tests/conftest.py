@@ -1,6 +1,8 @@
 """Shared fixtures in the flaskr style: a temporary database file per test."""
 
+import hashlib
 import os
+import shutil
 import tempfile
 
 # Background jobs run at once, in the test's process; huey's file stays out of the repo.
@@ -51,10 +53,26 @@ def today():
     return clock.beijing_today()
 
 
+@pytest.fixture(scope="session")
+def catalog_database(tmp_path_factory):
+    """A database with the schema and the real catalog, made once per run: loading the
+    catalog's YAML takes seconds, copying the file milliseconds."""
+    import sqlite3
+    directory = tmp_path_factory.mktemp("catalog-db")
+    create_sandbox_app(directory, SECRET_KEY="test-secret")
+    path = directory / "sandbox.db"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
-    """An app on a fresh SQLite file with the real catalog loaded."""
-    application = create_sandbox_app(tmp_path, SECRET_KEY="test-secret")
+def app(tmp_path, catalog_database):
+    """An app on a fresh SQLite file with the real catalog loaded (a copy of the
+    session's catalog database)."""
+    shutil.copyfile(catalog_database, tmp_path / "sandbox.db")
+    application = create_sandbox_app(tmp_path, load=False, SECRET_KEY="test-secret")
     application.test_client_class = PageClient
     yield application
 
@@ -216,9 +234,11 @@ def totp_now(secret=TOTP_SECRET, offset=0):
     return pyotp.TOTP(secret).at(time.time() + offset * 30)
 
 
-def make_point(app, key, city, tz="Europe/Rome", country="IT"):
-    """A service point (open Monday to Saturday, 09:00-12:30 and 14:30-19:00 local time)."""
-    from app.models import ServicePoint, db
+def make_point(app, key, city, tz="Europe/Rome", country="IT", serves=("wencheng",)):
+    """A service point (open Monday to Saturday, 09:00-12:30 and 14:30-19:00 local time)
+    serving the counties ``serves``."""
+    from app.models import Jurisdiction, ServicePoint, db
+    from app.points.service import set_served
     hours = {day: [["09:00", "12:30"], ["14:30", "19:00"]]
              for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
     with app.app_context(), db.connection_context():
@@ -226,21 +246,28 @@ def make_point(app, key, city, tz="Europe/Rome", country="IT"):
             key=key, city={"en": city, "zh": city}, country=country,
             host={"en": f"{city} association", "zh": f"{city}同乡会"}, timezone=tz,
             hours=hours, languages=["zh", "it"], address=f"Via Roma 1, {city}")
+        set_served(point, [Jurisdiction.get(Jurisdiction.key == k).id for k in serves])
         return point.id
 
 
 def make_staff(app, email, role, office=None, department=None, mfa=True,
-               password="correct horse battery", service_point=None):
-    """Create a staff account (enrolled in TOTP unless ``mfa`` is false)."""
+               password="correct horse battery", service_point=None, jurisdiction=None):
+    """Create a staff account (enrolled in TOTP unless ``mfa`` is false).
+
+    An account with neither office nor department (an admin) belongs to
+    Wencheng unless ``jurisdiction`` names another place.
+    """
     from app.auth import create_staff
     from app.models import db
     if role == "volunteer" and service_point is None:
         service_point = "milan"
         make_point(app, "milan", "Milano")
+    if role != "volunteer" and not (office or department or jurisdiction):
+        jurisdiction = "wencheng"
     with app.app_context(), db.connection_context():
         staff, _ = create_staff(email, email.split("@")[0], role, password, office=office,
                                 department=department, totp_secret=TOTP_SECRET if mfa else None,
-                                service_point=service_point)
+                                service_point=service_point, jurisdiction=jurisdiction)
         return staff.id
 
 
@@ -249,6 +276,9 @@ def sign_in(app, email, password="correct horse battery", mfa=True):
     from app.models import Staff, db
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # staff pages in English for the asserts
+    # Each account signs in from its own desk: the per-address sign-in limit is not shared.
+    digest = hashlib.sha256(email.encode()).digest()
+    client.environ_base["REMOTE_ADDR"] = f"10.{digest[0]}.{digest[1]}.{digest[2] or 1}"
     token = csrf_token(client, "/staff/login")
     response = client.post("/staff/login", data={"csrf_token": token, "email": email,
                                                  "password": password})
@@ -274,9 +304,10 @@ def staff_post(client, reference, action, **data):
     return client.post(f"/staff/cases/{reference}/decide/{action}", data=payload)
 
 
-def submitted_case(app, lang="en", defer=True, entrust=False):
-    """A driving-licence case sent by an applicant; returns the Journey."""
-    journey = Journey(app.test_client(), lang=lang)
+def submitted_case(app, lang="en", defer=True, entrust=False, code="JJ-JZ-001"):
+    """A driving-licence case sent by an applicant (of Wencheng's item, unless ``code``
+    names a copy made by :func:`copy_item`); returns the Journey."""
+    journey = Journey(app.test_client(), lang=lang, code=code)
     journey.start(language=lang)
     fill_driving_licence(journey, entrust=entrust)
     for key in ("passport_page", "driving_licence", "id_photo"):
@@ -289,10 +320,24 @@ def submitted_case(app, lang="en", defer=True, entrust=False):
     return journey
 
 
+def copy_item(app, code, new_code, department):
+    """Load a copy of the catalog's item ``code`` as ``new_code`` of ``department`` (a key),
+    through the catalog loader: the same kind of service in another county."""
+    from app.catalog.loader import read_catalog, upsert_item
+    from app.models import Category, Department, db
+    with app.app_context(), db.connection_context():
+        raw = next(i for i in read_catalog(app.config["CATALOG_DIR"])["items"]
+                   if i["code"] == code)
+        raw = dict(raw, code=new_code, department=department, parent=None)
+        upsert_item(raw, {d.key: d.id for d in Department.select()},
+                    {c.key: c.id for c in Category.select()})
+
+
 @pytest.fixture
 def staff_app(app):
     """The app with a clerk and a supervisor of the licence office, an officer of the
-    traffic department, and people who must not see its cases."""
+    traffic department, the province's (read-only) supervisor, and people who must not see
+    its cases: another window's, another department's, and another county's."""
     make_staff(app, "clerk@test", "clerk", office="police-global-window")
     make_staff(app, "clerk2@test", "clerk", office="police-global-window")
     make_staff(app, "supervisor@test", "supervisor", office="police-global-window")
@@ -301,6 +346,11 @@ def staff_app(app):
     make_staff(app, "other.officer@test", "officer", department="notary-office")
     make_staff(app, "volunteer@test", "volunteer")
     make_staff(app, "nomfa@test", "clerk", office="police-global-window", mfa=False)
+    # Above the counties, and another county's staff.
+    make_staff(app, "province@test", "supervisor", jurisdiction="zhejiang")
+    make_staff(app, "county.clerk@test", "clerk", office="qingtian-police-window")
+    make_staff(app, "county.supervisor@test", "supervisor", office="qingtian-police-window")
+    make_staff(app, "county.admin@test", "admin", jurisdiction="qingtian")
     return app
 
 

@@ -14,6 +14,8 @@ from app.authz import GUARD_CODE, RULES, declared_access
 PUBLIC = {
     "core.root", "core.home", "core.healthz", "assets.serve",
     "catalog.index", "catalog.guide", "catalog.blank_document",
+    # A preference cookie for the browser that posts it (no case, no account).
+    "catalog.choose_hometown",
     "cases.start", "cases.access_link", "cases.find", "cases.agent_find",
     "documents.verify",
     # Sign-in steps handle a missing or half-finished session themselves.

@@ -26,11 +26,14 @@ def verify_password(stored_hash: str, password: str) -> bool:
 def create_staff(email: str, name: str, role: str, password: str | None = None,
                  office: str | None = None, department: str | None = None,
                  totp_secret: str | None = None,
-                 service_point: str | None = None) -> tuple[Staff, str]:
+                 service_point: str | None = None,
+                 jurisdiction: str | None = None) -> tuple[Staff, str]:
     """Create (or reset) a staff account; return it and the password set.
 
-    ``office``, ``department`` and ``service_point`` are keys; a volunteer
-    needs a service point. With ``totp_secret`` the account
+    ``office``, ``department``, ``service_point`` and ``jurisdiction`` are keys; a
+    volunteer needs a service point, and an account with neither office nor
+    department names its jurisdiction (a county's admin, or a read-only
+    supervisor of a city or the province). With ``totp_secret`` the account
     is enrolled in two-step sign-in already (demo and test accounts).
     """
     if role not in ROLES:
@@ -63,6 +66,14 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
         staff.service_point_id = point.id
     elif role == "volunteer":
         raise ValueError("a volunteer needs --service-point")
+    if jurisdiction:
+        from ..models import Jurisdiction
+        place = Jurisdiction.get_or_none(Jurisdiction.key == jurisdiction)
+        if place is None:
+            raise ValueError(f"no jurisdiction {jurisdiction!r}")
+        staff.jurisdiction = place
+    elif role != "volunteer" and not office and not department:
+        raise ValueError("an account needs --office, --department or --jurisdiction")
     if totp_secret:
         staff.totp_secret = totp_secret
         staff.totp_confirmed = True

@@ -121,10 +121,9 @@ def language():
 @bp.route("/accounts")
 @staff("accounts")
 def accounts():
-    """The accounts a supervisor manages: their office's (all for an admin)."""
-    query = Staff.select().order_by(Staff.role, Staff.name)
-    if g.staff.role != "admin":
-        query = query.where(Staff.office == g.staff.office_id)
+    """The accounts a supervisor manages: their office's (their jurisdiction's for an admin)."""
+    scope = Staff.managed_by(g.staff)
+    query = [] if scope is None else Staff.select().where(scope).order_by(Staff.role, Staff.name)
     return render_template("auth/accounts.html", accounts=list(query))
 
 
@@ -132,8 +131,9 @@ def accounts():
 @staff("accounts")
 def disable(staff_id):
     """Disable an account (every one of its sessions ends at once), or enable it again."""
-    target = Staff.get_or_none(Staff.id == staff_id)
-    if target is None or (g.staff.role != "admin" and target.office_id != g.staff.office_id):
+    scope = Staff.managed_by(g.staff)
+    target = None if scope is None else Staff.get_or_none(scope & (Staff.id == staff_id))
+    if target is None:
         abort(404)
     if target.id == g.staff.id:
         flash(_("You cannot disable your own account."), "error")

@@ -24,12 +24,13 @@ from ..documents.service import RenderError, issue
 from ..forms import (Asked, Check, Form, MultiCheckboxField, Needed, TrimmedString, options,
                      to_int)
 from ..i18n import localized
-from ..models import CaseNote, Department, MaterialReview, Staff
+from ..models import CaseNote, Department, Item, Jurisdiction, MaterialReview, Staff
+from ..models.cases import OTHER_MATTER
 from ..uploads.service import StoredFiles, UploadError, read_limited, store, store_recording
 from . import lifecycle
 from .appointments import SlotError, current_appointment, identity_confirmed
 from .appointments import record_outcome
-from .journey import material_states
+from .journey import home_office, material_states
 from .labels import DELIVERY_LABELS
 from .workdays import add_working_days
 
@@ -91,7 +92,9 @@ class Command:
 
     def permitted(self, staff, case) -> bool:
         """Officers act only while the case is with their department; others never
-        take an officer's action."""
+        take an officer's action; an account above the counties takes none."""
+        if staff.read_only:
+            return False
         if staff.role == "officer":
             return (self.officer and case.is_transferred
                     and case.transferred_to_id == staff.department_id)
@@ -278,7 +281,7 @@ class Accept(Command):
                 "applicant and the agent. Record the video check first."))
             raise Refused()
         today = beijing_today()
-        due, _exact = add_working_days(today, case.item.time_limit_days)
+        due, _exact = add_working_days(today, case.spec.time_limit_days)
         now = utcnow()
         changes = {"accepted_at": now, "due_date": due, "queued_at": now}
         data = {"due_date": due.isoformat()}
@@ -312,9 +315,16 @@ class Transfer(Command):
         return case.can("transfer")
 
     def prepare(self, form, case):
-        form.department.choices = options((d.key, localized(d.names)) for d in
-                                          Department.select().order_by(Department.sort,
-                                                                       Department.id))
+        """The departments of the case's county first, then every other county's: a case
+        may be passed point to point to the county responsible (就近办)."""
+        home = case.office.jurisdiction_id if case.office_id else None
+        rows = (Department.select(Department, Jurisdiction).join(Jurisdiction)
+                .order_by(Jurisdiction.sort, Department.sort, Department.id))
+        ordered = sorted(rows, key=lambda d: d.jurisdiction_id != home)
+        form.department.choices = options(
+            (d.key, localized(d.names) if d.jurisdiction_id == home
+             else f"{localized(d.jurisdiction.names)} · {localized(d.names)}")
+            for d in ordered)
         if form.department.data is None:
             form.department.data = case.item.department.key
 
@@ -417,7 +427,7 @@ class Result(Command):
             stored = (slot, data, document.filename)
         text = form.note.data.strip()
         result = {"note": text, "at": utcnow().isoformat(), "upload": None}
-        if case.agent_code_issued and "agent_pickup" in case.item.delivery:
+        if case.agent_code_issued and "agent_pickup" in case.spec.delivery:
             # The agent sees this code on their page and shows it at the window.
             result["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
 
@@ -457,13 +467,13 @@ class Deliver(Command):
         return case.can("deliver")
 
     def prepare(self, form, case):
-        form.method.choices = options((m, DELIVERY_LABELS[m]) for m in case.item.delivery)
+        form.method.choices = options((m, DELIVERY_LABELS[m]) for m in case.spec.delivery)
         if not (case.result or {}).get("pickup_code"):
             del form.pickup_code
 
     def apply(self, case, staff, form):
         method = form.method.data
-        if method not in DELIVERY_METHODS or method not in case.item.delivery:
+        if method not in DELIVERY_METHODS or method not in case.spec.delivery:
             form.method.errors.append(_("Choose a delivery method this service offers."))
             raise Refused()
         delivery = {"method": method}
@@ -614,9 +624,84 @@ class Video(Command):
         return verdict == "confirmed"
 
 
+class ConvertForm(DecisionForm):
+    """The catalog item a matter turns out to be, and what the applicant is asked."""
+
+    item = SelectField(_l("The service it is"), choices=[], validate_choice=False,
+                       validators=[Asked()])
+    note = TextAreaField(_l("Message to the applicant"), validators=_reason_checks())
+    due = TrimmedString(_l("Due date"), validators=[Asked(), _future_date],
+                        render_kw={"type": "date"})
+
+
+class Convert(Command):
+    """Another matter becomes an application for a catalog item: everything sent is kept,
+    and the applicant is asked only for what the item needs beyond it."""
+
+    name, form_class = "convert", ConvertForm
+    done = _l("The matter is now an application for the service. The applicant was asked to "
+              "complete it.")
+
+    def available(self, case):
+        return case.is_other_matter and case.can("convert")
+
+    def prepare(self, form, case):
+        form.item.choices = options([("", _("Choose…"))] + [
+            (item.code, label) for item, label in _catalog_choices(case)])
+
+    def apply(self, case, staff, form):
+        item = Item.active_by_code(form.item.data or "")
+        if item is None or item.kind == OTHER_MATTER:
+            form.item.errors.append(_("Choose the service from the list."))
+            raise Refused()
+        office = home_office(item)
+        supplement = {"items": [], "note": form.note.data.strip()[:MAX_TEXT],
+                      "due": form.due.clean.isoformat(), "asked_at": utcnow().isoformat(),
+                      "converted_from": case.spec.code}
+        self.change(case, staff, form, action="convert", note=supplement["note"],
+                    data={"from": case.spec.code, "from_version": case.item_version,
+                          "to": item.code},
+                    changes={"item": item.id, "item_version": item.version,
+                             "office": office.id if office else case.office_id,
+                             "supplement": supplement, "assigned_to": None},
+                    notify=["applicant"])
+
+
+def _catalog_choices(case):
+    """Every active catalog item (not another matter), the case's county first, each
+    named with its county."""
+    home = case.office.jurisdiction_id if case.office_id else None
+    rows = (Item.select(Item, Department, Jurisdiction).join(Department).join(Jurisdiction)
+            .where((Item.active == True) & (Item.kind != OTHER_MATTER))  # noqa: E712
+            .order_by(Jurisdiction.sort, Item.sort))
+    ordered = sorted(rows, key=lambda i: i.department.jurisdiction_id != home)
+    return [(i, f"{localized(i.department.jurisdiction.names)} · {localized(i.names)}")
+            for i in ordered]
+
+
+class AnswerForm(DecisionForm):
+    """The window's answer to a matter (the applicant reads it)."""
+
+    answer = TextAreaField(_l("Your answer (the applicant reads this)"),
+                           validators=_reason_checks())
+
+
+class Answer(Command):
+    """Answer a matter that needs no application: the case closes with the answer."""
+
+    name, form_class, done = "answer", AnswerForm, _l("Answered. The applicant was told.")
+
+    def available(self, case):
+        return case.is_other_matter and case.can("answer")
+
+    def apply(self, case, staff, form):
+        self.change(case, staff, form, action="answer", note=form.answer.data.strip(),
+                    notify=["applicant"])
+
+
 COMMANDS = {command.name: command for command in (
     Claim(), Review(), Return(), Accept(), Transfer(), TransferBack(), Approve(), Reject(),
-    Result(), Deliver(), Close(), Note(), Video())}
+    Result(), Deliver(), Close(), Note(), Video(), Convert(), Answer())}
 
 
 def run(command: Command, case, staff, form) -> list[tuple[str, str]]:

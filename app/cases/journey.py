@@ -70,8 +70,8 @@ def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
 def pages(case: Case) -> list[str]:
     """Every page key of the journey in order: item steps, the entrustment
     choice where the item allows an agent, then the fixed tail."""
-    keys = [s["key"] for s in case.item.steps]
-    if case.item.agent_allowed:
+    keys = [s["key"] for s in case.spec.steps]
+    if case.spec.agent_allowed:
         keys.append("entrustment")
     return keys + list(JOURNEY_TAIL)
 
@@ -136,7 +136,7 @@ def material_states(case: Case) -> list[MaterialState]:
     deferred = set(case.deferred or [])
     return [MaterialState(m, files.get(m.key, []), (not m.essential) and m.key in deferred
                           and len(files.get(m.key, [])) < m.min_files)
-            for m in case.item.ordered_materials()]
+            for m in case.spec.ordered_materials()]
 
 
 def material_state(case: Case, key: str) -> MaterialState | None:
@@ -166,7 +166,7 @@ def completeness(case: Case) -> Completeness:
     """Re-validate every stored answer and check every material slot."""
     step_errors = {}
     answers = case.answers or {}
-    for step in case.item.steps:
+    for step in case.spec.steps:
         errors = {}
         for field in step["fields"]:
             try:
@@ -175,7 +175,7 @@ def completeness(case: Case) -> Completeness:
                 errors[field["key"]] = str(exc)
         if errors:
             step_errors[step["key"]] = errors
-    if case.item.agent_allowed and not entrustment_complete(case.entrustment):
+    if case.spec.agent_allowed and not entrustment_complete(case.entrustment):
         step_errors["entrustment"] = {"mode": "incomplete"}
     missing = [s for s in material_states(case) if s.missing]
     return Completeness(step_errors, missing)

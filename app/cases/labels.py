@@ -32,6 +32,9 @@ EVENT_LABELS = {
     "delivered": _l("The result was delivered"),
     "closed": _l("Closed"),
     "withdrawn": _l("You withdrew the application"),
+    "converted": _l("The window found the service for your matter: please complete the "
+                    "application"),
+    "answered": _l("The window answered your matter"),
     "claimed": _l("A clerk is handling your application"),
     "reminder": _l("Reminder sent about materials you owe"),
     "deferred_supplied": _l("You sent a material you had promised"),

@@ -31,7 +31,8 @@ ACTION_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "return": "re
                  "accept": "accepted", "transfer": "transferred",
                  "transfer_back": "transfer_back", "approve": "approved",
                  "reject": "rejected", "result_ready": "result_ready",
-                 "deliver": "delivered", "close": "closed", "withdraw": "withdrawn"}
+                 "deliver": "delivered", "close": "closed", "withdraw": "withdrawn",
+                 "convert": "converted", "answer": "answered"}
 
 
 class TransitionError(Exception):

@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext as _
 
 from ..i18n import N_, localized
 from ..mail import build_message
-from ..models import AccessToken, Department, Material, Staff
+from ..models import AccessToken, Department, Staff
 from ..sealing import unseal
 from .access import access_expiry, new_access_token
 from .invites import video_message
@@ -31,6 +31,8 @@ SUBJECTS = {
     "reminder": N_("Reminder: materials owed for your application %(reference)s"),
     "message": N_("A message about your application %(reference)s"),
     "agent_code": N_("Your relative's access code for application %(reference)s"),
+    "converted": N_("Your matter %(reference)s: the service for it, and what is still needed"),
+    "answered": N_("An answer to your matter %(reference)s"),
 }
 #: The update email each event kind sends (named like the event, but for one).
 UPDATE_KINDS = dict({kind: kind for kind in SUBJECTS if kind != "agent_code"},
@@ -57,7 +59,7 @@ def _message_id(event, recipient: str) -> str:
 
 
 def _names(case, keys) -> list[str]:
-    materials = {m.key: m for m in Material.select().where(Material.item == case.item_id)}
+    materials = {m.key: m for m in case.spec.ordered_materials()}
     return [localized(materials[k].names, case.locale) if k in materials else k
             for k in keys or []]
 
@@ -84,6 +86,9 @@ def _update_details(event, case, secrets: dict) -> dict:
     if kind == "delivered":
         return {"method": data.get("method", ""), "tracking": data.get("tracking", ""),
                 "pickup_code": data.get("pickup_code", "")}
+    if kind == "converted":
+        return {"item": localized(case.spec.names, case.locale), "note": event.note or "",
+                "due": (case.supplement or {}).get("due", "")}
     if kind == "agent_code_issued":
         return {"agent_code": secrets.get("agent_code", ""),
                 "agent_name": (case.entrustment or {}).get("agent_name_zh", "")}
@@ -98,7 +103,7 @@ def _applicant_message(event, case, secrets: dict):
         if kind == "started":
             subject = _("Your OneVisit application %(reference)s: link to continue",
                         reference=case.reference)
-            text = render_template("emails/access.txt", case=case, item_name=case.item.names,
+            text = render_template("emails/access.txt", case=case, item_name=case.spec.names,
                                    link=access_link(case, secrets.get("token")),
                                    access_code=secrets.get("code", ""))
         elif kind in ("submitted", "resubmitted"):

@@ -22,14 +22,14 @@ def page_url(case: Case, page: str) -> str:
     """URL of a journey page key (item step, materials, check, declaration, status)."""
     if page in ("materials", "check", "declaration", "entrustment"):
         return url_for(f"cases.{page}", reference=case.reference)
-    if not page or page == "status" or case.item.step(page) is None:
+    if not page or page == "status" or case.spec.step(page) is None:
         return url_for("cases.status", reference=case.reference)
     return url_for("cases.step", reference=case.reference, step_key=page)
 
 
 def page_title(case: Case, key: str) -> str:
     """The title of a journey page."""
-    step = case.item.step(key)
+    step = case.spec.step(key)
     return localized(step["title"]) if step else str(PAGE_TITLES.get(key, key))
 
 
@@ -42,7 +42,7 @@ def journey_context(case: Case, page: str) -> dict:
     previous = journey.previous_page(case, page)
     if case.is_editable and page in keys:
         remember_page(case, page)
-    return dict(case=case, item=case.item, page=page, pages=keys,
+    return dict(case=case, item=case.spec, page=page, pages=keys,
                 page_title=lambda key: page_title(case, key),
                 position=keys.index(page) + 1 if page in keys else None,
                 back_url=page_url(case, previous) if previous else
@@ -51,12 +51,15 @@ def journey_context(case: Case, page: str) -> dict:
 
 
 def resume_url(case: Case) -> str:
-    """Where "continue" leads: the page this browser reached, else the first page with
-    something missing; the status page once the case is sent."""
+    """Where "continue" leads: the page this browser reached (unless it is the check or
+    declaration page), else the first page with something missing; the status page once
+    the case is sent."""
     if not case.is_editable:
         return page_url(case, "status")
     page = remembered_page(case)
-    if page not in journey.pages(case):
+    if page not in journey.pages(case) or page in ("check", "declaration"):
+        # The last pages need everything: when something is missing (the item changed,
+        # say), continue where it is.
         page = journey.first_incomplete_page(case)
     return page_url(case, page)
 

@@ -13,7 +13,9 @@ import unicodedata
 
 import yaml
 
-from ..models import Category, Department, Item, ItemSearch, Material, Office, db
+from ..models import (Category, Department, Item, ItemSearch, ItemVersion, Jurisdiction, Material,
+                      Office, db)
+from ..models.organisation import LEVELS, LOCAL_LEVELS
 
 FIELD_TYPES = {"text", "textarea", "date", "choice", "cn_id", "phone", "phone_cn", "email",
                "name_zh", "name_latin", "passport", "address_abroad", "address_home", "number"}
@@ -21,6 +23,7 @@ DELIVERY = {"courier", "agent_pickup", "self_pickup", "electronic"}
 FORMATS = {"jpeg", "png", "pdf"}
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 #: Step keys used by the journey itself; item steps must not take them.
 RESERVED_STEPS = {"materials", "check", "declaration", "confirmation", "start", "entrustment"}
 
@@ -97,20 +100,54 @@ def _step(raw, where):
             "fields": fields}
 
 
+def _jurisdictions(raw_list) -> list[dict]:
+    places, keys = [], set()
+    for n, raw in enumerate(raw_list or []):
+        key, level, parent = raw.get("key", ""), raw.get("level"), raw.get("parent")
+        where = f"jurisdiction {key}"
+        if not SLUG_RE.match(key) or key in keys:
+            raise CatalogError(f"{where}: bad or repeated key")
+        if level not in LEVELS:
+            raise CatalogError(f"{where}: level must be one of {', '.join(LEVELS)}")
+        if (level == "province") != (parent is None) or (parent and parent not in keys):
+            raise CatalogError(f"{where}: the province has no parent; every other place "
+                               "names one listed before it")
+        keys.add(key)
+        places.append({"key": key, "level": level, "parent": parent,
+                       "names": _texts(raw.get("name"), where), "sort": n})
+    return places
+
+
+def _local(raw, where, local_keys, default):
+    key = raw.get("jurisdiction") or default
+    if key not in local_keys:
+        raise CatalogError(f"{where}: jurisdiction must be a county or district, "
+                           f"not {key!r}")
+    return key
+
+
 def read_catalog(directory) -> dict:
     """Parse and validate every data file; return plain dicts (no database)."""
     directory = Path(directory)
     meta = _read(directory / "departments.yaml") or {}
+    places = _jurisdictions(meta.get("jurisdictions"))
+    local = [p["key"] for p in places if p["level"] in LOCAL_LEVELS]
+    default = local[0] if len(local) == 1 else None
     offices = [{"key": o["key"], "names": _texts(o.get("name"), f"office {o.get('key')}"),
+                "jurisdiction": _local(o, f"office {o.get('key')}", local, default),
                 "sort": n} for n, o in enumerate(meta.get("offices") or [])]
-    office_keys = [o["key"] for o in offices]
+    office_keys = {o["key"]: o["jurisdiction"] for o in offices}
     departments = [{"key": d["key"], "names": _texts(d.get("name"), f"department {d.get('key')}"),
                     "short": _texts(d.get("short"), f"department {d.get('key')}.short", False),
-                    "office": d.get("office") or (office_keys[0] if office_keys else None),
+                    "office": d.get("office") or (offices[0]["key"] if offices else None),
+                    "jurisdiction": _local(d, f"department {d.get('key')}", local, default),
                     "sort": n} for n, d in enumerate(meta.get("departments") or [])]
     for d in departments:
         if d["office"] and d["office"] not in office_keys:
             raise CatalogError(f"department {d['key']}: unknown office {d['office']!r}")
+        if d["office"] and office_keys[d["office"]] != d["jurisdiction"]:
+            raise CatalogError(f"department {d['key']}: its office {d['office']!r} belongs "
+                               "to another jurisdiction")
     categories = [{"key": c["key"], "names": _texts(c.get("name"), f"category {c.get('key')}"),
                    "sort": n} for n, c in enumerate(meta.get("categories") or [])]
     shared_path = directory / "shared_steps.yaml"
@@ -131,8 +168,8 @@ def read_catalog(directory) -> dict:
     for item in items:
         if item["parent"] and item["parent"] not in codes:
             raise CatalogError(f"{item['code']}: parent {item['parent']} does not exist")
-    return {"offices": offices, "departments": departments, "categories": categories,
-            "items": items}
+    return {"jurisdictions": places, "offices": offices, "departments": departments,
+            "categories": categories, "items": items}
 
 
 def _item(raw, where, shared, dept_keys, cat_keys, sort):
@@ -143,6 +180,9 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
         raise CatalogError(f"{where}: unknown department {raw.get('department')!r}")
     if raw.get("category") not in cat_keys:
         raise CatalogError(f"{where}: unknown category {raw.get('category')!r}")
+    kind = str(raw.get("kind") or "")
+    if kind and not SLUG_RE.match(kind):
+        raise CatalogError(f"{where}: bad kind {kind!r} (lowercase letters, digits, dashes)")
     steps = []
     for entry in raw.get("steps") or []:
         if "use" in entry:
@@ -169,8 +209,12 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
             raise CatalogError(f"{where}.{key}: formats must be among {sorted(FORMATS)}")
         min_files = int(m.get("min_files", 1))
         max_files = int(m.get("max_files", max(1, min_files)))
-        if not 1 <= min_files <= max_files <= 20:
-            raise CatalogError(f"{where}.{key}: need 1 <= min_files <= max_files <= 20")
+        if not 0 <= min_files <= max_files <= 20 or max_files < 1:
+            raise CatalogError(f"{where}.{key}: need 0 <= min_files <= max_files <= 20 "
+                               "and max_files >= 1")
+        if min_files == 0 and not m.get("essential", True):
+            raise CatalogError(f"{where}.{key}: an optional material (min_files 0) cannot "
+                               "also be one to send later (essential: false)")
         materials.append({
             "key": key, "names": _texts(m.get("name"), f"{where}.{key}.name"),
             "description": _texts(m.get("description"), f"{where}.{key}.description", False),
@@ -191,7 +235,7 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
     if limit < 1:
         raise CatalogError(f"{where}: time_limit_days must be at least 1")
     return {
-        "code": code, "version": int(raw.get("version", 1)),
+        "code": code, "kind": kind, "version": int(raw.get("version", 1)),
         "department": raw["department"], "category": raw["category"],
         "parent": raw.get("parent") or None,
         "names": _texts(raw.get("name"), f"{where}.name"),
@@ -220,10 +264,19 @@ def load_catalog(directory) -> dict:
     """Upsert the catalog from ``directory``; return counts."""
     data = read_catalog(directory)
     with db.atomic():
+        place_ids = {}
+        for p in data["jurisdictions"]:
+            obj = Jurisdiction.get_or_none(Jurisdiction.key == p["key"]) or Jurisdiction(
+                key=p["key"])
+            obj.level, obj.names, obj.sort = p["level"], p["names"], p["sort"]
+            obj.parent = place_ids.get(p["parent"])
+            obj.save()
+            place_ids[p["key"]] = obj.id
         office_ids = {}
         for o in data["offices"]:
             obj = Office.get_or_none(Office.key == o["key"]) or Office(key=o["key"])
             obj.names, obj.sort = o["names"], o["sort"]
+            obj.jurisdiction = place_ids[o["jurisdiction"]]
             obj.save()
             office_ids[o["key"]] = obj.id
         dept_ids = {}
@@ -231,6 +284,7 @@ def load_catalog(directory) -> dict:
             obj = Department.get_or_none(Department.key == d["key"]) or Department(key=d["key"])
             obj.names, obj.short, obj.sort = d["names"], d["short"] or None, d["sort"]
             obj.office_id = office_ids.get(d["office"])
+            obj.jurisdiction = place_ids[d["jurisdiction"]]
             obj.save()
             dept_ids[d["key"]] = obj.id
         cat_ids = {}
@@ -247,7 +301,8 @@ def load_catalog(directory) -> dict:
                 Item.id == item_ids[raw["code"]]).execute()
         Item.update(active=False).where(Item.code.not_in(list(item_ids))).execute()
         ItemSearch.update(active=False).where(ItemSearch.code.not_in(list(item_ids))).execute()
-    return {"offices": len(office_ids), "departments": len(dept_ids), "categories": len(cat_ids),
+    return {"jurisdictions": len(place_ids), "offices": len(office_ids),
+            "departments": len(dept_ids), "categories": len(cat_ids),
             "items": len(item_ids)}
 
 
@@ -255,7 +310,7 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
     """Create or update one item and its materials; return its id."""
     item = Item.get_or_none(Item.code == raw["code"]) or Item(code=raw["code"])
     name_text, search_text = search_text_for(raw)
-    for attr in ("version", "names", "synonyms", "summary", "guidance", "next_steps",
+    for attr in ("kind", "version", "names", "synonyms", "summary", "guidance", "next_steps",
                  "fee_amount", "fee_currency", "fee_note", "time_limit_days", "agent_allowed",
                  "video_check", "delivery", "steps", "sort"):
         setattr(item, attr, raw[attr])
@@ -264,6 +319,7 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
     item.active = True
     item.save()
     row = {"active": True, "department": item.department_id, "category": item.category_id,
+           "jurisdiction": Department.get_by_id(item.department_id).jurisdiction_id,
            "sort": item.sort, "code": item.code, "name_text": name_text,
            "search_text": search_text}
     (ItemSearch.insert(item=item.id, **row)
@@ -277,4 +333,5 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
         obj.save()
     for stale in existing.values():
         stale.delete_instance()
+    ItemVersion.keep(item)
     return item.id

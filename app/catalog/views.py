@@ -1,16 +1,18 @@
 """The ``catalog`` blueprint, ``/<lang>/services``: browse, search, the item guide, and
 its blank forms."""
 
-from flask import Blueprint, abort, g, render_template, request, send_file
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
 
 from ..authz import public
 from ..documents import service as documents
 from ..documents.context import BLANK_TYPES, PAGE_SIZES
 from ..documents.views import render_failed
+from ..extensions import csrf
 from ..fragments import page_or_fragment
-from ..models import Category, Department, Item
+from ..models import Category, Department, Item, Jurisdiction
 from ..security import revalidated
-from .search import PER_PAGE, category_list, department_list, search_items
+from . import hometown
+from .search import PER_PAGE, category_list, department_list, other_matters, search_items
 
 bp = Blueprint("catalog", __name__, url_prefix="/<lang:lang>/services")
 
@@ -34,15 +36,35 @@ def _known(model, key):
 def index():
     """Browse by department and category, or search by keyword."""
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    county, from_hometown = hometown.county_from_args(request.args)
     department = _known(Department, request.args.get("department"))
     category = _known(Category, request.args.get("category"))
     page = _page_arg()
-    items, total = search_items(query, department, category, page)
-    return revalidated(page_or_fragment(
-        "catalog/index.html", "catalog/partial/results.html", query=query,
-        department=department, category=category, items=items, total=total, page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        page_only=lambda: {"departments": department_list(), "categories": category_list()}))
+    items, total = search_items(query, department, category, page, county=county)
+    response = revalidated(page_or_fragment(
+        "catalog/index.html", "catalog/partial/results.html", query=query, county=county,
+        from_hometown=from_hometown, department=department, category=category, items=items,
+        others=other_matters(county),
+        total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+        page_only=lambda: {"departments": department_list(county),
+                           "categories": category_list(),
+                           "counties": hometown.county_choices(),
+                           "form": hometown.chooser()}))
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.route("/hometown", methods=["POST"])
+@csrf.exempt  # see HometownForm: a preference for the browser that posts it
+@public
+def choose_hometown():
+    """Remember (or forget) the visitor's hometown, then show its services."""
+    form = hometown.HometownForm()
+    if not form.validate():
+        return render_template("catalog/hometown.html", form=form), 422
+    place = Jurisdiction.local_by_key(form.county.data)
+    target = url_for("catalog.index", county=place.key if place else hometown.ALL)
+    return hometown.remember(redirect(target, 303), place)
 
 
 def blank_types(item: Item) -> list[str]:

@@ -156,10 +156,11 @@ def _materials(case, second: str) -> list:
     rows = []
     for state in material_states(case):
         material = state.material
-        status = "received" if state.complete else ("deferred" if state.deferred else "missing")
+        status = "received" if state.uploads and state.complete else (
+            "deferred" if state.deferred else "none" if material.optional else "missing")
         rows.append({
             "name": texts_pair(material.names, second),
-            "essential": material.essential,
+            "essential": material.essential, "optional": material.optional,
             "status": status,
             "files": [{"name": u.original_name, "sha": u.sha256[:12], "pages": u.pages}
                       for u in state.uploads],
@@ -191,7 +192,7 @@ def _power_pair(power: str, second: str) -> dict:
 def case_context(doc_type: str, case, code: str, page_size: str) -> dict:
     """Everything one issued document of ``case`` prints, as plain data."""
     second = second_locale(case.locale)
-    item = case.item
+    item = case.spec
     answers = dict(case.answers or {})
     now = utcnow()
     due, exact, final = commitment_due(case)
@@ -249,7 +250,8 @@ def blank_context(doc_type: str, item, locale: str, page_size: str) -> dict:
                                       "address_abroad")},
         "sections": _sections(item, {}, second, blank=True),
         "materials": [{"name": texts_pair(m.names, second), "essential": m.essential,
-                       "status": None, "files": []} for m in item.ordered_materials()],
+                       "optional": m.optional, "status": None, "files": []}
+                      for m in item.ordered_materials()],
         "deferred": [{"name": texts_pair(m.names, second), "essential": False, "status": None,
                       "files": []} for m in item.ordered_materials() if not m.essential],
         "due": {"date": None, "iso": "", "exact": True, "final": False,
@@ -305,7 +307,7 @@ def cover_context(case, contents: list, page_size: str) -> dict:
     return {
         "doc": {"type": "cover", "title": bi.pair(TITLES["cover"]),
                 "page_size": PAGE_SIZES[page_size], "second": second, "compact": False},
-        "item": _item_block(case.item, second),
+        "item": _item_block(case.spec, second),
         "case": {"reference": case.reference, "status_qr": qr_data_uri(url), "status_url": url},
         "applicant": {"name_zh": answers.get("name_zh", ""),
                       "name_latin": answers.get("name_latin", "")},
@@ -327,7 +329,7 @@ def slip_context(case, access_code: str, page_size: str) -> dict:
     return {
         "doc": {"type": "slip", "title": Bilingual(second).pair(TITLES["slip"]),
                 "page_size": PAGE_SIZES[page_size], "second": second},
-        "item": _item_block(case.item, second),
+        "item": _item_block(case.spec, second),
         "case": {"reference": case.reference, "find_qr": qr_data_uri(url),
                  "find_url": find_url(case, with_reference=False)},
         "access_code": access_code,

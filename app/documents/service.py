@@ -23,7 +23,7 @@ class NotAvailable(Exception):
 def available(case) -> list[str]:
     """The document types this case has now."""
     docs = ["form"]
-    if case.item.agent_allowed and case.is_entrusted:
+    if case.spec.agent_allowed and case.is_entrusted:
         docs.append("entrustment")
     if any(state.deferred for state in material_states(case)):
         docs.append("commitment")

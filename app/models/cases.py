@@ -10,7 +10,7 @@ from peewee import (JOIN, BigIntegerField, BooleanField, CharField, DateField, D
 
 from ..clock import utcnow
 from .base import BaseModel, JSONField
-from .catalog import Department, Item
+from .catalog import Department, Item, ItemSpec
 from .organisation import Office, ServicePoint
 from .staff import Staff
 
@@ -28,7 +28,14 @@ TRANSITIONS = {
     "deliver": (("result_ready",), "delivered"),
     "close": (("delivered", "rejected"), "closed"),
     "withdraw": (("draft", "submitted", "returned"), "withdrawn"),
+    # Another matter (not in the catalog) becomes an application for a catalog item: back
+    # to the applicant, who completes only what the item needs beyond what was sent.
+    "convert": (("submitted",), "returned"),
+    # Another matter answered by the window: nothing more to do.
+    "answer": (("submitted",), "closed"),
 }
+#: The kind of the catalog's "another matter" items (one per county).
+OTHER_MATTER = "other-matter"
 #: Answers and materials can change.
 EDITABLE = ("draft", "returned")
 #: Accepted and not decided yet: the promised time limit runs, deferred materials can come.
@@ -129,19 +136,24 @@ class Case(BaseModel):
 
         A case gets its office when it is submitted, so drafts (office NULL) are
         never visible at home; the conditions stay simple enough for the queue's
-        indexes. A volunteer sees the cases started at their service point.
+        indexes. A volunteer sees the cases started at their service point, for
+        any county the point serves. A county's admin, and a city's or the
+        province's (read-only) supervisor, see the cases of every window in
+        their jurisdiction; nobody sees another county's cases.
         """
+        if staff.role == "volunteer":
+            return (cls.service_point == staff.service_point_id
+                    if staff.service_point_id else None)
+        if staff.role == "admin" or staff.read_only:
+            offices = staff.office_ids()
+            return cls.office.in_(offices) if offices else None
         if staff.role in ("clerk", "supervisor") and staff.office_id:
             condition = cls.office == staff.office_id
             if staff.department_id:
                 condition |= cls.transferred_to == staff.department_id
             return condition
-        if staff.role == "admin":
-            return cls.office.is_null(False)
         if staff.role == "officer" and staff.department_id:
             return cls.transferred_to == staff.department_id
-        if staff.role == "volunteer" and staff.service_point_id:
-            return cls.service_point == staff.service_point_id
         return None
 
     @classmethod
@@ -200,6 +212,30 @@ class Case(BaseModel):
         return self.status == "transferred"
 
     @property
+    def spec(self):
+        """The item as published at the version this case was started with."""
+        key = (self.item_id, self.item_version)
+        cached = self.__dict__.get("_spec")
+        if cached is None or cached[0] != key:
+            cached = (key, ItemSpec.of(self.item, self.item_version))
+            self.__dict__["_spec"] = cached
+        return cached[1]
+
+    @property
+    def is_other_matter(self) -> bool:
+        """A matter the applicant described because it is not in the catalog."""
+        return self.spec.kind == OTHER_MATTER
+
+    @property
+    def holder(self):
+        """Who holds the case now (an Office or a Department, each belonging to a county):
+        the department it was passed to while it is there, else its window; None for a
+        draft."""
+        if self.is_transferred and self.transferred_to_id:
+            return self.transferred_to
+        return self.office if self.office_id else None
+
+    @property
     def is_assignable(self) -> bool:
         """A clerk can take it or give it to a colleague."""
         return self.status in ASSIGNABLE
@@ -228,7 +264,7 @@ class Case(BaseModel):
     @property
     def needs_video_check(self) -> bool:
         """Items that ask for one, and every entrustment of an agent."""
-        return bool(self.item.video_check or (self.item.agent_allowed and self.is_entrusted))
+        return bool(self.spec.video_check or (self.spec.agent_allowed and self.is_entrusted))
 
     @property
     def identity_check_matters(self) -> bool:

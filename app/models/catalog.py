@@ -1,10 +1,15 @@
-"""Service catalog: departments, categories, items and their materials."""
+"""Service catalog: departments, categories, items, their materials, and the published
+version of each item that cases keep."""
 
-from peewee import (BooleanField, CharField, DecimalField, ForeignKeyField,
+from decimal import Decimal
+
+from peewee import (BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
+from ..clock import utcnow
+
 from .base import BaseModel, JSONField
-from .organisation import Office
+from .organisation import Jurisdiction, Office
 
 
 class Department(BaseModel):
@@ -16,6 +21,9 @@ class Department(BaseModel):
     sort = IntegerField(default=0)
     # The window whose clerks receive this department's cases.
     office = ForeignKeyField(Office, null=True, backref="departments", on_delete="SET NULL")
+    # The county or district the department belongs to.
+    jurisdiction = ForeignKeyField(Jurisdiction, null=True, backref="departments",
+                                   on_delete="RESTRICT")
 
 
 class Category(BaseModel):
@@ -30,6 +38,8 @@ class Item(BaseModel):
     """A service item (事项); ``parent`` is set for sub-items (子项)."""
 
     code = CharField(unique=True, max_length=32)
+    # The kind of service: the same kind in another county has the same kind key.
+    kind = CharField(max_length=64, default="", index=True)
     version = IntegerField(default=1)
     department = ForeignKeyField(Department, backref="items", on_delete="RESTRICT")
     category = ForeignKeyField(Category, backref="items", on_delete="RESTRICT")
@@ -82,6 +92,11 @@ class Material(BaseModel):
     class Meta:
         indexes = ((("item", "key"), True),)
 
+    @property
+    def optional(self) -> bool:
+        """The applicant may send no file at all (min_files 0)."""
+        return self.min_files == 0
+
 
 class ItemSearch(BaseModel):
     """A narrow copy of what search reads, one row per item.
@@ -94,9 +109,107 @@ class ItemSearch(BaseModel):
     active = BooleanField(default=True)
     department = IntegerField(index=True)
     category = IntegerField(index=True)
+    jurisdiction = IntegerField(null=True, index=True)
     sort = IntegerField(default=0)
     code = CharField(max_length=32)
     # Case-folded, accent-free names in every locale (for ranking) and names,
     # synonyms and material names in every locale (for matching).
     name_text = TextField(default="")
     search_text = TextField(default="")
+
+
+#: What a published version keeps of an item (its materials are kept too).
+SPEC_FIELDS = ("code", "kind", "version", "names", "synonyms", "summary", "guidance",
+               "next_steps", "fee_currency", "fee_note", "time_limit_days", "agent_allowed",
+               "video_check", "delivery", "steps")
+#: What it keeps of each material.
+MATERIAL_FIELDS = ("key", "names", "description", "why", "essential", "formats", "min_files",
+                   "max_files", "sort")
+
+
+class ItemVersion(BaseModel):
+    """An item as it was published at one version: a case keeps the version it was
+    started with, through its answers, materials, documents and review, whatever is
+    published later."""
+
+    item = ForeignKeyField(Item, backref="versions", on_delete="CASCADE")
+    version = IntegerField()
+    content = JSONField()
+    published_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("item", "version"), True),)
+
+    @staticmethod
+    def content_of(item: Item) -> dict:
+        """What a version keeps of ``item`` as it is now."""
+        content = {name: getattr(item, name) for name in SPEC_FIELDS}
+        content["fee_amount"] = str(item.fee_amount)
+        content["materials"] = [{name: getattr(m, name) for name in MATERIAL_FIELDS}
+                                for m in item.ordered_materials()]
+        return content
+
+    @classmethod
+    def keep(cls, item: Item) -> "ItemVersion":
+        """Store ``item``'s current version (again: the same version number is one text)."""
+        content = cls.content_of(item)
+        (cls.insert(item=item.id, version=item.version, content=content, published_at=utcnow())
+         .on_conflict(conflict_target=[cls.item, cls.version],
+                      update={cls.content: content}).execute())
+        return cls.get((cls.item == item.id) & (cls.version == item.version))
+
+
+class MaterialSpec:
+    """A material as a published version lists it (read like a Material row)."""
+
+    def __init__(self, item_id: int, data: dict):
+        self.item_id = item_id
+        for name in MATERIAL_FIELDS:
+            setattr(self, name, data.get(name))
+
+    @property
+    def optional(self) -> bool:
+        """The applicant may send no file at all (min_files 0)."""
+        return self.min_files == 0
+
+
+class ItemSpec:
+    """An item at the version a case was started with (read like an Item row).
+
+    The text, form steps, materials, fee, time limit and flags are the version's; the
+    department, category and parent are the item's own (who handles it does not
+    change with a new text).
+    """
+
+    def __init__(self, item: Item, content: dict):
+        self.item = item
+        self.id = item.id
+        for name in SPEC_FIELDS:
+            setattr(self, name, content.get(name))
+        self.fee_amount = Decimal(content.get("fee_amount") or "0")
+        self._materials = [MaterialSpec(item.id, m) for m in content.get("materials") or []]
+
+    def __getattr__(self, name):
+        # department, department_id, category, parent… are the item's own.
+        if name.startswith("_") or name == "item":
+            raise AttributeError(name)
+        return getattr(self.item, name)
+
+    def step(self, key):
+        """Return the step definition with this key, or ``None``."""
+        return next((s for s in self.steps if s["key"] == key), None)
+
+    def ordered_materials(self) -> list[MaterialSpec]:
+        """The version's materials in display order."""
+        return sorted(self._materials, key=lambda m: (m.sort or 0))
+
+    def material(self, key: str) -> MaterialSpec | None:
+        """The version's material with this key, or None."""
+        return next((m for m in self._materials if m.key == key), None)
+
+    @classmethod
+    def of(cls, item: Item, version: int) -> "ItemSpec":
+        """``item`` at ``version`` (its current state when that version was not kept)."""
+        row = ItemVersion.get_or_none((ItemVersion.item == item.id)
+                                      & (ItemVersion.version == version))
+        return cls(item, row.content if row else ItemVersion.content_of(item))

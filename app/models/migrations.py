@@ -274,9 +274,42 @@ def _add_postgres_foreign_keys(migrator, model) -> None:
     model._schema.create_indexes(safe=True)
 
 
+def _jurisdictions(migrator):
+    """Version 9: the network of jurisdictions; offices, departments and accounts belong to one.
+
+    The new links start empty; loading the catalog (``flask load-catalog``, run by
+    every start) fills them from the data files.
+    """
+    from peewee import CharField
+    from .catalog import Department, Item
+    from .organisation import Jurisdiction, Office, PointJurisdiction
+    from .staff import Staff
+    db.create_tables([Jurisdiction, PointJurisdiction])
+    _add_missing_columns(migrator, {
+        "office": [("jurisdiction_id", Office.jurisdiction)],
+        "department": [("jurisdiction_id", Department.jurisdiction)],
+        "staff": [("jurisdiction_id", Staff.jurisdiction)],
+        "item": [("kind", CharField(max_length=64, default=""))],
+        "item_search": [("jurisdiction", IntegerField(null=True))]})
+    for model in (Office, Department, Staff, Item):
+        model._schema.create_indexes(safe=True)
+    from .catalog import ItemSearch
+    ItemSearch._schema.create_indexes(safe=True)
+
+
+def _item_versions(migrator):
+    """Version 10: the published version of each item, which cases keep. Every item's
+    current text becomes its current version, so each case keeps what it was shown."""
+    from .catalog import Item, ItemVersion
+    db.create_tables([ItemVersion])
+    for item in Item.select():
+        ItemVersion.keep(item)
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
-              _service_points, _foreign_keys]
+              _service_points, _foreign_keys, _jurisdictions,
+              _item_versions]
 
 
 def latest_version() -> int:

@@ -5,7 +5,7 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 from ..clock import utcnow
 from .base import BaseModel, JSONField
 from .catalog import Department
-from .organisation import Office, ServicePoint
+from .organisation import Jurisdiction, Office, ServicePoint
 
 ROLES = ("clerk", "officer", "supervisor", "admin", "volunteer")
 
@@ -32,6 +32,55 @@ class Staff(BaseModel):
     # A volunteer belongs to exactly one overseas service point.
     service_point = ForeignKeyField(ServicePoint, null=True, backref="volunteers",
                                     on_delete="SET NULL")
+    # Accounts above the counties (a city's or the province's supervisors) name their
+    # jurisdiction here; everyone else belongs to one through their office or department.
+    jurisdiction = ForeignKeyField(Jurisdiction, null=True, backref="staff",
+                                   on_delete="RESTRICT")
+
+    @property
+    def scope(self) -> "Jurisdiction | None":
+        """The jurisdiction whose cases, staff and data this account works with."""
+        if self.jurisdiction_id:
+            return self.jurisdiction
+        if self.office_id and self.office.jurisdiction_id:
+            return self.office.jurisdiction
+        if self.department_id and self.department.jurisdiction_id:
+            return self.department.jurisdiction
+        return None
+
+    def scope_ids(self) -> list[int]:
+        """The ids of the jurisdictions in this account's scope: its own and those under it."""
+        scope = self.scope
+        return scope.subtree_ids() if scope else []
+
+    def office_ids(self) -> list[int]:
+        """The windows in this account's scope."""
+        return [o.id for o in Office.select(Office.id)
+                .where(Office.jurisdiction.in_(self.scope_ids()))]
+
+    @classmethod
+    def managed_by(cls, manager: "Staff"):
+        """The condition selecting the accounts ``manager`` may see and manage.
+
+        A supervisor manages their window's accounts; a county's admin (or a read-only
+        supervisor above the counties) every account in their jurisdiction, with the
+        volunteers of the service points its windows look after.
+        """
+        if manager.role != "admin" and not manager.read_only:
+            return cls.office == manager.office_id if manager.office_id else None
+        places, offices = manager.scope_ids(), manager.office_ids()
+        if not places:
+            return None
+        departments = Department.select(Department.id).where(Department.jurisdiction.in_(places))
+        points = ServicePoint.select(ServicePoint.id).where(ServicePoint.office.in_(offices))
+        return (cls.office.in_(offices) | cls.department.in_(departments)
+                | cls.jurisdiction.in_(places) | cls.service_point.in_(points))
+
+    @property
+    def read_only(self) -> bool:
+        """An account above the counties: it sees everything under it and changes nothing."""
+        scope = self.scope
+        return scope is not None and not scope.is_local
 
 class StaffSession(BaseModel):
     """A signed-in browser. Ending the row ends the session, wherever the cookie is."""

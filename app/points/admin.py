@@ -19,7 +19,7 @@ from .service import all_points, form_data, save_point
 @staff("service_points")
 def admin_list():
     """Every service point, active ones first, with a link to edit each."""
-    return render_template("points/admin_list.html", points=all_points())
+    return render_template("points/admin_list.html", points=all_points(g.staff))
 
 
 def _form(point=None, data=None) -> ServicePointForm:
@@ -62,7 +62,8 @@ def admin_new():
 @staff("service_points")
 def admin_edit(point_id):
     """Change a service point; unticking "active" takes it out of the directory."""
-    point = ServicePoint.get_or_none(ServicePoint.id == point_id)
+    point = ServicePoint.get_or_none(ServicePoint.managed_by(g.staff)
+                                     & (ServicePoint.id == point_id))
     if point is None:
         abort(404)
     if request.method == "POST":

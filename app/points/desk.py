@@ -23,7 +23,7 @@ from ..documents.context import PAGE_SIZES
 from ..documents.pack import access_slip, blank_batch, print_pack
 from ..documents.service import RenderError
 from ..documents.views import pdf_download, render_failed
-from ..models import Case, Event, Item, Upload
+from ..models import Case, Department, Event, Item, Jurisdiction, Upload
 from ..uploads.service import UploadError, read_limited
 from .blueprint import bp
 from .forms import BlankBatchForm, DeskStartForm, ScanForm
@@ -31,7 +31,11 @@ from .scans import SIGNED_KEYS, SIGNED_LABELS
 
 
 def _items():
-    return list(Item.select().where(Item.active == True).order_by(Item.sort))  # noqa: E712
+    """The items of every county the volunteer's point serves, county by county."""
+    places = g.staff.service_point.jurisdiction_ids()
+    return list(Item.select(Item, Department, Jurisdiction).join(Department).join(Jurisdiction)
+                .where((Item.active == True) & Department.jurisdiction.in_(places))  # noqa: E712
+                .order_by(Jurisdiction.sort, Item.sort))
 
 
 def _home(start_form=None, batch_form=None, status=200):
@@ -82,7 +86,7 @@ def _live_code(case) -> str | None:
 def _case_page(case: Case, scan_form=None, status: int = 200):
     """The desk's page of one case (again with the scan form's errors, if any)."""
     return render_template(
-        "points/desk_case.html", case=case, item=case.item, point=g.staff.service_point,
+        "points/desk_case.html", case=case, item=case.spec, point=g.staff.service_point,
         scans=list(Upload.current(case, SIGNED_KEYS)),
         events=list(Event.timeline(case, for_staff=False)), SIGNED_LABELS=SIGNED_LABELS,
         access_code=_live_code(case), appointment=current_appointment(case),

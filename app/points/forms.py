@@ -17,7 +17,7 @@ from ..documents.pack import MAX_BATCH
 from ..forms import (Asked, Cleaned, Form, GetForm, MultiCheckboxField, Needed, TrimmedString,
                      options, to_int)
 from ..i18n import LOCALE_NAMES, localized
-from ..models import WEEKDAYS, Office, ServicePoint
+from ..models import WEEKDAYS, Jurisdiction, Office, ServicePoint
 from ..templating import format_locale
 from . import window
 from .scans import SIGNED_KEYS, SIGNED_LABELS
@@ -109,12 +109,23 @@ class PointFields(Form):
                              description=_l("The IANA name of the local time, e.g. Europe/Rome."),
                              render_kw={"class": "w-m", "list": "zones", "spellcheck": "false",
                                         "autocapitalize": "none"})
-    office = SelectField(_l("Window at home"), choices=[], validate_choice=False)
+    office = SelectField(_l("Window at home"), choices=[], validate_choice=False,
+                         description=_l("The window that looks after the point and its "
+                                        "volunteers' accounts."))
+    serves = MultiCheckboxField(_l("Counties and districts served"), choices=[],
+                                validators=[Asked()],
+                                description=_l("Volunteers start cases for these places; each "
+                                               "case goes to the responsible county's window."))
     sort = TrimmedString(_l("Order in the list"), description=_l("Smaller numbers come first."),
                          validators=[Asked()],
                          render_kw={"inputmode": "numeric", "class": "w-s"})
     active = BooleanField(_l("Shown in the public directory (untick to take the point off "
                              "without deleting it)"))
+
+
+def item_label(item) -> str:
+    """An item as a desk lists it: its county, then its name (points serve several)."""
+    return f"{localized(item.department.jurisdiction.names)} · {localized(item.names)}"
 
 
 def _point_form_class():
@@ -134,6 +145,9 @@ class ServicePointForm(_point_form_class()):
         super().__init__(*args, **kwargs)
         self.point, self.check_unique = point, check_unique
         self.country.choices = options([("", _("Choose…"))] + list(countries))
+        self._counties = {c.key: c.id for c in Jurisdiction.counties()}
+        self.serves.choices = options(
+            (c.key, localized(c.names)) for c in Jurisdiction.counties())
         self.office.choices = options([("", _("None"))] + [
             (o.id, localized(o.names)) for o in Office.select().order_by(Office.sort,
                                                                          Office.key)])
@@ -190,6 +204,10 @@ class ServicePointForm(_point_form_class()):
         if field.data and not Office.select().where(Office.id == to_int(field.data)).exists():
             raise ValidationError(_("Choose an office from the list."))
 
+    def validate_serves(self, field):
+        if not field.data or not set(field.data) <= set(self._counties):
+            raise ValidationError(_("Tick at least one county or district."))
+
     def validate_sort(self, field):
         if not re.match(r"^-?\d{1,5}$", field.data or "0"):
             raise ValidationError(_("Enter a whole number."))
@@ -229,6 +247,7 @@ class ServicePointForm(_point_form_class()):
                 "hours": {day: self[f"hours_{day}"].clean for day in WEEKDAYS
                           if self[f"hours_{day}"].clean},
                 "office": to_int(self.office.data) if self.office.data else None,
+                "serves": sorted({self._counties[key] for key in self.serves.data}),
                 "active": bool(self.active.data), "sort": int(self.sort.data or 0)}
 
 
@@ -257,8 +276,8 @@ class DeskStartForm(Form):
     def __init__(self, *args, point=None, items=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.point = point
-        self.item.choices = options([("", _("Choose…"))]
-                                    + [(i.code, localized(i.names)) for i in items])
+        self.item.choices = options([("", _("Choose…"))] + [(i.code, item_label(i))
+                                                            for i in items])
         self._codes = {i.code for i in items}
 
     def validate_item(self, field):
@@ -315,7 +334,7 @@ class BlankBatchForm(GetForm):
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.items.choices = options((i.code, localized(i.names)) for i in items)
+        self.items.choices = options((i.code, item_label(i)) for i in items)
 
     def validate_items(self, field):
         if not field.data:

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..models import ServicePoint, db
 from .forms import ServicePointForm
-from .service import seed_form_data
+from .service import save_point, seed_form_data, set_served
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "service_points.yaml"
 
@@ -62,16 +62,20 @@ def read_service_points(path=None) -> list[dict]:
 def load_service_points(path=None) -> int:
     """Insert the seed file's points whose key is not in the database yet.
 
-    Existing rows are left exactly as they are. Returns how many points were
-    inserted. Needs an app context and an open database connection.
+    Existing rows are left as they are, except that a point serving no county
+    yet (one stored before points were shared) gets the seed's counties.
+    Returns how many points were inserted. Needs an app context and an open
+    database connection.
     """
     points = read_service_points(path)
     inserted = 0
     with db.atomic():
-        existing = {p.key for p in ServicePoint.select(ServicePoint.key)}
+        existing = {p.key: p for p in ServicePoint.select()}
         for fields in points:
-            if fields["key"] in existing:
-                continue
-            ServicePoint.create(**fields)
-            inserted += 1
+            point = existing.get(fields["key"])
+            if point is None:
+                save_point(fields)
+                inserted += 1
+            elif not point.jurisdiction_ids():
+                set_served(point, fields["serves"])
     return inserted

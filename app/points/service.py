@@ -5,13 +5,13 @@ from peewee import IntegrityError
 
 from ..clock import utcnow
 from ..config import LOCALES
-from ..models import WEEKDAYS, Office, ServicePoint, db
+from ..models import WEEKDAYS, Jurisdiction, Office, PointJurisdiction, ServicePoint, db
 from ..templating import format_phone
 from .forms import format_hours
 
 #: The seed file's fields of a point.
 SEED_FIELDS = {"key", "city", "host", "country", "address", "phone", "email", "languages",
-               "timezone", "hours", "office", "active", "sort"}
+               "timezone", "hours", "office", "serves", "active", "sort"}
 
 
 def form_data(point: ServicePoint) -> dict:
@@ -20,6 +20,8 @@ def form_data(point: ServicePoint) -> dict:
               "phone": format_phone(point.phone) if point.phone else "", "email": point.email,
               "languages": ", ".join(point.languages or []), "timezone": point.timezone,
               "office": str(point.office_id or ""), "active": point.active,
+              "serves": [j.key for j in Jurisdiction.select(Jurisdiction.key).where(
+                  Jurisdiction.id.in_(point.jurisdiction_ids()))],
               "sort": str(point.sort)}
     for loc in LOCALES:
         values[f"city_{loc}"] = (point.city or {}).get(loc, "")
@@ -59,6 +61,10 @@ def seed_form_data(entry: dict) -> dict:
         values[f"hours_{day}"] = str(spans)
     office = Office.get_or_none(Office.key == entry["office"]) if entry.get("office") else None
     values["office"] = str(office.id) if office else ""
+    serves = entry.get("serves") or []
+    if not isinstance(serves, list):
+        raise ValueError("serves: a list of county or district keys")
+    values["serves"] = [str(key) for key in serves]
     if entry.get("active", True):
         values["active"] = "y"
     values["sort"] = str(entry.get("sort", 0))
@@ -70,16 +76,26 @@ def save_point(values: dict, point: ServicePoint | None = None) -> ServicePoint:
 
     Raises ValueError when the key was taken in the meantime.
     """
-    fields = {k: v for k, v in values.items() if k != "key"}
+    fields = {k: v for k, v in values.items() if k not in ("key", "serves")}
     fields["updated_at"] = utcnow()
     try:
         with db.atomic():
             if point is None:
-                return ServicePoint.create(key=values["key"], **fields)
-            ServicePoint.update(**fields).where(ServicePoint.id == point.id).execute()
+                point = ServicePoint.create(key=values["key"], **fields)
+            else:
+                ServicePoint.update(**fields).where(ServicePoint.id == point.id).execute()
+            set_served(point, values["serves"])
     except IntegrityError:
         raise ValueError(_("Another service point already has this key.")) from None
     return ServicePoint.get_by_id(point.id)
+
+
+def set_served(point: ServicePoint, jurisdiction_ids) -> None:
+    """Make ``point`` serve exactly these counties and districts."""
+    PointJurisdiction.delete().where(PointJurisdiction.service_point == point.id).execute()
+    rows = [{"service_point": point.id, "jurisdiction": j} for j in jurisdiction_ids]
+    if rows:
+        PointJurisdiction.insert_many(rows).execute()
 
 
 def active_points() -> list[ServicePoint]:
@@ -88,7 +104,7 @@ def active_points() -> list[ServicePoint]:
                 .order_by(ServicePoint.sort, ServicePoint.key))
 
 
-def all_points() -> list[ServicePoint]:
-    """Every point, active or not, for the admins."""
-    return list(ServicePoint.select().order_by(ServicePoint.active.desc(), ServicePoint.sort,
-                                               ServicePoint.key))
+def all_points(admin) -> list[ServicePoint]:
+    """Every point ``admin`` manages, active or not."""
+    return list(ServicePoint.select().where(ServicePoint.managed_by(admin))
+                .order_by(ServicePoint.active.desc(), ServicePoint.sort, ServicePoint.key))

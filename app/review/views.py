@@ -19,7 +19,7 @@ from ..documents import service as documents
 from ..documents.context import DOC_TYPES, PAGE_SIZES
 from ..documents.views import pdf_download, render_failed
 from ..fragments import page_or_fragment
-from ..models import (Appointment, CaseNote, Department, Event, Item, MaterialReview, Office,
+from ..models import (Appointment, CaseNote, Department, Event, Item, ItemSpec, MaterialReview,
                       ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
@@ -53,9 +53,11 @@ def queue():
 def _queue_page() -> dict:
     """What the whole queue page adds to its table: the filters' choices, the day's calls."""
     return {"video": _video_day(),
-            "departments": list(Department.select().order_by(Department.sort)),
-            "all_items": list(Item.select(Item.code, Item.names)
-                              .where(Item.active == True).order_by(Item.sort)),  # noqa: E712
+            "departments": list(Department.select().where(
+                Department.jurisdiction.in_(g.staff.scope_ids())).order_by(Department.sort)),
+            "all_items": list(Item.select(Item.code, Item.names).join(Department).where(
+                (Item.active == True)  # noqa: E712
+                & Department.jurisdiction.in_(g.staff.scope_ids())).order_by(Item.sort)),
             "points": list(ServicePoint.select(ServicePoint.key, ServicePoint.city)
                            .order_by(ServicePoint.sort, ServicePoint.id))}
 
@@ -67,8 +69,8 @@ def _video_day() -> dict:
         day = date.fromisoformat(request.args.get("vday", ""))
     except ValueError:
         day = today
-    if g.staff.role == "admin":
-        offices = [o.id for o in Office.select(Office.id)]
+    if g.staff.role == "admin" or g.staff.read_only:
+        offices = g.staff.office_ids()
     else:
         offices = [g.staff.office_id] if g.staff.office_id else []
     return {"day": day, "today": today, "shown": bool(offices), "meeting": meeting_url,
@@ -90,6 +92,24 @@ def _names(staff_ids) -> dict:
     return {s.id: s.name for s in Staff.select(Staff.id, Staff.name).where(Staff.id.in_(ids))}
 
 
+def _before_conversion(case) -> dict | None:
+    """What a matter held before it became an application: its answers (with the old
+    form's labels) and the files of materials the application does not list."""
+    event = (Event.select().where((Event.case == case) & (Event.kind == "converted"))
+             .order_by(Event.id.desc()).first())
+    if event is None:
+        return None
+    old = Item.get_or_none(Item.code == event.data.get("from"))
+    if old is None:
+        return None
+    spec = ItemSpec.of(old, event.data.get("from_version") or old.version)
+    now = {f["key"] for s in case.spec.steps for f in s["fields"]}
+    fields = [f for s in spec.steps for f in s["fields"] if f["key"] not in now]
+    keys = {m.key for m in case.spec.ordered_materials()} | set(SIGNED_KEYS) | {"_recording"}
+    files = [u for u in Upload.current(case) if u.material_key not in keys]
+    return {"item": spec, "fields": fields, "files": files}
+
+
 def case_context(case, failed=None) -> dict:
     """Everything the case page shows, with the form of each decision possible now."""
     video = None
@@ -101,14 +121,14 @@ def case_context(case, failed=None) -> dict:
                  "history": held, "meeting": meeting_url, "recorders": _names(
                      (h.outcome or {}).get("staff_id") for h in held)}
     return dict(
-        case=case, item=case.item, video=video, states=material_states(case),
+        case=case, item=case.spec, video=video, states=material_states(case),
         events=_timeline(case),
         reviews=MaterialReview.latest(case), documents=documents.available(case),
         notes=list(CaseNote.for_case(case)),
         kept_files=list(Upload.current(case, SIGNED_KEYS + ["_recording"])), failed=failed,
         SIGNED_LABELS=SIGNED_LABELS,
         forms=commands.forms_for(case, g.staff, failed), flags=queues.flags,
-        undelivered=list(Event.undelivered(case)),
+        undelivered=list(Event.undelivered(case)), before=_before_conversion(case),
         is_officer=g.staff.role == "officer")
 
 

@@ -27,7 +27,7 @@ from ..authz import guard, may_open, public
 from ..cases import journey
 from ..clock import utcnow
 from ..config import LOCALES
-from ..models import Case, Material, TusUpload, db
+from ..models import Case, TusUpload, db
 from .resumable import partial_path, purge_one
 from .service import UploadError
 
@@ -218,7 +218,7 @@ def _finish(upload):
     path = partial_path(upload.id)
     data = path.read_bytes()
     case = upload.case
-    material = Material.get((Material.item == case.item_id) & (Material.key == upload.material_key))
+    material = case.spec.material(upload.material_key)
     try:
         # Validated in the applicant's language, so a refusal reads as in the form upload.
         with force_locale(upload.locale):

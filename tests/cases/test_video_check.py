@@ -149,9 +149,10 @@ def test_a_taken_slot_is_shown_as_taken(staff_app):
 
 
 def test_cases_without_a_video_check_have_no_booking_page(staff_app):
-    from app.models import Item, db
+    from app.models import Item, ItemVersion, db
     with staff_app.app_context(), db.connection_context():
         Item.update(video_check=False).where(Item.code == "JJ-JZ-001").execute()
+        ItemVersion.keep(Item.get(Item.code == "JJ-JZ-001"))  # the published text too
     journey = submitted_case(staff_app, entrust=False)
     journey.client.page(video_url(journey), status=404)
 

@@ -40,7 +40,7 @@ def test_real_catalog_is_complete(app):
 ])
 def test_search_finds_items_in_chinese_and_latin_languages(app, query, expected):
     with app.app_context(), db.connection_context():
-        items, total = search_items(query)
+        items, total = search_items(query, per_page=100)
         assert expected in [i.code for i in items], query
         assert total == len(items)
 

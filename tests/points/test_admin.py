@@ -22,7 +22,8 @@ VALID = {
     "email": "laspezia@demo.onevisit", "languages": "zh, wuu, it", "timezone": "Europe/Rome",
     "hours_mon": "", "hours_tue": "09:30-12:30, 15:00-19:00", "hours_wed": "9:30-12:30",
     "hours_thu": "09:30-12:30", "hours_fri": "09:30-12:30", "hours_sat": "10:00-12:00",
-    "hours_sun": "", "office": "", "active": "yes", "sort": "70",
+    "hours_sun": "", "office": "", "serves": ["wencheng", "liandu"], "active": "yes",
+    "sort": "70",
 }
 
 
@@ -292,6 +293,9 @@ def test_bad_input_is_refused_with_a_message_and_everything_kept(app, admin, lan
     for name, value in typed.items():
         if name == "active":
             assert page.one("#f-active").has_attr("checked")
+        elif name == "serves":
+            ticked = {box["value"] for box in page.select('input[name="serves"][checked]')}
+            assert ticked == set(value)
         elif name == "address":
             assert shown(page, name) == value
         elif name not in CHOICES:

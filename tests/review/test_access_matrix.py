@@ -31,16 +31,25 @@ DECIDE_ACTIONS = ("claim", "review", "return", "accept", "transfer", "transfer_b
 #: The decisions an officer of the department the case was passed to may take.
 OFFICER_ACTIONS = {"transfer_back", "approve", "reject", "note"}
 
+#: Staff of another county (Qingtian): every route of a Wencheng case is 404 to them.
+OTHER_COUNTY = ("county_clerk", "county_supervisor", "county_admin")
 #: People who must never get a 2xx/3xx from a route of the case.
 FORBIDDEN = ("anonymous", "applicant", "other_applicant", "other_clerk", "other_officer",
-             "volunteer", "disabled", "nomfa")
+             "volunteer", "disabled", "nomfa") + OTHER_COUNTY
 #: Personas with a live staff session that passed two-step sign-in.
-SIGNED_IN_STAFF = {"clerk", "supervisor", "officer", "other_clerk", "other_officer", "volunteer"}
+SIGNED_IN_STAFF = {"clerk", "supervisor", "officer", "other_clerk", "other_officer", "volunteer",
+                   "province", *OTHER_COUNTY}
 #: Personas whose role may open the queue at all (the "queue" permission).
-QUEUE_ROLES = {"clerk", "supervisor", "officer", "other_clerk", "other_officer"}
-#: The role of each signed-in persona.
+QUEUE_ROLES = {"clerk", "supervisor", "officer", "other_clerk", "other_officer", "province",
+               *OTHER_COUNTY}
+#: The role of each signed-in persona. ``province`` is the province's supervisor: it
+#: reads every county's cases and changes nothing.
 ROLES = {"clerk": "clerk", "supervisor": "supervisor", "officer": "officer",
-         "other_clerk": "clerk", "other_officer": "officer", "volunteer": "volunteer"}
+         "other_clerk": "clerk", "other_officer": "officer", "volunteer": "volunteer",
+         "province": "supervisor", "county_clerk": "clerk", "county_supervisor": "supervisor",
+         "county_admin": "admin"}
+#: Who manages accounts: the window's supervisor, and in their own county only, the rest.
+MANAGERS = {"supervisor", "province", "county_supervisor", "county_admin"}
 
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
@@ -135,9 +144,10 @@ def matrix_routes(app, values):
 
 
 def sees_case(persona, phase):
-    """Who may open the case: its office's clerk and supervisor; the department's officer
-    once the case was transferred to that department."""
-    return persona in ("clerk", "supervisor") or (persona == "officer" and phase == "transferred")
+    """Who may open the case: its office's clerk and supervisor, the province's supervisor
+    (reading only); the department's officer once the case was transferred to it."""
+    return (persona in ("clerk", "supervisor", "province")
+            or (persona == "officer" and phase == "transferred"))
 
 
 def officer_after_return(route):
@@ -179,15 +189,23 @@ def expected(persona, route, phase):
             return deny("a volunteer has no review queue")
         return allow("a reviewer's own queue (the case is listed only if theirs)", 200)
     if endpoint == "auth.accounts":
-        if persona != "supervisor":
+        if persona not in MANAGERS:
             return deny("accounts are managed by supervisors and admins")
-        return allow("the supervisor of the office", 200)
+        return allow("the accounts of the manager's own window or county", 200)
     if endpoint == "auth.disable":
+        if persona == "province":
+            return deny("the province's supervisor changes nothing", {403})
+        if persona in OTHER_COUNTY:
+            return deny("the account belongs to another county", {403, 404})
         if persona != "supervisor":
             return deny("accounts are disabled by supervisors and admins")
         return None  # the supervisor's own POST: test_supervisor_disabling_ends_their_sessions
     if endpoint.startswith("points.admin_"):
-        return deny("service points are managed by admins", {403})
+        if persona != "county_admin":
+            return deny("service points are managed by admins", {403})
+        if endpoint == "points.admin_edit":
+            return deny("the Milan point serves Wencheng only, not the admin's county", {404})
+        return allow("a county's admin adds points (an empty form is refused)", 200, 422)
     if endpoint in DESK_HOME:
         if persona != "volunteer":
             return deny("the desk is a volunteer's", {403})
@@ -205,11 +223,17 @@ def expected(persona, route, phase):
     if phase == "passed_back":
         phase = "submitted"  # everyone else: the case is at the window, as before the transfer
     if not sees_case(persona, phase):
+        if persona in OTHER_COUNTY:
+            if endpoint == "review.case_audit" and "audit" not in ROLE_PERMISSIONS[ROLES[persona]]:
+                return deny("the audit trail is for supervisors and admins (a clerk: 403)", {403})
+            return deny("another county's case: it does not exist for them", {404})
         return deny("not this case's office, nor the department it was passed to")
+    if persona == "province" and route.method != "GET":
+        return deny("the province's supervisor reads, and changes nothing", {403})
     if endpoint == "review.case_audit":
-        if persona != "supervisor":
+        if persona not in ("supervisor", "province"):
             return deny("the audit trail is for supervisors and admins (a clerk: 403)", {403})
-        return allow("the office supervisor", 200)
+        return allow("the office supervisor, or the province's", 200)
     if endpoint == "review.decide":
         if persona == "officer" and route.action not in OFFICER_ACTIONS:
             return deny("an officer only takes the department's decisions")
@@ -259,9 +283,9 @@ def test_access_matrix(staff_app):
     app = staff_app
     # The expectations below read the role map as the app declares it.
     assert personas_with("queue") == QUEUE_ROLES
-    assert personas_with("accounts") == personas_with("audit") == {"supervisor"}
+    assert personas_with("accounts") == personas_with("audit") == MANAGERS
     assert personas_with("desk") == {"volunteer"}
-    assert not personas_with("service_points"), "service points are an admin's"
+    assert personas_with("service_points") == {"county_admin"}, "service points: admins'"
 
     owner = submitted_case(app)
     other = submitted_case(app)
@@ -307,8 +331,12 @@ def test_access_matrix(staff_app):
         "clerk": sign_in(app, "clerk@test"),
         "supervisor": sign_in(app, "supervisor@test"),
         "officer": sign_in(app, "officer@test"),
+        "province": sign_in(app, "province@test"),
+        "county_clerk": sign_in(app, "county.clerk@test"),
+        "county_supervisor": sign_in(app, "county.supervisor@test"),
+        "county_admin": sign_in(app, "county.admin@test"),
     }
-    assert set(FORBIDDEN) | {"clerk", "supervisor", "officer"} == set(personas)
+    assert set(FORBIDDEN) | {"clerk", "supervisor", "officer", "province"} == set(personas)
 
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
@@ -392,6 +420,7 @@ def test_access_matrix(staff_app):
 
     # Phase 3: the department passes the case back to the window with its result. The case
     # is "accepted" again and the window's to decide; only the officer's answers change.
+    # (The province's supervisor and the other county's staff were swept in phases 1-2.)
     officer = personas["officer"]
     step(staff_post(officer, reference, "transfer_back", note="checked: fine"),
          "the officer passes the case back")

@@ -43,5 +43,5 @@ def agent_case(case):
     milestones = list(case.events.where(Event.kind.in_(MILESTONES))
                       .order_by(Event.created_at, Event.id))
     pickup = ((case.result or {}).get("pickup_code") or (case.delivery or {}).get("pickup_code"))
-    return render_template("cases/agent_case.html", case=case, item=case.item, office=case.office,
+    return render_template("cases/agent_case.html", case=case, item=case.spec, office=case.office,
                            milestones=milestones, pickup=pickup, agent=case.entrustment or {})

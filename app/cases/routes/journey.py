@@ -14,7 +14,7 @@ from ...documents.service import available as documents_available
 from ...forms import to_int
 from ...fragments import see_other
 from ...i18n import localized
-from ...models import Case, Event, Item
+from ...models import Case, Department, Event, Item, Jurisdiction
 from ...templating import format_phone
 from .. import journey
 from ..access import (case_for_token, check_access_code, forget, grant, in_session,
@@ -100,12 +100,21 @@ def _status_context(case: Case) -> dict:
     video = None
     if case.needs_video_check and case.identity_check_matters:
         video = {"current": current_appointment(case), "confirmed": identity_confirmed(case)}
-    return dict(case=case, item=case.item, states=states, video=video,
-                events=list(Event.timeline(case, for_staff=False)),
+    events = list(Event.timeline(case, for_staff=False))
+    return dict(case=case, item=case.spec, states=states, video=video, events=events,
+                holder=case.holder, departments=_departments_named(events),
                 documents=documents_available(case), access_code=shown_access_code(case),
                 owed_later=[s for s in states if s.deferred] if case.owes_deferred else [],
                 material_names={s.material.key: localized(s.material.names) for s in states},
                 page_url=page_url)
+
+
+def _departments_named(events) -> dict:
+    """``{key: "Department, County"}`` of the departments the case was passed to."""
+    keys = {(e.data or {}).get("department") for e in events if e.kind == "transferred"}
+    rows = (Department.select(Department, Jurisdiction).join(Jurisdiction)
+            .where(Department.key.in_([k for k in keys if k])))
+    return {d.key: f"{localized(d.names)}, {localized(d.jurisdiction.names)}" for d in rows}
 
 
 @bp.route("/cases/<reference>")
@@ -137,7 +146,7 @@ def _offered_contacts(case: Case, step: dict) -> dict:
 @applicant_case
 def step(case, step_key):
     """One topic of the item's form."""
-    step_def = case.item.step(step_key)
+    step_def = case.spec.step(step_key)
     if step_def is None:
         abort(404)
     blocked = not_editable(case)
@@ -190,7 +199,7 @@ def _save_step(case: Case, step_def: dict, form):
 @applicant_case
 def entrustment(case):
     """Do it myself, or entrust a relative at home (only for items that allow it)."""
-    if not case.item.agent_allowed:
+    if not case.spec.agent_allowed:
         abort(404)
     blocked = not_editable(case)
     if blocked:
@@ -265,7 +274,7 @@ def confirmation(case):
     """Reference, access code and what happens next."""
     if case.is_draft:
         return redirect(resume_url(case), 303)
-    return render_template("cases/confirmation.html", case=case, item=case.item,
+    return render_template("cases/confirmation.html", case=case, item=case.spec,
                            access_code=shown_access_code(case),
                            video_needed=case.video_bookable and current_appointment(case) is None)
 
@@ -277,7 +286,7 @@ def withdraw(case):
     if request.method == "GET":
         if not case.can("withdraw"):
             return redirect(url_for("cases.status", reference=case.reference), 303)
-        return render_template("cases/withdraw.html", case=case, item=case.item)
+        return render_template("cases/withdraw.html", case=case, item=case.spec)
     try:
         journey.withdraw(case)
     except lifecycle.TransitionError:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from ...authz import applicant_case, may_open
 from ...fragments import varies, wants_fragment
-from ...models import Case, Material, Upload
+from ...models import Case, Upload
 from ...uploads.service import UploadError, path_for, read_limited
 from .. import journey
 from ..blueprint import bp
@@ -30,8 +30,9 @@ def upload_messages() -> dict:
     }
 
 
-def _material(case, key) -> Material:
-    material = Material.get_or_none((Material.item == case.item) & (Material.key == key))
+def _material(case, key):
+    """The material ``key`` of the item's version the case was started with, or 404."""
+    material = case.spec.material(key)
     if material is None:
         abort(404)
     return material

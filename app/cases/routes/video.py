@@ -72,7 +72,7 @@ def _page(case, appointment=None, token=None, error=None, status=200, chosen_slo
     days = appts.slot_days(appts.office_id_of(case))
     country_zones = get_global("territory_zones").get(case.country, [])
     return render_template(
-        "cases/video.html", case=case, item=case.item, appointment=appointment, token=token,
+        "cases/video.html", case=case, item=case.spec, appointment=appointment, token=token,
         days=days, day=_day(request.values.get("day", ""), days), tz=tz,
         zones=zone_choices(case, tz), error=error or tz_error,
         zone_doubt=bool(country_zones) and case.timezone not in country_zones,
