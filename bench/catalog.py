@@ -336,7 +336,8 @@ def synthetic_items(count, real, rng):
         picked = rng.sample(MATERIALS, rng.randint(2, 5))
         materials = [_material(m, k, rng) for k, m in enumerate([PASSPORT, *picked])]
         items.append({
-            "code": code, "version": 1, "department": dept, "category": cat, "parent": None,
+            "code": code, "kind": "", "version": 1, "department": dept, "category": cat,
+            "parent": None,
             "names": names, "synonyms": synonyms,
             "summary": {"zh": f"在国外即可申请{names['zh']}，材料线上提交，无需专程回国。",
                         "en": f"{names['en']}: apply from abroad and send the documents "

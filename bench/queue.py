@@ -125,25 +125,31 @@ def applicant_name(rng):
 
 
 def setup_catalog(app):
-    """3 more offices and 6 more items (copies of real ones); return ids for the fill."""
+    """Wencheng with 3 more offices and 6 more items (copies of real ones); return ids for
+    the fill. The cases are Wencheng's: the other counties' items are left out."""
     from app.catalog.loader import read_catalog, upsert_item
-    from app.models import Category, Department, Item, Office, db
+    from app.models import Category, Department, Item, Jurisdiction, Office, db
     with app.app_context(), db.connection_context(), db.atomic():
+        wencheng = Jurisdiction.get(Jurisdiction.key == "wencheng")
         for n, (key, zh, en) in enumerate(EXTRA_OFFICES, start=10):
-            Office.create(key=key, names={"zh": zh, "en": en}, sort=n)
+            Office.create(key=key, names={"zh": zh, "en": en}, sort=n, jurisdiction=wencheng)
         dept_ids = {d.key: d.id for d in Department.select()}
         cat_ids = {c.key: c.id for c in Category.select()}
-        raw_items = read_catalog(app.config["CATALOG_DIR"])["items"]
+        local = {d.key for d in Department.select().where(Department.jurisdiction == wencheng)}
+        raw_items = [i for i in read_catalog(app.config["CATALOG_DIR"])["items"]
+                     if i["department"] in local and i["kind"] != "other-matter"]
         for n, raw in enumerate(raw_items[:6]):
             copy = dict(raw, code=f"BX-{raw['code'][:2]}-{900 + n}", parent=None,
                         sort=100 + n,
                         names={k: f"{v} ({n + 2})" for k, v in raw["names"].items()})
             upsert_item(copy, dept_ids, cat_ids)
         items = [(i.id, i.version, i.time_limit_days, i.department_id)
-                 for i in Item.select().where(Item.active == True)]  # noqa: E712
-        offices = [o.id for o in Office.select().order_by(
-            (Office.key != BUSIEST), Office.sort, Office.id)]
-        assert len(items) == 20, f"expected 20 active items, found {len(items)}"
+                 for i in Item.select().join(Department).where(
+                     (Item.active == True) & (Department.jurisdiction == wencheng)  # noqa: E712
+                     & (Item.kind != "other-matter"))]
+        offices = [o.id for o in Office.select().where(Office.jurisdiction == wencheng)
+                   .order_by((Office.key != BUSIEST), Office.sort, Office.id)]
+        assert len(items) == 26, f"expected 26 active items of Wencheng, found {len(items)}"
         assert len(offices) == 5, f"expected 5 offices, found {len(offices)}"
         departments = {d.key: d.id for d in Department.select()}
     return items, offices, departments

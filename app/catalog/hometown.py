@@ -7,13 +7,15 @@ county to everyone; ``?county=all`` every county; a URL without the parameter
 shows the visitor's hometown when they chose one, else every county.
 """
 
-from flask import request
+from flask import g, request
+from peewee import JOIN
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import SelectField, ValidationError
 
 from ..forms import Form, options
 from ..i18n import localized
 from ..models import Jurisdiction
+from ..models.organisation import LOCAL_LEVELS
 
 COOKIE = "hometown"
 MAX_AGE = 365 * 24 * 3600
@@ -48,10 +50,18 @@ def remember(response, place: Jurisdiction | None):
     return response
 
 
-def county_choices():
-    """``(key, name)`` of every county and district, grouped under their city."""
-    return [(c.key, f"{localized(c.parent.names)} · {localized(c.names)}" if c.parent_id
-             else localized(c.names)) for c in Jurisdiction.counties()]
+def county_choices() -> list[tuple[str, str]]:
+    """``(key, "City · County")`` of every county and district (once per request)."""
+    if "county_choices" not in g:
+        city = Jurisdiction.alias()
+        rows = (Jurisdiction.select(Jurisdiction.key, Jurisdiction.names,
+                                    city.names.alias("city_names"))
+                .join(city, JOIN.LEFT_OUTER, on=(Jurisdiction.parent == city.id))
+                .where(Jurisdiction.level.in_(LOCAL_LEVELS))
+                .order_by(Jurisdiction.sort, Jurisdiction.id).objects())
+        g.county_choices = [(c.key, f"{localized(c.city_names)} · {localized(c.names)}"
+                             if c.city_names else localized(c.names)) for c in rows]
+    return g.county_choices
 
 
 class HometownForm(Form):

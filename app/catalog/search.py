@@ -75,6 +75,15 @@ def other_matters(county: Jurisdiction | None = None) -> list:
     return sorted(rows, key=lambda r: county is None or r.county_id != county.id)
 
 
+def county_departments(county: Jurisdiction) -> list:
+    """The departments of ``county`` with their number of active items."""
+    return list(Department.select(Department, fn.COUNT(ItemSearch.item).alias("item_count"))
+                .join(ItemSearch, on=(ItemSearch.department == Department.id))
+                .where((ItemSearch.active == True)  # noqa: E712
+                       & (ItemSearch.jurisdiction == county.id))
+                .group_by(Department).order_by(Department.sort, Department.id))
+
+
 def department_list(county: Jurisdiction | None = None) -> list[tuple]:
     """``[(county, [departments with their number of active items])]``, ``county`` first."""
     rows = (Department.select(Department, fn.COUNT(ItemSearch.item).alias("item_count"))

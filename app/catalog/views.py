@@ -8,11 +8,12 @@ from ..documents import service as documents
 from ..documents.context import BLANK_TYPES, PAGE_SIZES
 from ..documents.views import render_failed
 from ..extensions import csrf
-from ..fragments import page_or_fragment
+from ..fragments import page_or_fragment, wants_fragment
 from ..models import Category, Department, Item, Jurisdiction
 from ..security import revalidated
 from . import hometown
-from .search import PER_PAGE, category_list, department_list, other_matters, search_items
+from .search import (PER_PAGE, category_list, county_departments, other_matters,
+                     search_items)
 
 bp = Blueprint("catalog", __name__, url_prefix="/<lang:lang>/services")
 
@@ -31,23 +32,37 @@ def _known(model, key):
     return key if key and model.select().where(model.key == key).exists() else None
 
 
+def _place():
+    """``(county, whether it is the hometown, department key)`` asked for. A department
+    belongs to one county: named alone (an older link) it shows its county; named with
+    another county, it is no filter."""
+    county, from_hometown = hometown.county_from_args(request.args)
+    department = Department.get_or_none(Department.key == request.args.get("department", ""))
+    if department is None:
+        return county, from_hometown, None
+    if from_hometown or county is None and not request.args.get("county"):
+        return department.jurisdiction, False, department.key
+    if county is not None and department.jurisdiction_id == county.id:
+        return county, from_hometown, department.key
+    return county, from_hometown, None
+
+
 @bp.route("")
 @public
 def index():
     """Browse by department and category, or search by keyword."""
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
-    county, from_hometown = hometown.county_from_args(request.args)
-    department = _known(Department, request.args.get("department"))
+    county, from_hometown, department = _place()
     category = _known(Category, request.args.get("category"))
     page = _page_arg()
     items, total = search_items(query, department, category, page, county=county)
     response = revalidated(page_or_fragment(
         "catalog/index.html", "catalog/partial/results.html", query=query, county=county,
         from_hometown=from_hometown, department=department, category=category, items=items,
-        others=other_matters(county),
-        total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
-        page_only=lambda: {"departments": department_list(county),
-                           "categories": category_list(),
+        others=other_matters(county), total=total, page=page,
+        pages=max(1, -(-total // PER_PAGE)), fragment=wants_fragment(),
+        departments=county_departments(county) if county else [],
+        page_only=lambda: {"categories": category_list(),
                            "counties": hometown.county_choices(),
                            "form": hometown.chooser()}))
     response.vary.add("Cookie")

@@ -70,7 +70,8 @@ def expect_whole_catalog(page, words):
     expect(page.get_by_role("heading", level=1)).to_have_text("Services")
     form = page.get_by_role("search")
     expect(form.get_by_role("searchbox")).to_have_value(words)
-    expect(form.get_by_label("Department")).to_be_visible()
+    expect(form.get_by_label("County or district")).to_be_visible()
+    expect(form.get_by_label("Topic")).to_be_visible()
     expect(page.locator("#results .count")).to_contain_text(f"matching “{words}”")
     # One page, not a page inside a page.
     expect_one_of_each(page, "header.top", "main", "footer", "form.search", "#results")

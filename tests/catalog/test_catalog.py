@@ -63,10 +63,18 @@ def test_browse_by_department_and_category(app, client):
     assert set(names) <= expected
     assert "household register" not in page.one("#results").get_text(" ").lower()
     assert page.field("department") == dept.key
-    # An unknown filter is ignored, not an error.
+    # A department belongs to one county: the link shows that county.
+    assert page.one("#county option[selected]")["value"] == "wencheng"
+    # An unknown filter is ignored, not an error; across every county there is no
+    # department filter (each county has its own departments).
     everything = client.page("/en/services?department=nope&category=nope&page=abc")
-    assert everything.field("department") == ""
+    assert not everything.select("[name=department]")
     assert everything.texts("ul.items > li > a")
+    # A department of another county than the one shown is no filter either.
+    other = client.page(f"/en/services?county=qingtian&department={dept.key}")
+    assert other.field("department") == ""
+    assert all(c.startswith(("QT-", "OT-QT")) for c in
+               [a["href"].rsplit("/", 1)[1] for a in other.select("ul.items > li > a")])
 
 
 def test_guide_page_shows_checklist_fee_and_time_limit(client):

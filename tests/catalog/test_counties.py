@@ -116,3 +116,20 @@ def test_items_of_every_county_are_in_search_rows(app):
         liandu = Jurisdiction.get(Jurisdiction.key == "liandu")
         item = Item.get(Item.code == "LD-GA-HJ-001")
         assert ItemSearch.get(ItemSearch.item == item).jurisdiction == liandu.id
+
+
+def test_a_live_search_brings_the_departments_of_the_county_shown(app, client):
+    """With htmx, the results come alone; the department filter comes with them (out of
+    band), so a change of county never leaves another county's departments to choose."""
+    response = client.get("/en/services?county=qingtian&q=",
+                          headers={"HX-Request": "true", "HX-Target": "results"})
+    from ..pages import Page
+    part = Page(response)
+    box = part.one("#department-filter")
+    assert box["data-hx-swap-oob"] == "true"
+    keys = [o["value"] for o in box.select("option") if o["value"]]
+    assert keys and all(k.startswith("qingtian-") for k in keys)
+    assert not part.select("h1"), "the fragment only"
+    everywhere = Page(client.get("/en/services?county=all",
+                                 headers={"HX-Request": "true", "HX-Target": "results"}))
+    assert not everywhere.select("#department-filter select")
