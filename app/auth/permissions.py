@@ -5,7 +5,8 @@ ROLE_PERMISSIONS = {
     "clerk": frozenset({"queue", "case", "decide"}),
     "officer": frozenset({"queue", "case", "decide"}),
     "supervisor": frozenset({"queue", "case", "decide", "audit", "accounts"}),
-    "admin": frozenset({"queue", "case", "decide", "audit", "accounts", "service_points"}),
+    "admin": frozenset({"queue", "case", "decide", "audit", "accounts", "service_points",
+                        "catalog"}),
     "volunteer": frozenset({"desk"}),
 }
 #: Every permission a route may ask for ("staff": any signed-in account).

@@ -126,6 +126,18 @@ def _local(raw, where, local_keys, default):
     return key
 
 
+def read_shared_steps(directory=None) -> dict:
+    """The shared form steps by key (``use: applicant`` in an item file)."""
+    from flask import current_app
+    path = Path(directory or current_app.config["CATALOG_DIR"]) / "shared_steps.yaml"
+    shared = {}
+    if path.exists():
+        for raw in (_read(path) or {}).get("steps") or []:
+            step = _step(raw, "shared_steps")
+            shared[step["key"]] = step
+    return shared
+
+
 def read_catalog(directory) -> dict:
     """Parse and validate every data file; return plain dicts (no database)."""
     directory = Path(directory)
@@ -150,12 +162,7 @@ def read_catalog(directory) -> dict:
                                "to another jurisdiction")
     categories = [{"key": c["key"], "names": _texts(c.get("name"), f"category {c.get('key')}"),
                    "sort": n} for n, c in enumerate(meta.get("categories") or [])]
-    shared_path = directory / "shared_steps.yaml"
-    shared = {}
-    if shared_path.exists():
-        for raw in (_read(shared_path) or {}).get("steps") or []:
-            step = _step(raw, "shared_steps")
-            shared[step["key"]] = step
+    shared = read_shared_steps(directory)
     dept_keys = {d["key"] for d in departments}
     cat_keys = {c["key"] for c in categories}
     items = []

@@ -144,7 +144,7 @@ class ItemVersion(BaseModel):
     def content_of(item: Item) -> dict:
         """What a version keeps of ``item`` as it is now."""
         content = {name: getattr(item, name) for name in SPEC_FIELDS}
-        content["fee_amount"] = str(item.fee_amount)
+        content["fee_amount"] = format(Decimal(str(item.fee_amount)), ".2f")
         content["materials"] = [{name: getattr(m, name) for name in MATERIAL_FIELDS}
                                 for m in item.ordered_materials()]
         return content

@@ -55,7 +55,9 @@ DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
 NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable",
                    "points.desk", "points.desk_start", "points.desk_blanks",
-                   "points.admin_list", "points.admin_new", "points.admin_edit"}
+                   "points.admin_list", "points.admin_new", "points.admin_edit",
+                   "catalog_admin.items", "catalog_admin.export_all", "catalog_admin.export_one",
+                   "catalog_admin.import_items"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -206,6 +208,12 @@ def expected(persona, route, phase):
         if endpoint == "points.admin_edit":
             return deny("the Milan point serves Wencheng only, not the admin's county", {404})
         return allow("a county's admin adds points (an empty form is refused)", 200, 422)
+    if endpoint.startswith("catalog_admin."):
+        if persona != "county_admin":
+            return deny("the catalog is managed by admins", {403})
+        if endpoint == "catalog_admin.export_one":
+            return deny("JJ-JZ-001 is Wencheng's item, not the admin's county's", {404})
+        return allow("a county's admin: its items (an empty import is refused)", 200, 422)
     if endpoint in DESK_HOME:
         if persona != "volunteer":
             return deny("the desk is a volunteer's", {403})
@@ -286,6 +294,7 @@ def test_access_matrix(staff_app):
     assert personas_with("accounts") == personas_with("audit") == MANAGERS
     assert personas_with("desk") == {"volunteer"}
     assert personas_with("service_points") == {"county_admin"}, "service points: admins'"
+    assert personas_with("catalog") == {"county_admin"}, "the catalog: admins'"
 
     owner = submitted_case(app)
     other = submitted_case(app)
@@ -340,7 +349,8 @@ def test_access_matrix(staff_app):
 
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
-              "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan")}
+              "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
+              "code": "JJ-JZ-001"}
     routes, unbuildable = matrix_routes(app, values)
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",

@@ -1,0 +1,165 @@
+"""Items as YAML, out and in: what catalog admins export for bulk work and import back.
+
+An exported item is written exactly as an item file in ``data/items`` (shared steps
+expanded), so the file can be edited, validated by the same loader, and imported. An
+import is all or nothing: every item is checked first (the loader's checks, and that it
+belongs to the admin's county); a broken one refuses the whole file, naming the item and
+what is wrong. An item whose content changed is published as its next version (cases
+already started keep theirs); an unchanged one is left alone.
+"""
+
+import yaml
+
+from ..models import Category, Department, Item, ItemVersion, db
+from .loader import CatalogError, _item, read_shared_steps
+
+#: The most items one import may hold (the seed catalog is a few dozen per county).
+MAX_ITEMS = 500
+
+
+class ImportRefused(ValueError):
+    """The file is not imported; ``problems`` says why, item by item."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _texts(value: dict | None) -> dict | None:
+    return {k: v for k, v in (value or {}).items() if v} or None
+
+
+def _clean(mapping: dict) -> dict:
+    """Without the empty texts the loader would refuse (an empty help, say)."""
+    return {k: v for k, v in mapping.items() if v is not None and v != {} and v != []}
+
+
+def _field(field: dict) -> dict:
+    out = dict(field, label=field["label"], help=_texts(field.get("help")))
+    if field.get("choices"):
+        out["choices"] = [dict(c) for c in field["choices"]]
+    return _clean(out)
+
+
+def item_document(item: Item) -> dict:
+    """``item`` as an item file says it."""
+    content = ItemVersion.content_of(item)
+    return _clean({
+        "code": item.code, "kind": item.kind or None, "version": item.version,
+        "department": item.department.key, "category": item.category.key,
+        "parent": item.parent.code if item.parent_id else None,
+        "name": content["names"], "synonyms": content["synonyms"] or None,
+        "summary": content["summary"], "guidance": content["guidance"],
+        "next_steps": content["next_steps"],
+        "fee": _clean({"amount": content["fee_amount"], "currency": content["fee_currency"],
+                       "note": _texts(content["fee_note"])}),
+        "time_limit_days": content["time_limit_days"],
+        "agent_allowed": content["agent_allowed"], "video_check": content["video_check"],
+        "delivery": content["delivery"],
+        "steps": [_clean({"key": s["key"], "title": s["title"], "intro": _texts(s.get("intro")),
+                          "fields": [_field(f) for f in s["fields"]]}) for s in content["steps"]],
+        "materials": [_clean({"key": m["key"], "name": m["names"],
+                              "description": _texts(m["description"]),
+                              "why": _texts(m["why"]), "essential": m["essential"],
+                              "formats": m["formats"], "min_files": m["min_files"],
+                              "max_files": m["max_files"]}) for m in content["materials"]],
+    })
+
+
+def dump(items) -> str:
+    """A YAML file of ``items`` (``{version: 1, items: [...]}``), in Unicode."""
+    return yaml.safe_dump({"version": 1, "items": [item_document(i) for i in items]},
+                          allow_unicode=True, sort_keys=False, width=100)
+
+
+def _entries(text: str) -> list:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ImportRefused([f"not valid YAML{where}"]) from None
+    if isinstance(data, dict) and "code" in data:
+        data = {"items": [data]}  # one item file
+    entries = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ImportRefused(["no items: the file needs an 'items' list, or one item"])
+    if len(entries) > MAX_ITEMS:
+        raise ImportRefused([f"at most {MAX_ITEMS} items in one file"])
+    return entries
+
+
+def check(text: str, places: list[int]) -> list[dict]:
+    """Every item of the file, checked, in the loader's form; or :class:`ImportRefused`.
+
+    ``places`` are the jurisdictions whose items the admin may change: an item of a
+    department elsewhere, or with the code of another county's item, is refused.
+    """
+    shared = read_shared_steps()
+    departments = {d.key: d.jurisdiction_id for d in Department.select()}
+    mine = {key for key, place in departments.items() if place in places}
+    categories = {c.key for c in Category.select()}
+    problems, items, codes = [], [], set()
+    for number, raw in enumerate(_entries(text), 1):
+        label = (raw.get("code") if isinstance(raw, dict) else None) or f"item #{number}"
+        try:
+            if not isinstance(raw, dict):
+                raise CatalogError(f"{label}: an item is a mapping of its fields")
+            if raw.get("department") in departments and raw["department"] not in mine:
+                raise CatalogError(f"{label}: department {raw['department']!r} belongs to "
+                                   "another county")
+            item = _item(raw, label, shared, mine, categories, number)
+            existing = Item.get_or_none(Item.code == item["code"])
+            if existing is not None and existing.department.jurisdiction_id not in places:
+                raise CatalogError(f"{label}: the code belongs to another county's item")
+            if item["code"] in codes:
+                raise CatalogError(f"{label}: the code appears twice in the file")
+            codes.add(item["code"])
+            items.append(item)
+        except CatalogError as error:
+            problems.append(str(error))
+    for item in items:
+        if item["parent"] and item["parent"] not in codes and not Item.select().where(
+                Item.code == item["parent"]).exists():
+            problems.append(f"{item['code']}: parent {item['parent']} does not exist")
+    if problems:
+        raise ImportRefused(problems)
+    return items
+
+
+def publish(items: list[dict]) -> dict:
+    """Store checked items: each changed one as its next version. Returns the codes
+    ``{"new": [...], "changed": [...], "unchanged": [...]}``."""
+    from .loader import upsert_item
+    outcome = {"new": [], "changed": [], "unchanged": []}
+    departments = {d.key: d.id for d in Department.select()}
+    categories = {c.key: c.id for c in Category.select()}
+    with db.atomic():
+        for raw in items:
+            current = Item.get_or_none(Item.code == raw["code"])
+            if current is None:
+                last = Item.select(Item.sort).order_by(Item.sort.desc()).first()
+                upsert_item(dict(raw, version=max(1, raw["version"]),
+                                 sort=(last.sort + 1) if last else 0), departments, categories)
+                outcome["new"].append(raw["code"])
+                continue
+            before = ItemVersion.content_of(current)
+            candidate = dict(raw, version=current.version, sort=current.sort)
+            upsert_item(candidate, departments, categories)
+            after = ItemVersion.content_of(Item.get_by_id(current.id))
+            if after == before and current.department_id == departments[raw["department"]]:
+                outcome["unchanged"].append(raw["code"])
+                continue
+            # Put the published text of the current version back, then publish the next.
+            version = max(current.version + 1, raw["version"])
+            ItemVersion.update(content=before).where(
+                (ItemVersion.item == current.id)
+                & (ItemVersion.version == current.version)).execute()
+            Item.update(version=version).where(Item.id == current.id).execute()
+            ItemVersion.keep(Item.get_by_id(current.id))
+            outcome["changed"].append(raw["code"])
+        for raw in items:
+            if raw["parent"]:
+                Item.update(parent=Item.get(Item.code == raw["parent"]).id).where(
+                    Item.code == raw["code"]).execute()
+    return outcome
