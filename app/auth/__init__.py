@@ -38,6 +38,9 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if jurisdiction and (office or department):
+        raise ValueError("an account belongs to an office or a department, or else to a "
+                         "jurisdiction: not both")
     password = password or secrets.token_urlsafe(12)
     if len(password) < 12:
         raise ValueError("a password needs at least 12 characters")
@@ -48,6 +51,8 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
     staff.active = True
     staff.failed_logins = 0
     staff.locked_until = None
+    # A reset account belongs to what it is given now, nothing it had before.
+    staff.office = staff.department = staff.service_point = staff.jurisdiction = None
     if office:
         found = Office.get_or_none(Office.key == office)
         if found is None:

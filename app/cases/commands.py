@@ -629,7 +629,10 @@ class ConvertForm(DecisionForm):
 
     item = SelectField(_l("The service it is"), choices=[], validate_choice=False,
                        validators=[Asked()])
-    note = TextAreaField(_l("Message to the applicant"), validators=_reason_checks())
+    note = TextAreaField(_l("Message to the applicant"), validators=[
+        Needed(_l("Tell the applicant what the service is and what to add.")),
+        Check(lambda v: len(v or "") <= MAX_TEXT,
+              _l("Keep the message to 2,000 characters or fewer."))])
     due = TrimmedString(_l("Due date"), validators=[Asked(), _future_date],
                         render_kw={"type": "date"})
 
@@ -663,7 +666,8 @@ class Convert(Command):
                           "to": item.code},
                     changes={"item": item.id, "item_version": item.version,
                              "office": office.id if office else case.office_id,
-                             "supplement": supplement, "assigned_to": None},
+                             "supplement": supplement, "assigned_to": None,
+                             "deferred": []},
                     notify=["applicant"])
 
 
@@ -682,8 +686,10 @@ def _catalog_choices(case):
 class AnswerForm(DecisionForm):
     """The window's answer to a matter (the applicant reads it)."""
 
-    answer = TextAreaField(_l("Your answer (the applicant reads this)"),
-                           validators=_reason_checks())
+    answer = TextAreaField(_l("Your answer (the applicant reads this)"), validators=[
+        Needed(_l("Write the answer: the applicant will read it.")),
+        Check(lambda v: len(v or "") <= MAX_TEXT,
+              _l("Keep the answer to 2,000 characters or fewer."))])
 
 
 class Answer(Command):

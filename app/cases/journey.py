@@ -31,10 +31,12 @@ class Started:
 
 
 def home_office(item: Item) -> Office | None:
-    """The window that receives the item's cases: its department's, else the first one."""
+    """The window that receives the item's cases: its department's, else the first window
+    of the item's county (never another county's)."""
     if item.department.office_id:
         return item.department.office
-    return Office.select().order_by(Office.sort, Office.id).first()
+    return (Office.select().where(Office.jurisdiction == item.department.jurisdiction_id)
+            .order_by(Office.sort, Office.id).first())
 
 
 def start_case(item: Item, *, start_key: str, locale: str, email: str | None,

@@ -79,7 +79,14 @@ def _update_details(event, case, secrets: dict) -> dict:
                 "deferred_due": data.get("deferred_due", "")}
     if kind == "transferred":
         department = Department.get_or_none(Department.key == data.get("department"))
-        return {"department": localized(department.names, case.locale) if department else ""}
+        if department is None:
+            return {"department": ""}
+        name = localized(department.names, case.locale)
+        if department.jurisdiction_id and case.office_id and (
+                department.jurisdiction_id != case.office.jurisdiction_id):
+            # Passed point to point to another county: say which.
+            name = f"{name}, {localized(department.jurisdiction.names, case.locale)}"
+        return {"department": name}
     if kind == "reminder":
         return {"deferred": _names(case, data.get("deferred")),
                 "deferred_due": data.get("deferred_due", "")}

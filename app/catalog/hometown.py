@@ -7,7 +7,7 @@ county to everyone; ``?county=all`` every county; a URL without the parameter
 shows the visitor's hometown when they chose one, else every county.
 """
 
-from flask import g, request
+from flask import current_app, g, request
 from peewee import JOIN
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import SelectField, ValidationError
@@ -46,7 +46,8 @@ def remember(response, place: Jurisdiction | None):
         response.delete_cookie(COOKIE, samesite="Lax")
     else:
         response.set_cookie(COOKIE, place.key, max_age=MAX_AGE, samesite="Lax",
-                            secure=request.is_secure, httponly=True)
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")
+                                        or request.is_secure), httponly=True)
     return response
 
 

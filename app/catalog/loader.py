@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 import yaml
+from peewee import fn
 
 from ..models import (Category, Department, Item, ItemSearch, ItemVersion, Jurisdiction, Material,
                       Office, db)
@@ -103,6 +104,8 @@ def _step(raw, where):
 def _jurisdictions(raw_list) -> list[dict]:
     places, keys = [], set()
     for n, raw in enumerate(raw_list or []):
+        if not isinstance(raw, dict):
+            raise CatalogError(f"jurisdiction #{n + 1}: a mapping of key, level, parent, name")
         key, level, parent = raw.get("key", ""), raw.get("level"), raw.get("parent")
         where = f"jurisdiction {key}"
         if not SLUG_RE.match(key) or key in keys:
@@ -120,6 +123,9 @@ def _jurisdictions(raw_list) -> list[dict]:
 
 def _local(raw, where, local_keys, default):
     key = raw.get("jurisdiction") or default
+    if not local_keys:
+        raise CatalogError("departments.yaml: the 'jurisdictions' list (province, cities, "
+                           "counties) is missing; offices and departments name their county")
     if key not in local_keys:
         raise CatalogError(f"{where}: jurisdiction must be a county or district, "
                            f"not {key!r}")
@@ -149,11 +155,16 @@ def read_catalog(directory) -> dict:
                 "jurisdiction": _local(o, f"office {o.get('key')}", local, default),
                 "sort": n} for n, o in enumerate(meta.get("offices") or [])]
     office_keys = {o["key"]: o["jurisdiction"] for o in offices}
-    departments = [{"key": d["key"], "names": _texts(d.get("name"), f"department {d.get('key')}"),
-                    "short": _texts(d.get("short"), f"department {d.get('key')}.short", False),
-                    "office": d.get("office") or (offices[0]["key"] if offices else None),
-                    "jurisdiction": _local(d, f"department {d.get('key')}", local, default),
-                    "sort": n} for n, d in enumerate(meta.get("departments") or [])]
+    departments = []
+    for n, d in enumerate(meta.get("departments") or []):
+        place = _local(d, f"department {d.get('key')}", local, default)
+        # Without an office named: the first window of the department's own county.
+        own = [o["key"] for o in offices if o["jurisdiction"] == place]
+        departments.append({
+            "key": d["key"], "names": _texts(d.get("name"), f"department {d.get('key')}"),
+            "short": _texts(d.get("short"), f"department {d.get('key')}.short", False),
+            "office": d.get("office") or (own[0] if own else None),
+            "jurisdiction": place, "sort": n})
     for d in departments:
         if d["office"] and d["office"] not in office_keys:
             raise CatalogError(f"department {d['key']}: unknown office {d['office']!r}")
@@ -308,19 +319,42 @@ def load_catalog(directory) -> dict:
                 Item.id == item_ids[raw["code"]]).execute()
         Item.update(active=False).where(Item.code.not_in(list(item_ids))).execute()
         ItemSearch.update(active=False).where(ItemSearch.code.not_in(list(item_ids))).execute()
+        adopt_older_rows()
     return {"jurisdictions": len(place_ids), "offices": len(office_ids),
             "departments": len(dept_ids), "categories": len(cat_ids),
             "items": len(item_ids)}
 
 
+def adopt_older_rows() -> None:
+    """Rows from before the network (schema 9) join it: an admin with neither office nor
+    department belonged to the one county there was, the first; a service point serves
+    the county of the window that looks after it."""
+    from ..models import PointJurisdiction, ServicePoint, Staff
+    first = (Jurisdiction.select().where(Jurisdiction.level.in_(LOCAL_LEVELS))
+             .order_by(Jurisdiction.sort, Jurisdiction.id).first())
+    if first is not None:
+        Staff.update(jurisdiction=first.id).where(
+            (Staff.role == "admin") & Staff.office.is_null() & Staff.department.is_null()
+            & Staff.jurisdiction.is_null()).execute()
+    serving = PointJurisdiction.select(PointJurisdiction.service_point)
+    for point in (ServicePoint.select(ServicePoint, Office).join(Office)
+                  .where(ServicePoint.id.not_in(serving) & Office.jurisdiction.is_null(False))):
+        PointJurisdiction.create(service_point=point.id, jurisdiction=point.office.jurisdiction_id)
+
+
 def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
-    """Create or update one item and its materials; return its id."""
+    """Create or update one item and its materials; return its id.
+
+    The item's published version never changes under a case: a file whose version is
+    not above the stored one but whose content differs is published as the next version.
+    """
     item = Item.get_or_none(Item.code == raw["code"]) or Item(code=raw["code"])
     name_text, search_text = search_text_for(raw)
-    for attr in ("kind", "version", "names", "synonyms", "summary", "guidance", "next_steps",
+    for attr in ("kind", "names", "synonyms", "summary", "guidance", "next_steps",
                  "fee_amount", "fee_currency", "fee_note", "time_limit_days", "agent_allowed",
                  "video_check", "delivery", "steps", "sort"):
         setattr(item, attr, raw[attr])
+    item.version = max(raw["version"], item.version if item.id else 0)
     item.department = dept_ids[raw["department"]]
     item.category = cat_ids[raw["category"]]
     item.active = True
@@ -340,5 +374,11 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
         obj.save()
     for stale in existing.values():
         stale.delete_instance()
+    stored = ItemVersion.get_or_none((ItemVersion.item == item.id)
+                                     & (ItemVersion.version == item.version))
+    if stored is not None and ItemVersion.differs(stored.content, ItemVersion.content_of(item)):
+        item.version = ItemVersion.select(fn.MAX(ItemVersion.version)).where(
+            ItemVersion.item == item.id).scalar() + 1
+        item.save()
     ItemVersion.keep(item)
     return item.id

@@ -143,21 +143,12 @@ def publish(items: list[dict]) -> dict:
                                  sort=(last.sort + 1) if last else 0), departments, categories)
                 outcome["new"].append(raw["code"])
                 continue
-            before = ItemVersion.content_of(current)
-            candidate = dict(raw, version=current.version, sort=current.sort)
-            upsert_item(candidate, departments, categories)
-            after = ItemVersion.content_of(Item.get_by_id(current.id))
-            if after == before and current.department_id == departments[raw["department"]]:
-                outcome["unchanged"].append(raw["code"])
-                continue
-            # Put the published text of the current version back, then publish the next.
-            version = max(current.version + 1, raw["version"])
-            ItemVersion.update(content=before).where(
-                (ItemVersion.item == current.id)
-                & (ItemVersion.version == current.version)).execute()
-            Item.update(version=version).where(Item.id == current.id).execute()
-            ItemVersion.keep(Item.get_by_id(current.id))
-            outcome["changed"].append(raw["code"])
+            # A changed content becomes the next version (upsert_item sees to it).
+            upsert_item(dict(raw, sort=current.sort), departments, categories)
+            after = Item.get_by_id(current.id)
+            same = (after.version == current.version
+                    and after.department_id == current.department_id)
+            outcome["unchanged" if same else "changed"].append(raw["code"])
         for raw in items:
             if raw["parent"]:
                 Item.update(parent=Item.get(Item.code == raw["parent"]).id).where(

@@ -48,7 +48,7 @@ def fingerprint(case, doc_type: str) -> str:
                .order_by(Upload.id)]
     material = {"answers": case.answers, "deferred": case.deferred, "agent": case.entrustment,
                 "status": case.status, "submitted": str(case.submitted_at), "uploads": uploads,
-                "item": case.item_version, "templates": templates_digest(),
+                "item": [case.item_id, case.item_version], "templates": templates_digest(),
                 "due_days": current_app.config["COMMITMENT_WORKING_DAYS"]}
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -90,21 +90,34 @@ def _render(html: str) -> dict:
     return render_pdf(html, timeout=config["RENDER_TIMEOUT_S"], memory_mb=config["RENDER_MEMORY_MB"])
 
 
-def issue(case, doc_type: str, page_size: str = "a4") -> IssuedDocument:
-    """The PDF of ``doc_type`` for the case as it is now (made once, then reused)."""
+def issued(case, doc_type: str, page_size: str = "a4") -> IssuedDocument:
+    """The PDF of ``doc_type`` already made for the case as it is now, without making one
+    (for readers who change nothing); :class:`NotAvailable` when there is none."""
     if doc_type not in DOC_TYPES or page_size not in PAGE_SIZES:
         raise NotAvailable(doc_type)
     if doc_type not in available(case):
         raise NotAvailable(doc_type)
-    mark = fingerprint(case, doc_type)
     existing = (IssuedDocument.select()
                 .where((IssuedDocument.case == case) & (IssuedDocument.doc_type == doc_type)
-                       & (IssuedDocument.fingerprint == mark)
+                       & (IssuedDocument.fingerprint == fingerprint(case, doc_type))
                        & (IssuedDocument.locale == case.locale)
                        & (IssuedDocument.page_size == page_size))
                 .order_by(IssuedDocument.id.desc()).first())
-    if existing is not None and document_path(existing).exists():
-        return existing
+    if existing is None or not document_path(existing).exists():
+        raise NotAvailable(doc_type)
+    return existing
+
+
+def issue(case, doc_type: str, page_size: str = "a4") -> IssuedDocument:
+    """The PDF of ``doc_type`` for the case as it is now (made once, then reused)."""
+    try:
+        return issued(case, doc_type, page_size)
+    except NotAvailable:
+        if doc_type not in DOC_TYPES or page_size not in PAGE_SIZES:
+            raise
+        if doc_type not in available(case):
+            raise
+    mark = fingerprint(case, doc_type)
     code = new_code()
     context = case_context(doc_type, case, code, page_size)
     result = _render(render_html(doc_type, context, second_locale(case.locale)))

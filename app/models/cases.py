@@ -146,15 +146,29 @@ class Case(BaseModel):
                     if staff.service_point_id else None)
         if staff.role == "admin" or staff.read_only:
             offices = staff.office_ids()
-            return cls.office.in_(offices) if offices else None
+            if not offices:
+                return None
+            held = Department.select(Department.id).where(
+                Department.jurisdiction.in_(staff.scope_ids()))
+            return cls.office.in_(offices) | (cls.transferred_to.in_(held)
+                                               & (cls.status == "transferred"))
         if staff.role in ("clerk", "supervisor") and staff.office_id:
             condition = cls.office == staff.office_id
             if staff.department_id:
-                condition |= cls.transferred_to == staff.department_id
+                condition |= cls._with_department(staff)
             return condition
         if staff.role == "officer" and staff.department_id:
-            return cls.transferred_to == staff.department_id
+            return cls._with_department(staff)
         return None
+
+    @classmethod
+    def _with_department(cls, staff):
+        """Cases passed to the account's department: for good within its county; from
+        another county's window only while the department holds them (point to point)."""
+        own = Office.select(Office.id).where(
+            Office.jurisdiction == staff.department.jurisdiction_id)
+        return (cls.transferred_to == staff.department_id) & (
+            cls.office.in_(own) | (cls.status == "transferred"))
 
     @classmethod
     def for_staff(cls, staff, reference: str) -> "Case | None":
@@ -231,6 +245,8 @@ class Case(BaseModel):
         """Who holds the case now (an Office or a Department, each belonging to a county):
         the department it was passed to while it is there, else its window; None for a
         draft."""
+        if self.status not in OPEN:
+            return None
         if self.is_transferred and self.transferred_to_id:
             return self.transferred_to
         return self.office if self.office_id else None

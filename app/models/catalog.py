@@ -149,6 +149,14 @@ class ItemVersion(BaseModel):
                                 for m in item.ordered_materials()]
         return content
 
+    @staticmethod
+    def differs(one: dict, other: dict) -> bool:
+        """Whether two versions' contents differ in what applicants and staff read (the
+        kind of service and the version number aside)."""
+        ignored = ("kind", "version")
+        return ({k: v for k, v in one.items() if k not in ignored}
+                != {k: v for k, v in other.items() if k not in ignored})
+
     @classmethod
     def keep(cls, item: Item) -> "ItemVersion":
         """Store ``item``'s current version (again: the same version number is one text)."""

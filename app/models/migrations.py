@@ -257,21 +257,33 @@ def _add_postgres_foreign_keys(migrator, model) -> None:
     """PostgreSQL adds the constraints (and the new columns) in place."""
     table = model._meta.table_name
     present = {c.name for c in db.get_columns(table)}
+    # Columns of later versions (a link to a table a later migration makes) wait for it.
+    later = {f.column_name for f in _foreign_keys_of(model)
+             if not db.table_exists(f.rel_model._meta.table_name)}
     operations = [migrator.add_column(table, f.column_name, f) for f in model._meta.sorted_fields
-                  if f.column_name not in present]
+                  if f.column_name not in present and f.column_name not in later]
     if table == "case" and "resume_at" in present:
         operations.append(migrator.drop_column(table, "resume_at"))
     if operations:
         migrate(*operations)
     existing = {fk.column for fk in db.get_foreign_keys(table)}
     for field in _foreign_keys_of(model):
-        if field.column_name in existing:
+        if field.column_name in existing or field.column_name in later:
             continue
         on_delete = field.on_delete or "NO ACTION"
         migrate(migrator.add_foreign_key_constraint(
             table, field.column_name, field.rel_model._meta.table_name,
             field.rel_field.column_name, on_delete=on_delete))
-    model._schema.create_indexes(safe=True)
+    _create_present_indexes(model)
+
+
+def _create_present_indexes(model) -> None:
+    """The model's indexes on columns the table has (a later version's wait for it)."""
+    present = {c.name for c in db.get_columns(model._meta.table_name)}
+    for index in model._meta.fields_to_index():
+        columns = {getattr(e, "column_name", None) for e in index._expressions}
+        if columns <= present:
+            db.execute(model._schema._create_index(index, safe=True))
 
 
 def _jurisdictions(migrator):

@@ -92,11 +92,8 @@ class ServicePoint(BaseModel):
     @classmethod
     def managed_by(cls, staff):
         """The condition selecting the points ``staff`` (an admin) may see and edit: those
-        its windows look after, and those that serve a county in its jurisdiction."""
-        places = staff.scope_ids()
-        serving = PointJurisdiction.select(PointJurisdiction.service_point).where(
-            PointJurisdiction.jurisdiction.in_(places))
-        return cls.office.in_(staff.office_ids()) | cls.id.in_(serving)
+        its windows look after. A point that only serves the county is its window's."""
+        return cls.office.in_(staff.office_ids())
 
 
 class PointJurisdiction(BaseModel):

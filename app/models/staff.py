@@ -49,14 +49,19 @@ class Staff(BaseModel):
         return None
 
     def scope_ids(self) -> list[int]:
-        """The ids of the jurisdictions in this account's scope: its own and those under it."""
-        scope = self.scope
-        return scope.subtree_ids() if scope else []
+        """The ids of the jurisdictions in this account's scope: its own and those under it
+        (read once per loaded account)."""
+        if "_scope_ids" not in self.__dict__:
+            scope = self.scope
+            self.__dict__["_scope_ids"] = scope.subtree_ids() if scope else []
+        return self.__dict__["_scope_ids"]
 
     def office_ids(self) -> list[int]:
         """The windows in this account's scope."""
-        return [o.id for o in Office.select(Office.id)
-                .where(Office.jurisdiction.in_(self.scope_ids()))]
+        if "_office_ids" not in self.__dict__:
+            self.__dict__["_office_ids"] = [o.id for o in Office.select(Office.id).where(
+                Office.jurisdiction.in_(self.scope_ids()))]
+        return self.__dict__["_office_ids"]
 
     @classmethod
     def managed_by(cls, manager: "Staff"):

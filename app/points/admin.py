@@ -7,7 +7,7 @@ from ..audit import record
 from ..authz import staff
 from ..cases.start import countries
 from ..i18n import LOCALE_NAMES, localized
-from ..models import ServicePoint
+from ..models import Office, ServicePoint
 from ..templating import current_locale
 from .blueprint import bp
 from .directory import COMMON_ZONES
@@ -25,7 +25,9 @@ def admin_list():
 def _form(point=None, data=None) -> ServicePointForm:
     formdata = None if data is not None else request.form
     return ServicePointForm(formdata=formdata, data=data, point=point,
-                            countries=countries(current_locale()))
+                            countries=countries(current_locale()),
+                            offices=Office.select().where(Office.id.in_(g.staff.office_ids()))
+                            .order_by(Office.sort, Office.key))
 
 
 def _page(form, point=None, status=200):
@@ -37,8 +39,11 @@ def _page(form, point=None, status=200):
 def _save(point=None):
     form = _form(point)
     if form.validate():
+        values = form.values()
+        # A point stays in its admins' hands: without a window named, the county's first.
+        values["office"] = values["office"] or next(iter(g.staff.office_ids()), None)
         try:
-            saved = save_point(form.values(), point)
+            saved = save_point(values, point)
         except ValueError as error:
             form.key.errors.append(str(error))
         else:

@@ -141,16 +141,18 @@ class ServicePointForm(_point_form_class()):
     """A service point as admins edit it (and as the seed file gives it)."""
 
     def __init__(self, *args, point: ServicePoint | None = None, check_unique: bool = True,
-                 countries=(), **kwargs):
+                 countries=(), offices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.point, self.check_unique = point, check_unique
         self.country.choices = options([("", _("Choose…"))] + list(countries))
         self._counties = {c.key: c.id for c in Jurisdiction.counties()}
         self.serves.choices = options(
             (c.key, localized(c.names)) for c in Jurisdiction.counties())
+        # An admin gives a point to one of its own windows (the seed file: to any).
+        self._offices = list(offices if offices is not None else
+                             Office.select().order_by(Office.sort, Office.key))
         self.office.choices = options([("", _("None"))] + [
-            (o.id, localized(o.names)) for o in Office.select().order_by(Office.sort,
-                                                                         Office.key)])
+            (o.id, localized(o.names)) for o in self._offices])
         if point is not None:
             self.key.data = point.key
         days = Locale.parse(format_locale()).days["format"]["wide"]
@@ -201,12 +203,14 @@ class ServicePointForm(_point_form_class()):
             raise ValidationError(_("Unknown time zone. Use a name such as Europe/Rome."))
 
     def validate_office(self, field):
-        if field.data and not Office.select().where(Office.id == to_int(field.data)).exists():
+        if field.data and to_int(field.data) not in {o.id for o in self._offices}:
             raise ValidationError(_("Choose an office from the list."))
 
     def validate_serves(self, field):
-        if not field.data or not set(field.data) <= set(self._counties):
+        if not field.data:
             raise ValidationError(_("Tick at least one county or district."))
+        if not set(field.data) <= set(self._counties):
+            raise ValidationError(_("Choose the counties and districts from the list."))
 
     def validate_sort(self, field):
         if not re.match(r"^-?\d{1,5}$", field.data or "0"):

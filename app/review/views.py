@@ -19,8 +19,9 @@ from ..documents import service as documents
 from ..documents.context import DOC_TYPES, PAGE_SIZES
 from ..documents.views import pdf_download, render_failed
 from ..fragments import page_or_fragment
-from ..models import (Appointment, CaseNote, Department, Event, Item, ItemSpec, MaterialReview,
-                      ServicePoint, Staff, Upload)
+from ..i18n import localized
+from ..models import (Appointment, Case, CaseNote, Department, Event, Item, ItemSpec,
+                      MaterialReview, ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..uploads.service import path_for
@@ -166,7 +167,9 @@ def case_document(case, doc_type):
     if doc_type not in DOC_TYPES or size not in PAGE_SIZES:
         abort(404)
     try:
-        issued = documents.issue(case, doc_type, size)
+        # An account above the counties changes nothing: it reads what was issued.
+        issued = (documents.issued(case, doc_type, size) if g.staff.read_only
+                  else documents.issue(case, doc_type, size))
     except documents.NotAvailable:
         abort(404)
     except documents.RenderError as error:
@@ -201,4 +204,9 @@ def decide(case, action):
                              back=url_for("review.case_view", reference=case.reference))
     for message, category in messages:
         flash(message, category)
+    if Case.for_staff(g.staff, case.reference) is None:
+        # The decision sent the case to another window (a matter became an application).
+        flash(_("%(reference)s is now with %(office)s.", reference=case.reference,
+                office=localized(Case.get_by_id(case.id).holder.names)), "info")
+        return redirect(url_for("review.queue"), 303)
     return redirect(url_for("review.case_view", reference=case.reference), 303)

@@ -1,5 +1,7 @@
 """Accounts a supervisor manages: disabling one ends all its sessions at once."""
 
+import pytest
+
 from app.models import Staff, db
 
 from ..conftest import live_sessions, make_staff, sign_in
@@ -77,3 +79,19 @@ def test_a_supervisor_cannot_disable_their_own_account(app):
     assert supervisor.page(done.location).texts(".flash") == ["You cannot disable your own account."]
     assert len(live_sessions(app, "supervisor@test")) == 1
     supervisor.page("/staff/queue")
+
+
+def test_an_account_belongs_to_a_window_or_department_or_else_a_jurisdiction(app):
+    """Never both (a clerk with the province's scope would read every county), and a reset
+    account keeps nothing of what it belonged to before."""
+    from app.auth import create_staff
+    from app.models import Staff, db
+    with app.app_context(), db.connection_context():
+        with pytest.raises(ValueError, match="not both"):
+            create_staff("mixed@test", "Mixed", "clerk", office="police-global-window",
+                         jurisdiction="zhejiang")
+        create_staff("moved@test", "Moved", "supervisor", jurisdiction="zhejiang")
+        staff, _ = create_staff("moved@test", "Moved", "clerk", office="qingtian-police-window")
+        staff = Staff.get_by_id(staff.id)
+        assert staff.jurisdiction is None and staff.scope.key == "qingtian"
+        assert not staff.read_only

@@ -2,13 +2,19 @@
 the county and gets a reference; the county's window turns it into an application for a
 catalog item (asking only for what is missing), or answers it."""
 
+from datetime import timedelta
+
 import pytest
 
 from app.models import Case, Event, db
 
 from ..conftest import (APPLICANT, LICENCE, Journey, case_of, copy_item, jpeg_bytes,
-                        make_staff, sign_in, staff_post)
+                        make_staff, sign_in, staff_post, today)
 from ..pages import Page
+
+def due() -> str:
+    """A due date three weeks after the day the test runs on (the suite's clock)."""
+    return (today() + timedelta(days=21)).isoformat()
 
 MATTER = {"matter_title": "My late father's shop licence",
           "matter_area": "business",
@@ -61,15 +67,16 @@ def test_the_window_turns_a_matter_into_an_application_and_only_the_rest_is_aske
     assert choices.index("QT-TEST-001") < choices.index("JJ-JZ-001"), "its own county first"
 
     # Bad input: no service chosen; everything typed comes back.
-    refused = Page(staff_post(clerk, reference, "convert", item="", due="2026-12-15",
+    refused = Page(staff_post(clerk, reference, "convert", item="", due=due(),
                               note="Please add your licence details."))
     assert refused.status == 422
     assert refused.field("note", refused.form("#d-convert")) == "Please add your licence details."
     assert case_of(app, reference).status == "submitted"
 
-    done = staff_post(clerk, reference, "convert", item="QT-TEST-001", due="2026-12-15",
+    done = staff_post(clerk, reference, "convert", item="QT-TEST-001", due=due(),
                       note="This is a driving licence renewal at Qingtian's traffic police.")
     assert done.status_code == 303
+    assert done.headers["Location"].endswith("/staff/queue"), "the case left this window"
     case = case_of(app, reference)
     assert case.status == "returned" and case.item.code == "QT-TEST-001"
     assert case.office.key == "qingtian-police-window"

@@ -148,7 +148,8 @@ def _v7_database(tmp_path):
                 "languages, timezone, hours, office_id, active, sort, created_at, updated_at) "
                 "VALUES (3, 'milan', '{\"en\": \"Milan\"}', 'IT', '{}', '', '', '', '[]', "
                 "'Europe/Rome', '{}', ?, 1, 0, '2026-01-01', '2026-01-01')", (office,))
-    for staff_id, email, role, point in ((7, "clerk@x", "clerk", None), (8, "vol@x", "volunteer", 3)):
+    for staff_id, email, role, point in ((7, "clerk@x", "clerk", None), (8, "vol@x", "volunteer", 3),
+                                         (9, "admin@x", "admin", None)):
         con.execute("INSERT INTO staff (id, email, name, role, password_hash, active, created_at, "
                     "office_id, totp_confirmed, totp_last_step, recovery_codes, failed_logins, "
                     "service_point_id) VALUES (?, ?, ?, ?, 'x', 1, '2026-01-01', ?, 0, 0, '[]', 0, ?)",
@@ -249,6 +250,12 @@ def test_version_7_database_gets_real_foreign_keys_and_keeps_every_row(tmp_path)
         assert clerk.scope.key == "wencheng" and not clerk.read_only
         assert Case.for_staff(clerk, "OV-1000-0000-01") is not None
         assert Jurisdiction.get(Jurisdiction.key == "wencheng").parent.key == "wenzhou"
+        # Rows from before the network join it: the admin of the one county there was,
+        # the point serving its window's county.
+        from app.models import ServicePoint
+        assert Staff.get(Staff.email == "admin@x").scope.key == "wencheng"
+        milan = ServicePoint.get(ServicePoint.key == "milan")
+        assert milan.jurisdiction_ids() == [Jurisdiction.get(Jurisdiction.key == "wencheng").id]
 
 
 def test_a_missing_account_in_a_required_link_stops_the_upgrade(tmp_path):

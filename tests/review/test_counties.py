@@ -86,7 +86,19 @@ def test_the_province_reads_every_county_and_changes_nothing(counties):
         assert staff_post(province, reference, "claim").status_code == 403
         assert staff_post(province, reference, "note", body="looked at it").status_code == 403
         assert case_of(app, reference).version == before
+    # It reads the documents already made, and makes none.
+    from app.models import IssuedDocument
+    reference = cases[0]
+    url = f"/staff/cases/{reference}/documents/form.pdf"
+    assert province.get(url).status_code == 404
+    assert sign_in(app, "clerk@test").get(url).status_code == 200
+    with app.app_context(), db.connection_context():
+        made = IssuedDocument.select().count()
+    assert province.get(url).status_code == 200
+    with app.app_context(), db.connection_context():
+        assert IssuedDocument.select().count() == made
     accounts = Page(province.get("/staff/accounts"))
+    assert not accounts.select("form[action*='/disable']"), "no buttons it may not use"
     shown = " ".join(accounts.texts("main"))
     assert "clerk@test" in shown and "county.clerk@test" in shown
     with app.app_context(), db.connection_context():
@@ -102,6 +114,15 @@ def test_accounts_and_service_points_are_managed_within_the_county(counties):
     app = counties
     make_point(app, "milan", "Milano", serves=("wencheng", "qingtian"))
     make_point(app, "paris", "Paris", tz="Europe/Paris", country="FR")  # Wencheng only
+    with app.app_context(), db.connection_context():
+        from app.models import ServicePoint
+        # Qingtian's Qiaohaitong centre looks after Milan; Paris serves Qingtian too, but
+        # Wencheng's window looks after it: it is Wencheng's admins' to change.
+        qiaohaitong = Office.get(Office.key == "qingtian-qiaohaitong").id
+        ServicePoint.update(office=qiaohaitong).where(ServicePoint.key == "milan").execute()
+        ServicePoint.update(office=Office.get(Office.key == "overseas-centre").id).where(
+            ServicePoint.key == "paris").execute()
+    make_point(app, "paris", "Paris", serves=("wencheng", "qingtian"))
     admin = sign_in(app, "county.admin@test")
     shown = " ".join(Page(admin.get("/staff/accounts")).texts("main"))
     assert "county.clerk@test" in shown and "county.supervisor@test" in shown
@@ -119,6 +140,10 @@ def test_accounts_and_service_points_are_managed_within_the_county(counties):
     assert "Milano" in listed_points and "Paris" not in listed_points
     assert admin.get(f"/staff/admin/service-points/{points['milan']}").status_code == 200
     assert admin.get(f"/staff/admin/service-points/{points['paris']}").status_code == 404
+    # Its own point can go only to its own windows.
+    page = Page(admin.get(f"/staff/admin/service-points/{points['milan']}"))
+    offices = {o.get_text() for o in page.select("select[name=office] option") if o["value"]}
+    assert offices and all("Qingtian" in name or "Qiaohaitong" in name for name in offices)
 
 
 def test_a_point_serving_two_counties_starts_cases_for_both(counties):
@@ -216,3 +241,6 @@ def test_nearest_office_passes_a_case_to_another_county_and_gets_the_result_back
         403, 404, 422)
     assert case_of(app, reference).status == "approved"
     assert listed(clerk, reference)
+    # Another county's department saw the case while it held it, and no longer.
+    assert officer.get(f"/staff/cases/{reference}").status_code == 404
+    assert not listed(officer, reference)
