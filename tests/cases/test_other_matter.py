@@ -62,6 +62,7 @@ def test_the_window_turns_a_matter_into_an_application_and_only_the_rest_is_aske
     reference = journey.reference
     clerk = sign_in(app, "qiaohaitong@test")
     page = Page(clerk.get(f"/staff/cases/{reference}"))
+    assert "Optional" in page.texts(".tag"), "the optional documents are marked so"
     choices = [o["value"] for o in page.select("#d-convert select[name=item] option") if o["value"]]
     assert "QT-TEST-001" in choices and not any(c.startswith("OT-") for c in choices)
     assert choices.index("QT-TEST-001") < choices.index("JJ-JZ-001"), "its own county first"
