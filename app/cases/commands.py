@@ -317,14 +317,11 @@ class Transfer(Command):
     def prepare(self, form, case):
         """The departments of the case's county first, then every other county's: a case
         may be passed point to point to the county responsible (就近办)."""
-        home = case.office.jurisdiction_id if case.office_id else None
         rows = (Department.select(Department, Jurisdiction).join(Jurisdiction)
                 .order_by(Jurisdiction.sort, Department.sort, Department.id))
-        ordered = sorted(rows, key=lambda d: d.jurisdiction_id != home)
         form.department.choices = options(
-            (d.key, localized(d.names) if d.jurisdiction_id == home
-             else f"{localized(d.jurisdiction.names)} · {localized(d.names)}")
-            for d in ordered)
+            (d.key, label) for d, label in _county_first(case, rows, lambda d: d.jurisdiction,
+                                                         name_home=False))
         if form.department.data is None:
             form.department.data = case.item.department.key
 
@@ -674,13 +671,24 @@ class Convert(Command):
 def _catalog_choices(case):
     """Every active catalog item (not another matter), the case's county first, each
     named with its county."""
-    home = case.office.jurisdiction_id if case.office_id else None
     rows = (Item.select(Item, Department, Jurisdiction).join(Department).join(Jurisdiction)
             .where((Item.active == True) & (Item.kind != OTHER_MATTER))  # noqa: E712
             .order_by(Jurisdiction.sort, Item.sort))
-    ordered = sorted(rows, key=lambda i: i.department.jurisdiction_id != home)
-    return [(i, f"{localized(i.department.jurisdiction.names)} · {localized(i.names)}")
-            for i in ordered]
+    return _county_first(case, rows, lambda i: i.department.jurisdiction)
+
+
+def _county_first(case, rows, county_of, name_home: bool = True) -> list[tuple]:
+    """``(row, label)`` with the rows of the case's county first; the label is the row's
+    name after its county's ("Qingtian County · …"), the case's own county left out
+    unless ``name_home``."""
+    home = case.office.jurisdiction_id if case.office_id else None
+    labelled = []
+    for row in sorted(rows, key=lambda r: county_of(r).id != home):
+        place = county_of(row)
+        own = place.id == home and not name_home
+        labelled.append((row, localized(row.names) if own
+                         else f"{localized(place.names)} · {localized(row.names)}"))
+    return labelled
 
 
 class AnswerForm(DecisionForm):

@@ -75,23 +75,23 @@ def other_matters(county: Jurisdiction | None = None) -> list:
     return sorted(rows, key=lambda r: county is None or r.county_id != county.id)
 
 
+def _counted_departments(*conditions):
+    """Departments with their number of active items (``item_count``)."""
+    return (Department.select(Department, fn.COUNT(ItemSearch.item).alias("item_count"))
+            .join(ItemSearch, on=(ItemSearch.department == Department.id))
+            .where(ItemSearch.active == True, *conditions)  # noqa: E712
+            .group_by(Department).order_by(Department.sort, Department.id))
+
+
 def county_departments(county: Jurisdiction) -> list:
     """The departments of ``county`` with their number of active items."""
-    return list(Department.select(Department, fn.COUNT(ItemSearch.item).alias("item_count"))
-                .join(ItemSearch, on=(ItemSearch.department == Department.id))
-                .where((ItemSearch.active == True)  # noqa: E712
-                       & (ItemSearch.jurisdiction == county.id))
-                .group_by(Department).order_by(Department.sort, Department.id))
+    return list(_counted_departments(ItemSearch.jurisdiction == county.id))
 
 
 def department_list(county: Jurisdiction | None = None) -> list[tuple]:
     """``[(county, [departments with their number of active items])]``, ``county`` first."""
-    rows = (Department.select(Department, fn.COUNT(ItemSearch.item).alias("item_count"))
-            .join(ItemSearch, on=(ItemSearch.department == Department.id))
-            .where(ItemSearch.active == True)  # noqa: E712
-            .group_by(Department).order_by(Department.sort, Department.id))
     by_county = {}
-    for row in rows:
+    for row in _counted_departments():
         by_county.setdefault(row.jurisdiction_id, []).append(row)
     places = sorted(Jurisdiction.counties(),
                     key=lambda c: (county is None or c.id != county.id, c.sort, c.id))
