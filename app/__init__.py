@@ -53,14 +53,15 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .cases.routes import bp as cases
     from .catalog.admin import bp as catalog_admin
+    from .catalog.editor import bp as catalog_editor
     from .catalog.views import bp as catalog
     from .core import bp as core
     from .documents.views import bp as documents
     from .points.routes import bp as points
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
-    for blueprint in (core, catalog, catalog_admin, cases, uploads, documents, auth, review,
-                      points):
+    for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
+                      auth, review, points):
         app.register_blueprint(blueprint)
 
 

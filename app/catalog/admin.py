@@ -8,7 +8,7 @@ from wtforms import FileField, ValidationError
 from .. import audit
 from ..authz import staff
 from ..forms import Asked, Form
-from ..models import Department, Item, ItemSearch, Jurisdiction
+from ..models import Department, Item, ItemDraft, ItemSearch, Jurisdiction
 from .loader import normalize
 from .transfer import ImportRefused, check, dump, publish
 
@@ -35,7 +35,7 @@ class ImportForm(Form):
             raise ValidationError(_("The file is not text in UTF-8.")) from None
 
 
-def _items(*columns):
+def scoped_items(*columns):
     """The items of the signed-in admin's jurisdiction (and those under it)."""
     return (Item.select(*(columns or (Item,)), Department, Jurisdiction)
             .join(Department).join(Jurisdiction)
@@ -45,7 +45,8 @@ def _items(*columns):
 
 def _listed(query: str):
     """The list's rows (no form steps read), matching ``query`` in a code or a name."""
-    rows = _items(Item.id, Item.code, Item.names, Item.version, Item.active, Item.sort)
+    rows = scoped_items(Item.id, Item.code, Item.names, Item.version, Item.active, Item.sort,
+                        Item.locales)
     if query:
         rows = rows.join(ItemSearch, on=(ItemSearch.item == Item.id)).where(
             ItemSearch.name_text.contains(query) | ItemSearch.code.contains(query.upper()))
@@ -54,7 +55,11 @@ def _listed(query: str):
 
 def _page(form=None, problems=(), status=200):
     query = normalize(request.args.get("q", ""))[:100]
+    drafts = {d.code: d for d in ItemDraft.select(ItemDraft.code, ItemDraft.item).where(
+        ItemDraft.jurisdiction.in_(g.staff.scope_ids() or [0]))}
     return render_template("catalog/admin.html", items=_listed(query), query=query,
+                           drafts=drafts, unpublished=sorted(
+                               code for code, d in drafts.items() if d.item_id is None),
                            form=form or ImportForm(formdata=None), problems=problems), status
 
 
@@ -69,14 +74,14 @@ def items():
 @staff("catalog")
 def export_all():
     """Every item of the county as one YAML file."""
-    return _yaml(dump(_items()), "catalog")
+    return _yaml(dump(scoped_items()), "catalog")
 
 
 @bp.route("/<code>.yaml")
 @staff("catalog")
 def export_one(code):
     """One item as YAML (404 for another county's item)."""
-    item = _items().where(Item.code == code).first() or abort(404)
+    item = scoped_items().where(Item.code == code).first() or abort(404)
     return _yaml(dump([item]), item.code)
 
 

@@ -14,6 +14,7 @@ import unicodedata
 import yaml
 from peewee import fn
 
+from ..config import LOCALES
 from ..models import (Category, Department, Item, ItemSearch, ItemVersion, Jurisdiction, Material,
                       Office, db)
 from ..models.organisation import LEVELS, LOCAL_LEVELS
@@ -43,8 +44,9 @@ def normalize(text: str) -> str:
 def _texts(value, where, required=True):
     if value is None and not required:
         return {}
-    if not isinstance(value, dict) or not value.get("zh") or not value.get("en"):
-        raise CatalogError(f"{where}: needs text in at least zh and en")
+    if not isinstance(value, dict) or not value.get("zh"):
+        raise CatalogError(f"{where}: needs text in at least zh (other locales fall back to "
+                           "en, then zh)")
     return {str(k): str(v).strip() for k, v in value.items() if v}
 
 
@@ -342,6 +344,25 @@ def adopt_older_rows() -> None:
         PointJurisdiction.create(service_point=point.id, jurisdiction=point.office.jurisdiction_id)
 
 
+def complete_locales(entry: dict) -> list[str]:
+    """The locales in which every required text of an item is written (an item file, or
+    the loader's form of one); applicants of the others read English, then Chinese."""
+    def texts():
+        yield entry.get("name") or entry.get("names")
+        for key in ("summary", "guidance", "next_steps"):
+            yield entry.get(key)
+        for m in entry.get("materials") or []:
+            yield m.get("name") or m.get("names")
+        for s in entry.get("steps") or []:
+            yield s.get("title")
+            for f in s.get("fields") or []:
+                yield f.get("label")
+                for c in f.get("choices") or []:
+                    yield c.get("label")
+    required = list(texts())
+    return [loc for loc in LOCALES if all((t or {}).get(loc) for t in required)]
+
+
 def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
     """Create or update one item and its materials; return its id.
 
@@ -358,6 +379,7 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
     item.department = dept_ids[raw["department"]]
     item.category = cat_ids[raw["category"]]
     item.active = True
+    item.locales = complete_locales(raw)
     item.save()
     row = {"active": True, "department": item.department_id, "category": item.category_id,
            "jurisdiction": Department.get_by_id(item.department_id).jurisdiction_id,

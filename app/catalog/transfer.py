@@ -41,6 +41,12 @@ def _field(field: dict) -> dict:
     return _clean(out)
 
 
+def step_document(step: dict) -> dict:
+    """A form step as an item file says it."""
+    return _clean({"key": step["key"], "title": step["title"], "intro": _texts(step.get("intro")),
+                   "fields": [_field(f) for f in step["fields"]]})
+
+
 def item_document(item: Item) -> dict:
     """``item`` as an item file says it."""
     content = ItemVersion.content_of(item)
@@ -56,8 +62,7 @@ def item_document(item: Item) -> dict:
         "time_limit_days": content["time_limit_days"],
         "agent_allowed": content["agent_allowed"], "video_check": content["video_check"],
         "delivery": content["delivery"],
-        "steps": [_clean({"key": s["key"], "title": s["title"], "intro": _texts(s.get("intro")),
-                          "fields": [_field(f) for f in s["fields"]]}) for s in content["steps"]],
+        "steps": [step_document(s) for s in content["steps"]],
         "materials": [_clean({"key": m["key"], "name": m["names"],
                               "description": _texts(m["description"]),
                               "why": _texts(m["why"]), "essential": m["essential"],
@@ -90,7 +95,13 @@ def _entries(text: str) -> list:
 
 
 def check(text: str, places: list[int]) -> list[dict]:
-    """Every item of the file, checked, in the loader's form; or :class:`ImportRefused`.
+    """Every item of the file, checked, in the loader's form; or :class:`ImportRefused`."""
+    return check_entries(_entries(text), places)
+
+
+def check_entries(entries: list, places: list[int]) -> list[dict]:
+    """Every item (as an item file says it), checked, in the loader's form; or
+    :class:`ImportRefused`.
 
     ``places`` are the jurisdictions whose items the admin may change: an item of a
     department elsewhere, or with the code of another county's item, is refused.
@@ -100,7 +111,7 @@ def check(text: str, places: list[int]) -> list[dict]:
     mine = {key for key, place in departments.items() if place in places}
     categories = {c.key for c in Category.select()}
     problems, items, codes = [], [], set()
-    for number, raw in enumerate(_entries(text), 1):
+    for number, raw in enumerate(entries, 1):
         label = (raw.get("code") if isinstance(raw, dict) else None) or f"item #{number}"
         try:
             if not isinstance(raw, dict):

@@ -58,6 +58,8 @@ class Item(BaseModel):
     delivery = JSONField(default=list)
     # Form steps with shared steps already expanded: [{key, title, intro, fields: [...]}].
     steps = JSONField(default=list)
+    # The locales in which every required text is written (the rest fall back).
+    locales = JSONField(default=list)
     active = BooleanField(default=True, index=True)
     sort = IntegerField(default=0)
 

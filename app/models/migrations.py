@@ -7,7 +7,7 @@ transaction. To change the schema: change the model, then append a function to
 (add_column, add_index, ...), so old databases arrive at the same schema.
 """
 
-from peewee import ForeignKeyField, IntegerField, Model, SqliteDatabase
+from peewee import ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from .base import db
@@ -56,7 +56,6 @@ def _search_table(migrator):
 
 def _documents(migrator):
     """Version 3: entrustment on the case, and issued documents."""
-    from peewee import TextField
     from .documents import IssuedDocument
     if "entrustment" not in {c.name for c in db.get_columns("case")}:
         migrate(migrator.add_column("case", "entrustment", TextField(null=True)))
@@ -314,14 +313,23 @@ def _item_versions(migrator):
     current text becomes its current version, so each case keeps what it was shown."""
     from .catalog import Item, ItemVersion
     db.create_tables([ItemVersion])
-    for item in Item.select():
+    present = {c.name for c in db.get_columns("item")}
+    for item in Item.select(*[f for f in Item._meta.sorted_fields if f.column_name in present]):
         ItemVersion.keep(item)
+
+
+def _item_drafts(migrator):
+    """Version 11: drafts of items edited in the browser, and each item's complete locales
+    (filled by the next catalog load, which every start runs)."""
+    from .drafts import ItemDraft
+    db.create_tables([ItemDraft])
+    _add_missing_columns(migrator, {"item": [("locales", TextField(default="[]"))]})
 
 
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
-              _item_versions]
+              _item_versions, _item_drafts]
 
 
 def latest_version() -> int:

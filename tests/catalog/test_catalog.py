@@ -113,7 +113,7 @@ def _copy_catalog(app, tmp_path):
     (lambda d: d.update(code="bad code"), "bad item code"),
     (lambda d: d["steps"][1]["fields"][0].update(type="colour"), "unknown field type"),
     (lambda d: d["materials"][0].update(formats=["gif"]), "formats"),
-    (lambda d: d["name"].pop("en"), "zh and en"),
+    (lambda d: d["name"].pop("zh"), "at least zh"),
     (lambda d: d.update(parent="NOT-THERE"), "parent"),
 ])
 def test_loader_rejects_bad_data_files(app, tmp_path, mutate, message):

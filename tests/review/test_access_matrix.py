@@ -57,7 +57,9 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable
                    "points.desk", "points.desk_start", "points.desk_blanks",
                    "points.admin_list", "points.admin_new", "points.admin_edit",
                    "catalog_admin.items", "catalog_admin.export_all", "catalog_admin.export_one",
-                   "catalog_admin.import_items"}
+                   "catalog_admin.import_items", "catalog_editor.new_item", "catalog_editor.start",
+                   "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
+                   "catalog_editor.publish", "catalog_editor.discard"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -208,12 +210,14 @@ def expected(persona, route, phase):
         if endpoint == "points.admin_edit":
             return deny("the Milan point serves Wencheng only, not the admin's county", {404})
         return allow("a county's admin adds points (an empty form is refused)", 200, 422)
-    if endpoint.startswith("catalog_admin."):
+    if endpoint.startswith(("catalog_admin.", "catalog_editor.")):
         if persona != "county_admin":
             return deny("the catalog is managed by admins", {403})
-        if endpoint == "catalog_admin.export_one":
-            return deny("JJ-JZ-001 is Wencheng's item, not the admin's county's", {404})
-        return allow("a county's admin: its items (an empty import is refused)", 200, 422)
+        if "code" in route.arguments:
+            return deny("JJ-JZ-001 (its export, draft, sections, preview, publish) is "
+                        "Wencheng's item, not the admin's county's", {404})
+        return allow("a county's admin: its items (an empty import or new item is refused)",
+                     200, 422)
     if endpoint in DESK_HOME:
         if persona != "volunteer":
             return deny("the desk is a volunteer's", {403})
@@ -347,10 +351,15 @@ def test_access_matrix(staff_app):
     }
     assert set(FORBIDDEN) | {"clerk", "supervisor", "officer", "province"} == set(personas)
 
+    # Wencheng's item has a draft: another county's admin must not reach it either.
+    with db_context(app):
+        from app.catalog.drafts import open_draft
+        from app.models import Item
+        open_draft(Item.get(Item.code == "JJ-JZ-001"), Staff.get(Staff.email == "clerk@test"))
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
-              "code": "JJ-JZ-001"}
+              "code": "JJ-JZ-001", "section": "basics"}
     routes, unbuildable = matrix_routes(app, values)
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",
