@@ -285,3 +285,14 @@ def test_discarding_keeps_the_published_version(admins):
                       data={"csrf_token": token}).status_code == 303
     assert item_of(admins).time_limit_days != 99 and item_of(admins).version == 1
     assert admin.get(f"{LIST}/{CODE}/draft").status_code == 404
+
+
+def test_the_provinces_catalog_admin_edits_any_countys_item(app):
+    make_staff(app, "province.admin@test", "admin", jurisdiction="zhejiang")
+    province = sign_in(app, "province.admin@test")
+    start_draft(province, "LD-GA-HJ-001")
+    save(province, section(province, "basics", "LD-GA-HJ-001"), {"time_limit_days": "7"},
+         code="LD-GA-HJ-001", name="basics")
+    publish(province, "LD-GA-HJ-001")
+    item = item_of(app, "LD-GA-HJ-001")
+    assert item.version == 2 and item.time_limit_days == 7
