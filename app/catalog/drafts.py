@@ -29,6 +29,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from .. import audit
 from ..clock import utcnow
 from ..config import LOCALES
+from ..i18n import N_
 from ..models import Category, Department, Item, ItemDraft, db
 from . import transfer
 from .loader import (CODE_RE, DELIVERY, FIELD_TYPES, FORMATS, KEY_RE, RESERVED_STEPS, SLUG_RE,
@@ -60,6 +61,25 @@ class Slot(NamedTuple):
     words: bool = False
 
 
+class Words:
+    """A label shown later, in the page's language, with data in it (a key, an answer).
+
+    Unlike a lazy gettext string it is not marked safe: the page escapes it, data and
+    all (an answer an admin typed may hold markup)."""
+
+    def __init__(self, message: str, **values):
+        self.message, self.values = message, values
+
+    def __str__(self) -> str:
+        return _(self.message, **self.values)
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
 def _fp(value) -> str:
     return hashlib.sha1(json.dumps(value, ensure_ascii=False, sort_keys=True)
                         .encode()).hexdigest()[:12]
@@ -82,25 +102,25 @@ def text_slots(doc: dict) -> list[Slot]:
              Slot("synonyms", service, _l("Other words people search with (comma-separated)"),
                   False, words=True)]
     for m in doc.get("materials") or []:
-        group = _l("Material %(key)s", key=m["key"])
+        group = Words(N_("Material %(key)s"), key=m["key"])
         slots += [Slot(f"m.{m['key']}.name", group, _l("Name"), True),
                   Slot(f"m.{m['key']}.description", group, _l("What a good one looks like"),
                        False, long=True),
                   Slot(f"m.{m['key']}.why", group, _l("Why we ask"), False, long=True)]
     for s in doc.get("steps") or []:
-        group = _l("Step %(key)s", key=s["key"])
+        group = Words(N_("Step %(key)s"), key=s["key"])
         slots += [Slot(f"s.{s['key']}.title", group, _l("Title"), True),
                   Slot(f"s.{s['key']}.intro", group, _l("Introduction"), False, long=True)]
         for f in s.get("fields") or []:
             where = f"{s['key']}.{f['key']}"
-            slots += [Slot(f"f.{where}.label", group, _l("Field %(key)s: question", key=f["key"]),
+            slots += [Slot(f"f.{where}.label", group, Words(N_("Field %(key)s: question"), key=f["key"]),
                            True),
-                      Slot(f"f.{where}.help", group, _l("Field %(key)s: hint", key=f["key"]),
+                      Slot(f"f.{where}.help", group, Words(N_("Field %(key)s: hint"), key=f["key"]),
                            False)]
             for c in f.get("choices") or []:
                 slots.append(Slot(f"c.{where}.{_choice_id(c['value'])}", group,
-                                  _l("Field %(key)s: answer “%(value)s”", key=f["key"],
-                                    value=c["value"]), True))
+                                  Words(N_("Field %(key)s: answer “%(value)s”"), key=f["key"],
+                                        value=c["value"]), True))
     return slots
 
 
@@ -287,6 +307,10 @@ def _check_basics(doc, flat, actions, places, locale):
         if (parent is None or parent.code == doc["code"] or parent.parent_id
                 or parent.department.jurisdiction_id not in places):
             errors["parent"] = _("Choose a main service of your county, or none.")
+        elif Item.select().where(Item.parent.in_(Item.select(Item.id).where(
+                Item.code == doc["code"])) & (Item.active == True)).exists():  # noqa: E712
+            errors["parent"] = _("This service has variants of its own, so it cannot become "
+                                 "a variant.")
     try:
         amount = Decimal(flat["fee_amount"].strip().replace(",", "."))
         if amount < 0 or amount >= 10 ** 7 or amount.as_tuple().exponent < -2:
@@ -412,9 +436,14 @@ def _check_field(k: str, flat: dict) -> dict:
     if kind == "date" and flat[f"{k}.constraint"] not in ("", *DATE_CONSTRAINTS):
         errors[f"{k}.constraint"] = _("Choose which dates are accepted.")
     if kind == "number":
+        ends = {}
         for end in ("min", "max"):
-            if flat[f"{k}.{end}"] and _int(flat[f"{k}.{end}"], -10 ** 9, 10 ** 9) is None:
+            ends[end] = _int(flat[f"{k}.{end}"], -10 ** 9, 10 ** 9) if flat[f"{k}.{end}"] else 0
+            if flat[f"{k}.{end}"] and ends[end] is None:
                 errors[f"{k}.{end}"] = _("Enter a whole number, or nothing.")
+        if (flat[f"{k}.min"] and flat[f"{k}.max"] and None not in ends.values()
+                and ends["min"] > ends["max"]):
+            errors[f"{k}.max"] = _("The largest cannot be below the smallest.")
     if kind == "choice":
         lines = [v.strip() for v in flat[f"{k}.choices"].splitlines() if v.strip()]
         if not lines or len(lines) != len(set(lines)) or any(len(v) > 64 for v in lines):
@@ -441,8 +470,16 @@ def _apply_basics(doc, flat, actions, locale):
     doc["time_limit_days"] = int(flat["time_limit_days"])
     doc["agent_allowed"] = bool(flat["agent_allowed"])
     doc["video_check"] = bool(flat["video_check"])
-    doc["delivery"] = [d for d in ("courier", "electronic", "agent_pickup", "self_pickup")
-                       if flat[f"delivery.{d}"]]
+    doc["delivery"] = _ticked(doc.get("delivery") or [],
+                              ("courier", "electronic", "agent_pickup", "self_pickup"),
+                              lambda d: flat[f"delivery.{d}"])
+
+
+def _ticked(before: list, options: tuple, ticked) -> list:
+    """The ticked options: those already chosen in their order, then the new ones (an
+    unchanged choice is the same list, so publishing it makes no new version)."""
+    kept = [o for o in before if o in options and ticked(o)]
+    return kept + [o for o in options if ticked(o) and o not in kept]
 
 
 def _apply_text(doc, flat, actions, locale):
@@ -462,15 +499,23 @@ def _apply_materials(doc, flat, actions, locale):
             m["essential"] = need != "deferrable"
             m["min_files"] = 0 if need == "optional" else int(flat[f"{k}.min_files"])
             m["max_files"] = int(flat[f"{k}.max_files"])
-            m["formats"] = [f for f in ("jpeg", "png", "pdf") if flat[f"{k}.fmt.{f}"]]
-        rows.append((int(flat.get(f"{k}.sort", 999)), len(rows), m))
-    doc["materials"] = [m for *_order, m in sorted(rows, key=lambda r: r[:2])]
+            m["formats"] = _ticked(m.get("formats") or [], ("jpeg", "png", "pdf"),
+                                   lambda f: flat[f"{k}.fmt.{f}"])
+        rows.append(_placed(flat.get(f"{k}.sort"), len(rows), m))
+    doc["materials"] = [m for *_order, m in sorted(rows, key=lambda r: r[:3])]
     if actions.get("new_key"):
         need = actions.get("new_need") if actions.get("new_need") in NEEDS else "essential"
         doc["materials"].append({"key": actions["new_key"], "name": {SOURCE: actions["new_name"]},
                                  "essential": need != "deferrable",
                                  "formats": ["jpeg", "png", "pdf"],
                                  "min_files": 0 if need == "optional" else 1, "max_files": 1})
+
+
+def _placed(position, index: int, row) -> tuple:
+    """A row's sort key: its position; a row moved to a position taken by another goes
+    there (before the one that was there), the others keep their order."""
+    wanted = int(position) if position not in (None, "") else index + 1
+    return (wanted, 0 if wanted != index + 1 else 1, index, row)
 
 
 def _apply_steps(doc, flat, actions, locale):
@@ -486,13 +531,13 @@ def _apply_steps(doc, flat, actions, locale):
             k = f"f.{s['key']}.{f['key']}"
             if f"{k}.type" in flat:
                 f = _field_from(f, k, flat)
-            fields.append((int(flat.get(f"{k}.sort", 999)), len(fields), f))
-        s["fields"] = [f for *_order, f in sorted(fields, key=lambda r: r[:2])]
+            fields.append(_placed(flat.get(f"{k}.sort"), len(fields), f))
+        s["fields"] = [f for *_order, f in sorted(fields, key=lambda r: r[:3])]
         new = actions.get("new_field", {}).get(s["key"])
         if new:
             s["fields"].append(_new_field(new))
-        steps.append((int(flat.get(f"s.{s['key']}.sort", 999)), len(steps), s))
-    doc["steps"] = [s for *_order, s in sorted(steps, key=lambda r: r[:2])]
+        steps.append(_placed(flat.get(f"s.{s['key']}.sort"), len(steps), s))
+    doc["steps"] = [s for *_order, s in sorted(steps, key=lambda r: r[:3])]
     if actions.get("new_step"):
         new = actions["new_step"]
         doc["steps"].append({"key": new["key"], "title": {SOURCE: new["title"]},
@@ -633,6 +678,86 @@ def save(draft: ItemDraft, staff, section: str, posted: dict, originals: dict, a
     return Saved(draft, {}, [], list(posted))
 
 
+def newer(draft: ItemDraft) -> Item | None:
+    """The item, when a version was published after the draft began (by an import, say)."""
+    if not draft.item_id:
+        return None
+    item = Item.get_or_none(Item.id == draft.item_id)
+    return item if item is not None and item.version > draft.base_version else None
+
+
+def _rows_merged(base: list, theirs: list, mine: list, key, inner=None, where="") -> tuple:
+    """Rows (materials, steps, a step's fields) merged by key: rows the newer version added
+    join the draft's; rows it removed leave, unless the draft changed them (a conflict)."""
+    base_by = {key(r): r for r in base}
+    mine_by = {key(r): r for r in mine}
+    theirs_by = {key(r): r for r in theirs}
+    rows, conflicts = [], []
+    for row in mine:
+        k = key(row)
+        if k in base_by and k not in theirs_by:
+            if row == base_by[k]:
+                continue
+            conflicts.append(f"{where}{k}")
+        if inner and k in base_by and k in theirs_by:
+            row, more = inner(base_by[k], theirs_by[k], row)
+            conflicts += more
+        rows.append(row)
+    rows += [copy.deepcopy(r) for r in theirs if key(r) not in base_by and key(r) not in mine_by]
+    return rows, conflicts
+
+
+def _merge_fields(base: dict, theirs: dict, mine: dict) -> tuple:
+    fields, conflicts = _rows_merged(base.get("fields") or [], theirs.get("fields") or [],
+                                     mine.get("fields") or [], lambda f: f["key"],
+                                     where=f"f.{mine['key']}.")
+    return dict(mine, fields=fields), conflicts
+
+
+def rebase(draft: ItemDraft, staff) -> list[str]:
+    """Take into the draft what versions published since it began changed (a three-way
+    merge, as between two admins): what the draft did not change takes the newer value;
+    what both changed keeps the draft's, and is returned (``section:name``)."""
+    item = newer(draft)
+    if item is None:
+        return []
+    from ..models import ItemVersion
+    kept = ItemVersion.get_or_none((ItemVersion.item == item.id)
+                                   & (ItemVersion.version == draft.base_version))
+    theirs = transfer.item_document(item)
+    base = transfer.item_document(item, kept.content) if kept else theirs
+    doc = copy.deepcopy(draft.document)
+    doc["materials"], conflicts = _rows_merged(base.get("materials") or [],
+                                               theirs.get("materials") or [],
+                                               doc.get("materials") or [], lambda m: m["key"],
+                                               where="m.")
+    doc["steps"], more = _rows_merged(base.get("steps") or [], theirs.get("steps") or [],
+                                      doc.get("steps") or [], lambda s: s["key"],
+                                      inner=_merge_fields, where="s.")
+    conflicts += more
+    for section, locale in [("basics", SOURCE), ("materials", SOURCE), ("steps", SOURCE)] + [
+            ("text", loc) for loc in LOCALES]:
+        was, now, ours = (values(d, section, locale) for d in (base, theirs, doc))
+        merged = dict(ours)
+        for name, value in now.items():
+            if name in was and value == was[name]:
+                continue  # the newer version left it alone
+            if name not in ours or ours[name] == was.get(name, ours[name]):
+                merged[name] = value
+            elif ours[name] != value:
+                conflicts.append(f"{locale}:{name}" if section == "text" else name)
+        doc = apply(doc, section, merged, {}, locale)
+    done = (ItemDraft.update(document=doc, base_version=item.version,
+                             revision=draft.revision + 1, updated_by=staff.id,
+                             updated_at=utcnow())
+            .where((ItemDraft.id == draft.id) & (ItemDraft.revision == draft.revision))
+            .execute())
+    if done:
+        audit.record("catalog_draft_rebase", staff=staff, target=draft.code,
+                     data={"version": item.version, "conflicts": conflicts})
+    return conflicts
+
+
 def _reviewed(row: ItemDraft, doc: dict, section: str, actions: dict, locale: str) -> dict:
     reviewed = dict(row.reviewed or {})
     if section == "text":
@@ -649,8 +774,17 @@ def problems(draft: ItemDraft, places: list[int]) -> list[str]:
     if empty:
         return [_("%(group)s, %(label)s: the Chinese text is empty.", group=s.group,
                   label=s.label) for s in empty]
+    item = newer(draft)
+    if item is not None:
+        return [_("Version %(version)d was published after this draft began. Take in its "
+                  "changes first.", version=item.version)]
     found = [_("Step %(key)s has no fields.", key=s["key"])
              for s in draft.document.get("steps") or [] if not s.get("fields")]
+    if not any(f["type"] in ("name_zh", "name_latin") and f.get("required", True)
+               for s in draft.document.get("steps") or [] for f in s.get("fields") or []):
+        found.append(_("The form does not ask for the applicant's name: keep the step "
+                       "“About you”, or add a required answer of the type Name in Chinese "
+                       "or Name in Latin letters."))
     if found:
         return found
     try:
@@ -660,8 +794,9 @@ def problems(draft: ItemDraft, places: list[int]) -> list[str]:
     return []
 
 
-def publish(draft: ItemDraft, staff) -> Item:
-    """Publish the draft as the item's next version (or its first) and drop the draft."""
+def publish(draft: ItemDraft, staff) -> tuple[Item, bool]:
+    """Publish the draft as the item's next version (or its first) and drop the draft;
+    returns the item and whether applicants now read a new version."""
     checked = transfer.check_entries([draft.document], staff.scope_ids())
     with db.atomic():
         transfer.publish(checked)
@@ -669,7 +804,7 @@ def publish(draft: ItemDraft, staff) -> Item:
     item = Item.get(Item.code == draft.code)
     audit.record("catalog_publish", staff=staff, target=item.code,
                  data={"version": item.version, "revision": draft.revision})
-    return item
+    return item, item.version != draft.base_version
 
 
 def discard(draft: ItemDraft, staff) -> None:
@@ -681,6 +816,7 @@ def discard(draft: ItemDraft, staff) -> None:
 #: The audit actions of the catalog, shown as an item's history.
 HISTORY = {"catalog_draft_start": _l("Draft started"), "catalog_draft_new": _l("New item drafted"),
            "catalog_draft_edit": _l("Draft edited"), "catalog_publish": _l("Published"),
+           "catalog_draft_rebase": _l("Newer version taken in"),
            "catalog_draft_discard": _l("Draft discarded")}
 
 

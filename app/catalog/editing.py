@@ -69,6 +69,8 @@ class NewItemForm(Form):
 
     def validate_name(self, field):
         field.data = (field.data or "").strip()
+        if not field.data:
+            raise ValidationError(_("Enter the service's name in Chinese."))
         if len(field.data) > drafts.SHORT_MAX:
             raise ValidationError(_("At most %(num)d characters.", num=drafts.SHORT_MAX))
 
@@ -166,6 +168,9 @@ def beside_arg(locale: str) -> str:
 
 def field_label(doc: dict, name: str) -> str:
     """What the editor calls the control ``name`` (for the error summary)."""
+    locale, colon, rest = name.partition(":")
+    if colon and locale in LOCALE_NAMES:
+        return f"{LOCALE_NAMES[locale]}: {field_label(doc, rest)}"
     slots = {s.id: s for s in drafts.text_slots(doc)}
     if name in slots:
         return f"{slots[name].group}, {slots[name].label}"
@@ -181,6 +186,14 @@ def field_label(doc: dict, name: str) -> str:
     if name in fixed:
         return fixed[name]
     parts = name.split(".")
+    if len(parts) == 2 and parts[0] in ("m", "s"):  # a row removed by a newer version
+        return (_("Material %(key)s", key=parts[1]) if parts[0] == "m"
+                else _("Step %(key)s", key=parts[1]))
+    if len(parts) == 3 and parts[0] == "f" and name not in drafts.values(doc, "steps"):
+        return _("Field %(key)s", key=parts[2])
+    if len(parts) < 3 or parts[0] not in ("m", "s", "f", "nf") or (parts[0] == "f"
+                                                                   and len(parts) < 4):
+        return name
     what = {"sort": _("position"), "need": _("needed"), "min_files": _("fewest files"),
             "max_files": _("most files"), "fmt": _("formats"), "type": _("type of answer"),
             "max_length": _("longest answer"), "constraint": _("dates accepted"),

@@ -57,7 +57,7 @@ def draft(code):
 def _overview(row: ItemDraft) -> dict:
     item = Item.get_or_none(Item.id == row.item_id) if row.item_id else None
     statuses = {loc: drafts.locale_status(row, loc) for loc in LOCALES}
-    return {"item": item, "doc": row.document, "statuses": statuses,
+    return {"item": item, "doc": row.document, "statuses": statuses, "newer": drafts.newer(row),
             "incomplete": format_list([LOCALE_NAMES[loc] for loc, status in statuses.items()
                                        if status == "missing"], locale=get_locale()),
             "missing": {loc: len(drafts.missing(row.document, loc)) for loc in LOCALES},
@@ -148,10 +148,29 @@ def publish(code):
     row = _draft(code)
     if drafts.problems(row, g.staff.scope_ids()):
         return render_template("catalog/draft.html", draft=row, **_overview(row)), 422
-    item = drafts.publish(row, g.staff)
-    flash(_("%(code)s is published as version %(version)d.", code=item.code,
-            version=item.version), "info")
+    item, new_version = drafts.publish(row, g.staff)
+    if new_version:
+        flash(_("%(code)s is published as version %(version)d.", code=item.code,
+                version=item.version), "info")
+    else:
+        flash(_("%(code)s is saved; what applicants read did not change, so it stays at "
+                "version %(version)d.", code=item.code, version=item.version), "info")
     return redirect(url_for("catalog_admin.items", q=item.code), 303)
+
+
+@bp.route("/<code>/draft/rebase", methods=["POST"])
+@staff("catalog")
+def rebase(code):
+    """Take into the draft the changes of versions published since it began."""
+    row = _draft(code)
+    conflicts = drafts.rebase(row, g.staff)
+    if conflicts:
+        flash(_("The newer version's changes are in the draft, except where you changed the "
+                "same thing (yours is kept): %(fields)s.", fields="; ".join(
+                    editing.field_label(row.document, name) for name in conflicts)), "error")
+    else:
+        flash(_("The newer version's changes are in the draft."), "info")
+    return redirect(url_for(".draft", code=code), 303)
 
 
 @bp.route("/<code>/draft/discard", methods=["POST"])

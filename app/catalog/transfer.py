@@ -47,11 +47,11 @@ def step_document(step: dict) -> dict:
                    "fields": [_field(f) for f in step["fields"]]})
 
 
-def item_document(item: Item) -> dict:
-    """``item`` as an item file says it."""
-    content = ItemVersion.content_of(item)
+def item_document(item: Item, content: dict | None = None) -> dict:
+    """``item`` as an item file says it (at a kept version when ``content`` is given)."""
+    content = content or ItemVersion.content_of(item)
     return _clean({
-        "code": item.code, "kind": item.kind or None, "version": item.version,
+        "code": item.code, "kind": content.get("kind") or None, "version": content["version"],
         "department": item.department.key, "category": item.category.key,
         "parent": item.parent.code if item.parent_id else None,
         "name": content["names"], "synonyms": content["synonyms"] or None,
@@ -129,13 +129,35 @@ def check_entries(entries: list, places: list[int]) -> list[dict]:
             items.append(item)
         except CatalogError as error:
             problems.append(str(error))
-    for item in items:
-        if item["parent"] and item["parent"] not in codes and not Item.select().where(
-                Item.code == item["parent"]).exists():
-            problems.append(f"{item['code']}: parent {item['parent']} does not exist")
+    problems += _variant_problems(items, codes)
     if problems:
         raise ImportRefused(problems)
     return items
+
+
+def _variant_problems(items: list[dict], codes: set) -> list[str]:
+    """Sub-items are one level deep: a parent exists and is no sub-item itself, and an
+    item with sub-items of its own is no sub-item (the file's items as they will be)."""
+    from peewee import JOIN
+    parent = Item.alias()
+    parents = {row.code: (row.parent.code if row.parent_id else None) for row in (
+        Item.select(Item.code, Item.parent, parent.code)
+        .join(parent, JOIN.LEFT_OUTER, on=(Item.parent == parent.id))
+        .where(Item.active == True))}  # noqa: E712
+    parents.update({i["code"]: i["parent"] for i in items})
+    problems = []
+    for item in items:
+        wanted = item["parent"]
+        if not wanted:
+            continue
+        if wanted not in parents and not Item.select().where(Item.code == wanted).exists():
+            problems.append(f"{item['code']}: parent {wanted} does not exist")
+        elif parents.get(wanted):
+            problems.append(f"{item['code']}: parent {wanted} is itself a sub-item of "
+                            f"{parents[wanted]} (one level only)")
+        elif any(p == item["code"] for p in parents.values()):
+            problems.append(f"{item['code']}: has sub-items of its own, so it cannot be one")
+    return problems
 
 
 def publish(items: list[dict]) -> dict:
@@ -160,8 +182,7 @@ def publish(items: list[dict]) -> dict:
             same = (after.version == current.version
                     and after.department_id == current.department_id)
             outcome["unchanged" if same else "changed"].append(raw["code"])
-        for raw in items:
-            if raw["parent"]:
-                Item.update(parent=Item.get(Item.code == raw["parent"]).id).where(
-                    Item.code == raw["code"]).execute()
+        for raw in items:  # an item without a parent is a service of its own (again)
+            parent = Item.get(Item.code == raw["parent"]).id if raw["parent"] else None
+            Item.update(parent=parent).where(Item.code == raw["code"]).execute()
     return outcome

@@ -296,3 +296,105 @@ def test_the_provinces_catalog_admin_edits_any_countys_item(app):
     publish(province, "LD-GA-HJ-001")
     item = item_of(app, "LD-GA-HJ-001")
     assert item.version == 2 and item.time_limit_days == 7
+
+
+def test_an_answer_with_markup_is_shown_as_text_everywhere(admins):
+    admin = sign_in(admins, "qt.admin@test")
+    start_draft(admin)
+    steps = section(admin, "steps")
+    field = next(n for n in (c["name"] for c in steps.select("textarea")) if n.endswith(".choices"))
+    payload = '<b hx-post="discard" hx-trigger="load">x</b>'
+    save(admin, steps, {field: f"one\n{payload}"}, name="steps")
+    text = section(admin, "text", locale="en")
+    assert payload not in text.html and not text.select("[hx-post]")
+    assert "&lt;b hx-post" in text.html, "shown, as text"
+    assert "<b hx-post" not in Page(admin.get(f"{LIST}/{CODE}/draft")).html
+
+
+def test_a_variant_becomes_a_service_of_its_own_and_stays_one_level(admins):
+    admin = sign_in(admins, "qt.admin@test")
+    start_draft(admin)
+    save(admin, section(admin, "basics"), {"parent": "QT-GA-HJ-004"}, name="basics")
+    publish(admin)
+    assert item_of(admins).parent_id == item_of(admins, "QT-GA-HJ-004").id
+    start_draft(admin, "QT-GA-HJ-004")
+    page = save(admin, section(admin, "basics", "QT-GA-HJ-004"), {"parent": "QT-GA-HJ-005"},
+                code="QT-GA-HJ-004", name="basics", status=422)
+    assert page.field_error("parent").startswith("This service has variants of its own")
+    start_draft(admin)
+    save(admin, section(admin, "basics"), {"parent": ""}, name="basics")
+    listed = publish(admin)
+    assert item_of(admins).parent_id is None, "a service of its own again"
+    assert "stays at version 1" in Page(admin.get(listed.location)).text
+
+
+def test_a_version_published_meanwhile_is_taken_in_before_publishing(admins):
+    from .test_admin_catalog import exported, send
+    admin = sign_in(admins, "qt.admin@test")
+    start_draft(admin)
+    save(admin, section(admin, "text", locale="zh"), {"summary": "草稿里改的摘要。"}, name="text")
+    save(admin, section(admin, "basics"), {"fee_amount": "12"}, name="basics")
+    data = exported(admin, f"{LIST}/{CODE}.yaml")
+    item = data["items"][0]
+    item["time_limit_days"] = 33
+    item["guidance"]["zh"] = "导入改的指南。"
+    item["fee"]["amount"] = "15.00"
+    send(admin, data)
+    assert item_of(admins).version == 2
+    overview = Page(admin.get(f"{LIST}/{CODE}/draft"))
+    assert "Take in its changes first" in overview.main
+    publish(admin, status=422)
+    token = overview.csrf()
+    response = admin.post(f"{LIST}/{CODE}/draft/rebase", data={"csrf_token": token})
+    assert response.status_code == 303
+    told = Page(admin.get(f"{LIST}/{CODE}/draft"))
+    assert "yours is kept" in told.text and "Fee" in told.text
+    doc = draft_of(admins).document
+    assert doc["time_limit_days"] == 33 and doc["guidance"]["zh"] == "导入改的指南。"
+    assert doc["summary"]["zh"] == "草稿里改的摘要。" and doc["fee"]["amount"] == "12.00"
+    publish(admin)
+    after = item_of(admins)
+    assert after.version == 3 and after.time_limit_days == 33
+
+
+def test_what_the_editor_refuses_before_publishing(admins):
+    admin = sign_in(admins, "qt.admin@test")
+    start_draft(admin)
+    steps = section(admin, "steps")
+    step_keys = [c["value"] for c in steps.select("input[name='remove_step']")]
+    page = save(admin, steps, {"f.applicant.date_of_birth.type": "number"}, name="steps")
+    steps = section(admin, "steps")
+    page = save(admin, steps, {"f.applicant.date_of_birth.min": "10",
+                               "f.applicant.date_of_birth.max": "1"}, name="steps", status=422)
+    assert page.field_error("f.applicant.date_of_birth.max").startswith("The largest cannot")
+    data = section(admin, "steps").form_data()
+    data["remove_step"] = ["applicant"]
+    assert admin.post(f"{LIST}/{CODE}/draft/steps", data=data).status_code == 303
+    overview = Page(admin.get(f"{LIST}/{CODE}/draft"))
+    assert any("does not ask for the applicant's name" in p
+               for p in overview.texts(".error-summary li"))
+    publish(admin, status=422)
+    assert step_keys[0] == "applicant"
+
+
+def test_a_forged_name_and_a_blank_name_are_refused_cleanly(admins):
+    admin = sign_in(admins, "qt.admin@test")
+    start_draft(admin)
+    data = section(admin, "basics").form_data()
+    data.update(originals='{"m": "abc", "f.x": "abc", "s": "x"}', m="zz")
+    assert admin.post(f"{LIST}/{CODE}/draft/basics", data=data).status_code in (303, 409)
+    form = Page(admin.get(f"{LIST}/new")).form_data()
+    form.update(code="QT-BLANK-1", name="   ", department="qingtian-psb-household",
+                category="certificates")
+    page = Page(admin.post(f"{LIST}/new", data=form))
+    assert page.status == 422 and page.field_error("name")
+
+
+def test_a_row_moved_to_a_taken_position_goes_there(admins):
+    admin = sign_in(admins, "qt.admin@test")
+    start_draft(admin)
+    materials = section(admin, "materials")
+    keys = [c["name"].split(".")[1] for c in materials.select("input[name$='.sort']")]
+    save(admin, materials, {f"m.{keys[2]}.sort": "1"}, name="materials")
+    moved = [m["key"] for m in draft_of(admins).document["materials"]]
+    assert moved[:3] == [keys[2], keys[0], keys[1]]

@@ -59,7 +59,7 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable
                    "catalog_admin.items", "catalog_admin.export_all", "catalog_admin.export_one",
                    "catalog_admin.import_items", "catalog_editor.new_item", "catalog_editor.start",
                    "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
-                   "catalog_editor.publish", "catalog_editor.discard"}
+                   "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
