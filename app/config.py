@@ -51,6 +51,7 @@ def load_config(overrides=None) -> dict:
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_dir),
         "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{instance_dir / 'onevisit.db'}"),
+        "DATABASE_POOL_SIZE": int(_env("DATABASE_POOL_SIZE", "20")),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
         "UPLOAD_MAX_BYTES": int(upload_cap_mb * 1024 * 1024),
         # Long side of re-encoded photos, in pixels; also the decoder's pixel cap.

@@ -18,7 +18,13 @@ def init_db(app: Flask) -> None:
             "cache_size": -16000,
         })
     else:
-        database = connect(url)
+        # PostgreSQL (and others): a pool of kept connections per process; a request
+        # takes one and gives it back (opening one costs milliseconds, reusing it none).
+        scheme, _sep, rest = url.partition("://")
+        if not scheme.endswith("+pool"):
+            url = f"{scheme}+pool://{rest}"
+        database = connect(url, max_connections=app.config.get("DATABASE_POOL_SIZE", 20),
+                           stale_timeout=300, timeout=10)
     db.initialize(database)
 
     @app.before_request

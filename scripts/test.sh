@@ -5,4 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_DEV=1 bash scripts/setup.sh
 export ONEVISIT_CHROMIUM="${ONEVISIT_CHROMIUM:-$(command -v chromium || true)}"
-exec .venv/bin/python -m pytest -q "$@"
+# The whole suite twice: on SQLite files (the embedded default), then on a throwaway
+# PostgreSQL cluster the tests start and stop themselves (tests/pgcluster.py).
+status=0
+echo "==> Tests on SQLite"
+.venv/bin/python -m pytest -q "$@" || status=$?
+echo "==> Tests on PostgreSQL"
+ONEVISIT_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q "$@" || status=$?
+exit $status

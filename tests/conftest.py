@@ -53,12 +53,50 @@ def today():
     return clock.beijing_today()
 
 
+#: ``ONEVISIT_TEST_DATABASE=postgresql`` runs the suite on a throwaway PostgreSQL cluster
+#: (``tests/pgcluster.py``) instead of SQLite files; ``scripts/test.sh`` runs both.
+ON_POSTGRESQL = os.environ.get("ONEVISIT_TEST_DATABASE", "sqlite") == "postgresql"
+TEMPLATE_DATABASE = "onevisit_catalog"
+
+
+def release_connections() -> None:
+    """Close the app's database connections (pooled ones too), so the database can be
+    copied or dropped."""
+    from app.models import db
+    engine = db.obj
+    if engine is None:
+        return
+    if hasattr(engine, "close_all"):
+        engine.close_all()
+    elif not engine.is_closed():
+        engine.close()
+
+
 @pytest.fixture(scope="session")
-def catalog_database(tmp_path_factory):
+def postgres():
+    """The run's PostgreSQL cluster (only when the suite runs on PostgreSQL)."""
+    from .pgcluster import Cluster
+    cluster = Cluster().start()
+    try:
+        yield cluster
+    finally:
+        release_connections()
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def catalog_database(request, tmp_path_factory):
     """A database with the schema and the real catalog, made once per run: loading the
-    catalog's YAML takes seconds, copying the file milliseconds."""
-    import sqlite3
+    catalog's YAML takes seconds, copying the file (or the PostgreSQL database)
+    milliseconds."""
     directory = tmp_path_factory.mktemp("catalog-db")
+    if ON_POSTGRESQL:
+        cluster = request.getfixturevalue("postgres")
+        url = cluster.create(TEMPLATE_DATABASE)
+        create_sandbox_app(directory, SECRET_KEY="test-secret", DATABASE_URL=url)
+        release_connections()
+        return TEMPLATE_DATABASE
+    import sqlite3
     create_sandbox_app(directory, SECRET_KEY="test-secret")
     path = directory / "sandbox.db"
     con = sqlite3.connect(path)
@@ -67,14 +105,26 @@ def catalog_database(tmp_path_factory):
     return path
 
 
+_databases = iter(range(1, 10**9))
+
+
 @pytest.fixture
-def app(tmp_path, catalog_database):
-    """An app on a fresh SQLite file with the real catalog loaded (a copy of the
-    session's catalog database)."""
-    shutil.copyfile(catalog_database, tmp_path / "sandbox.db")
-    application = create_sandbox_app(tmp_path, load=False, SECRET_KEY="test-secret")
+def app(request, tmp_path, catalog_database):
+    """An app on a fresh database with the real catalog loaded: a copy of the session's
+    catalog database (a SQLite file, or a PostgreSQL database made from it)."""
+    overrides = {}
+    if ON_POSTGRESQL:
+        cluster = request.getfixturevalue("postgres")
+        name = f"test_{next(_databases)}"
+        overrides["DATABASE_URL"] = cluster.create(name, template=catalog_database)
+    else:
+        shutil.copyfile(catalog_database, tmp_path / "sandbox.db")
+    application = create_sandbox_app(tmp_path, load=False, SECRET_KEY="test-secret", **overrides)
     application.test_client_class = PageClient
     yield application
+    if ON_POSTGRESQL:
+        release_connections()
+        cluster.drop(name)
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from werkzeug.serving import make_server
 
 from app.sandbox import create_sandbox_app
 
+from ..conftest import ON_POSTGRESQL
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -54,9 +56,17 @@ class LiveURL(str):
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """The app on a fresh SQLite file with the real catalog, served over HTTP."""
-    application = create_sandbox_app(tmp_path, SECRET_KEY="test-secret")
+def live_server(request, tmp_path):
+    """The app on a fresh database with the real catalog, served over HTTP: a SQLite
+    file, or on PostgreSQL a database copied from the run's catalog database."""
+    overrides = {}
+    if ON_POSTGRESQL:
+        cluster = request.getfixturevalue("postgres")
+        name = f"live_{tmp_path.name}".lower().replace("-", "_")[:60]
+        overrides["DATABASE_URL"] = cluster.create(
+            name, template=request.getfixturevalue("catalog_database"))
+    application = create_sandbox_app(tmp_path, SECRET_KEY="test-secret",
+                                      load=not ON_POSTGRESQL, **overrides)
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="onevisit-live-server",
                               daemon=True)
@@ -69,6 +79,10 @@ def live_server(tmp_path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        if ON_POSTGRESQL:
+            from ..conftest import release_connections
+            release_connections()
+            request.getfixturevalue("postgres").drop(name)
 
 
 @pytest.fixture(scope="session")

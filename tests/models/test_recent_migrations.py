@@ -1,0 +1,35 @@
+"""The latest migrations upgrade a database in place, on whichever database the suite runs
+(SQLite files, or PostgreSQL with ``ONEVISIT_TEST_DATABASE=postgresql``): a database as
+version 9 left it (no published versions, no drafts, no complete-locale lists) becomes
+version 11 and keeps every row."""
+
+from app.models import Case, Item, ItemDraft, ItemVersion, db
+from app.models import migrations
+from app.models.migrations import SchemaVersion
+
+from ..conftest import submitted_case
+
+
+def test_a_version_9_database_is_upgraded_in_place_and_keeps_its_rows(app):
+    reference = submitted_case(app).reference
+    with app.app_context(), db.connection_context():
+        items = Item.select().count()
+        db.execute_sql('DROP TABLE "item_draft"')
+        db.execute_sql('DROP TABLE "item_version"')
+        db.execute_sql('ALTER TABLE "item" DROP COLUMN "locales"')
+        SchemaVersion.update(version=9).execute()
+    output = app.test_cli_runner().invoke(args=["db-upgrade"]).output
+    assert f"version 9 -> {migrations.latest_version()}" in output
+    with app.app_context(), db.connection_context():
+        assert migrations.current_version() == migrations.latest_version()
+        assert Item.select().count() == items
+        assert ItemVersion.select().count() == items, "every item's text became its version"
+        assert ItemDraft.select().count() == 0
+        assert Case.get(Case.reference == reference).item_version == 1
+        assert all(i.locales == [] for i in Item.select(Item.locales))
+    output = app.test_cli_runner().invoke(args=["load-catalog"]).output
+    assert "items" in output
+    with app.app_context(), db.connection_context():
+        assert all("zh" in i.locales for i in Item.select(Item.locales)), "filled by the load"
+    again = app.test_cli_runner().invoke(args=["db-upgrade"]).output
+    assert f"version {migrations.latest_version()} -> {migrations.latest_version()}" in again
