@@ -81,6 +81,12 @@ def _field(raw, where):
     if kind == "number":
         field["min"] = raw.get("min")
         field["max"] = raw.get("max")
+        for end in ("min", "max"):
+            if field[end] is not None and (isinstance(field[end], bool)
+                                           or not isinstance(field[end], int)):
+                raise CatalogError(f"{where}.{key}: {end} must be a whole number")
+        if field["min"] is not None and field["max"] is not None and field["min"] > field["max"]:
+            raise CatalogError(f"{where}.{key}: min is above max")
     if kind == "choice":
         choices = raw.get("choices") or []
         if not choices:
@@ -219,6 +225,11 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
     keys = [f["key"] for s in steps for f in s["fields"]]
     if len(keys) != len(set(keys)) or len({s["key"] for s in steps}) != len(steps):
         raise CatalogError(f"{where}: field or step keys repeat")
+    if not any(f["type"] in ("name_zh", "name_latin") and f["required"]
+               for s in steps for f in s["fields"]):
+        raise CatalogError(f"{where}: the form must ask for the applicant's name (a required "
+                           "field of type name_zh or name_latin, as in the shared step "
+                           "'applicant')")
     materials = []
     for m_sort, m in enumerate(raw.get("materials") or []):
         key = m.get("key", "")

@@ -115,6 +115,8 @@ def _copy_catalog(app, tmp_path):
     (lambda d: d["materials"][0].update(formats=["gif"]), "formats"),
     (lambda d: d["name"].pop("zh"), "at least zh"),
     (lambda d: d.update(parent="NOT-THERE"), "parent"),
+    (lambda d: d.update(steps=[s for s in d["steps"] if s.get("use") != "applicant"]),
+     "applicant's name"),
 ])
 def test_loader_rejects_bad_data_files(app, tmp_path, mutate, message):
     directory = _copy_catalog(app, tmp_path)
@@ -124,3 +126,13 @@ def test_loader_rejects_bad_data_files(app, tmp_path, mutate, message):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogError, match=message):
         read_catalog(directory)
+
+
+def test_a_number_field_needs_whole_numbers_with_min_not_above_max():
+    from app.catalog.loader import _field
+    base = {"key": "count", "type": "number", "label": {"zh": "数量"}}
+    assert _field(dict(base, min=1, max=5), "x")["max"] == 5
+    with pytest.raises(CatalogError, match="min is above max"):
+        _field(dict(base, min=5, max=1), "x")
+    with pytest.raises(CatalogError, match="whole number"):
+        _field(dict(base, min="one"), "x")
