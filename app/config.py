@@ -7,6 +7,7 @@ without the prefix, as most hosting platforms set them that way).
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,22 +24,51 @@ def _bool(value):
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """A stable random key kept in the instance folder when none is configured.
+class SharedKeyMissing(RuntimeError):
+    """A server database without a key that every host shares."""
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A stable random key kept in the data directory when none is configured.
 
     Generating one per process would log everybody out on every restart and
-    break sessions between gunicorn workers.
+    break sessions between gunicorn workers; hosts that share the data directory
+    share the key. It is written whole under a temporary name and linked into
+    place, so a host starting at the same moment reads the key, never half of it.
     """
     configured = _env("SECRET_KEY")
     if configured:
         return configured
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    path = instance_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
+        fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            os.chmod(tmp, 0o600)
+            try:
+                os.link(tmp, path)  # atomic; fails if another process was first
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
+
+
+def _shared_key_check(config: dict, data_dir_given: bool) -> None:
+    """A server database (PostgreSQL) is how several hosts share their state: their
+    sessions and signed links then need one key. Refuse to start when each host would
+    make its own: the key must come from the environment or from a data directory
+    named explicitly (a volume the hosts share)."""
+    if config["DATABASE_URL"].startswith("sqlite"):
+        return
+    if _env("SECRET_KEY") or data_dir_given:
+        return
+    raise SharedKeyMissing(
+        "DATABASE_URL names a server database, which several hosts may share: set "
+        "SECRET_KEY (the same on every host) or ONEVISIT_DATA_DIR (a directory every host "
+        "shares, where the key is kept with the uploads, documents and outbox)")
 
 
 def load_config(overrides=None) -> dict:
@@ -46,18 +76,24 @@ def load_config(overrides=None) -> dict:
     overrides = dict(overrides or {})
     instance_dir = Path(overrides.get("INSTANCE_DIR") or _env("INSTANCE_DIR", BASE_DIR / "instance"))
     instance_dir.mkdir(parents=True, exist_ok=True)
+    # What every host must see alike: uploads (partial ones too), issued documents, the
+    # mail outbox and the secret key. One host: the instance folder; several: a shared
+    # volume named by ONEVISIT_DATA_DIR.
+    data_dir_given = bool(overrides.get("DATA_DIR") or _env("DATA_DIR"))
+    data_dir = Path(overrides.get("DATA_DIR") or _env("DATA_DIR", instance_dir))
     upload_cap_mb = float(_env("UPLOAD_MAX_MB", "10"))
     config = {
         "INSTANCE_DIR": str(instance_dir),
-        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_dir),
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(data_dir),
         "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{instance_dir / 'onevisit.db'}"),
         "DATABASE_POOL_SIZE": int(_env("DATABASE_POOL_SIZE", "20")),
-        "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
+        "UPLOAD_DIR": _env("UPLOAD_DIR", str(data_dir / "uploads")),
         "UPLOAD_MAX_BYTES": int(upload_cap_mb * 1024 * 1024),
         # Long side of re-encoded photos, in pixels; also the decoder's pixel cap.
         "PHOTO_MAX_SIDE": int(_env("PHOTO_MAX_SIDE", "2400")),
         "PHOTO_MAX_PIXELS": int(_env("PHOTO_MAX_PIXELS", str(60_000_000))),
-        "OUTBOX_DIR": _env("OUTBOX_DIR", str(instance_dir / "outbox")),
+        "OUTBOX_DIR": _env("OUTBOX_DIR", str(data_dir / "outbox")),
         "SMTP_HOST": _env("SMTP_HOST", ""),
         "SMTP_PORT": int(_env("SMTP_PORT", "25")),
         "SMTP_USER": _env("SMTP_USER", ""),
@@ -83,7 +119,7 @@ def load_config(overrides=None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
         "LOCALES": LOCALES,
         "WTF_CSRF_TIME_LIMIT": None,
-        "DOCUMENT_DIR": _env("DOCUMENT_DIR", str(instance_dir / "documents")),
+        "DOCUMENT_DIR": _env("DOCUMENT_DIR", str(data_dir / "documents")),
         # Deferred materials are due this many Chinese working days after submission.
         "COMMITMENT_WORKING_DAYS": int(_env("COMMITMENT_WORKING_DAYS", "15")),
         "RENDER_TIMEOUT_S": float(_env("RENDER_TIMEOUT_S", "20")),
@@ -106,6 +142,7 @@ def load_config(overrides=None) -> dict:
         "TESTING": False,
     }
     config.update(overrides)
+    _shared_key_check(config, data_dir_given or bool(overrides.get("SECRET_KEY")))
     if "{room}" not in config["MEETING_URL_TEMPLATE"]:
         raise ValueError("ONEVISIT_MEETING_URL_TEMPLATE must contain {room}")
     config.setdefault("MAX_CONTENT_LENGTH", config["UPLOAD_MAX_BYTES"] * 2 + 1024 * 1024)

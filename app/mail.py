@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from .storage import write_atomically
+
 log = logging.getLogger(__name__)
 
 
@@ -51,10 +53,8 @@ def deliver(message: EmailMessage) -> str:
                 smtp.send_message(message)
             log.info("mail sent by SMTP (%s)", message["Message-ID"])
             return "smtp"
-        outbox = Path(config["OUTBOX_DIR"])
-        outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(bytes(message))
+        path = write_atomically(Path(config["OUTBOX_DIR"]) / (
+            f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"), bytes(message))
         log.info("mail written to outbox (%s)", path.name)
         return "outbox"
     except (OSError, smtplib.SMTPException) as error:

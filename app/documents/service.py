@@ -11,6 +11,7 @@ from peewee import fn
 from ..cases.journey import material_states
 from ..cases.reference import CODE_ALPHABET
 from ..models import IssuedDocument, Upload
+from ..storage import write_atomically
 from .context import BLANK_TYPES, DOC_TYPES, PAGE_SIZES, blank_context, case_context, initials
 from .render import PDFS_DIR, RenderError, render_pdf
 from .templates import render_html, second_locale
@@ -71,13 +72,7 @@ def templates_digest() -> str:
 
 
 def _store(data: bytes, name: str) -> Path:
-    directory = Path(current_app.config["DOCUMENT_DIR"])
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return write_atomically(Path(current_app.config["DOCUMENT_DIR"]) / name, data)
 
 
 def document_path(issued: IssuedDocument) -> Path:
@@ -148,11 +143,7 @@ def blank(item, doc_type: str, locale: str, page_size: str) -> Path:
         return path
     context = blank_context(doc_type, item, locale, page_size)
     result = _render(render_html(doc_type, context, second_locale(locale)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(result["pdf"])
-    tmp.replace(path)
-    return path
+    return write_atomically(path, result["pdf"])
 
 
 def find_issued(code: str) -> IssuedDocument | None:

@@ -10,9 +10,7 @@
 
 import hashlib
 import io
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 from flask import current_app
@@ -20,6 +18,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..models import Upload
+from ..storage import write_atomically
 
 try:  # HEIC support is optional at import time so a missing wheel cannot take the site down.
     import pillow_heif
@@ -168,25 +167,11 @@ def path_for(stored_name: str) -> Path:
     return storage_root() / stored_name[:2] / stored_name
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def store(case, material, data: bytes, original_name: str) -> Upload:
     """Validate, convert and store one file for a material slot of a case."""
     prepared = prepare(data, material.formats)
     stored_name = secrets.token_hex(16)
-    _write_atomically(path_for(stored_name), prepared["bytes"])
+    write_atomically(path_for(stored_name), prepared["bytes"])
     safe_name = Path(original_name or "file").name[:200] or "file"
     stem = safe_name.rsplit(".", 1)[0] if "." in safe_name else safe_name
     return Upload.create(
