@@ -111,6 +111,10 @@ def load_config(overrides=None) -> dict:
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Shared storage (Redis) down: count in this process meanwhile, never answer 500.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "RATELIMIT_ENABLED": _bool(_env("RATELIMIT_ENABLED", "true")),
         "SESSION_COOKIE_SECURE": _bool(_env("SESSION_COOKIE_SECURE", "false")),
         "HSTS": _bool(_env("HSTS", "false")),

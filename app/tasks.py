@@ -1,37 +1,59 @@
 """Background jobs with huey: the email outbox, reminders and nightly upkeep.
 
-By default huey keeps its queue in a SQLite file next to the database
-(``instance/huey.db``). ``scripts/run.sh`` starts one consumer beside gunicorn
-(``huey_consumer wsgi.huey``): ``wsgi.py`` makes the app, and
+With ``ONEVISIT_HUEY_REDIS_URL`` (``redis://host:6379/0``) the queue lives in Redis,
+which every host's consumer shares; without it, in a SQLite file next to the database
+(``instance/huey.db``, one host). ``scripts/run.sh`` starts one consumer beside
+gunicorn (``huey_consumer wsgi.huey``): ``wsgi.py`` makes the app, and
 :func:`init_jobs` hands it to the jobs, which run inside its context. With
 ``ONEVISIT_HUEY_IMMEDIATE=1`` (the tests) jobs run at once in the caller's
 process and context.
+
+Periodic jobs fire in every consumer; each run first claims its period in the
+database (:class:`~app.models.PeriodicRun`), so with several hosts a job still runs
+once per period. A job that cannot be queued (Redis down) is not lost: the event row
+is the record of what must be sent, and the minute's sweep sends it.
 
 Emails are not job arguments: a job gets an event id, and the event row is the
 record of what must be sent (:mod:`app.cases.outbox`).
 """
 
+import functools
 import logging
 import os
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from flask import has_app_context
-from huey import SqliteHuey, crontab
+from huey import RedisHuey, SqliteHuey, crontab
 
 from .cases import lifecycle, outbox
 from .cases.reminders import send_due_reminders
+from .clock import utcnow
 from .config import BASE_DIR
-from .models import db
+from .models import PeriodicRun, db
 from .models.migrations import refresh_statistics
 from .uploads.resumable import purge_expired
 
 _instance = Path(os.environ.get("ONEVISIT_INSTANCE_DIR", BASE_DIR / "instance"))
 _instance.mkdir(parents=True, exist_ok=True)
 
-huey = SqliteHuey("onevisit", filename=str(_instance / "huey.db"),
-                  immediate=os.environ.get("ONEVISIT_HUEY_IMMEDIATE", "") in {"1", "true"},
-                  results=False)
+
+
+def make_huey(redis_url: str | None = None, immediate: bool | None = None):
+    """The job queue: on Redis when a URL is given (several hosts), else a SQLite file."""
+    if immediate is None:
+        immediate = os.environ.get("ONEVISIT_HUEY_IMMEDIATE", "") in {"1", "true"}
+    if redis_url:
+        return RedisHuey("onevisit", url=redis_url, immediate=immediate, results=False)
+    return SqliteHuey("onevisit", filename=str(_instance / "huey.db"), immediate=immediate,
+                      results=False)
+
+
+huey = make_huey(os.environ.get("ONEVISIT_HUEY_REDIS_URL") or None)
+
+#: How each periodic job's period is written (its claim in the database).
+PERIODS = {"minute": "%Y-%m-%dT%H:%M", "hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}
 
 log = logging.getLogger(__name__)
 _jobs_app = None
@@ -67,6 +89,22 @@ def job_context():
         yield
 
 
+def once_per(period: str):
+    """Run a periodic job's body at most once per ``period`` (minute, hour, day), whichever
+    consumer fires it first; the others skip."""
+    def wrap(body):
+        @functools.wraps(body)
+        def run():
+            with job_context():
+                slot = utcnow().strftime(PERIODS[period])
+                if not PeriodicRun.claim(body.__name__, slot):
+                    log.info("%s for %s: already run by another consumer", body.__name__, slot)
+                    return None
+                return body()
+        return run
+    return wrap
+
+
 @huey.task()
 def deliver_event(event_id: int) -> str:
     """Send the emails of one recorded event (the outbox retries on its own)."""
@@ -75,28 +113,29 @@ def deliver_event(event_id: int) -> str:
 
 
 @huey.periodic_task(crontab(minute="*"))
+@once_per("minute")
 def sweep_outbox() -> int:
     """Every minute: deliver what is due (retries, and jobs lost with a worker)."""
-    with job_context():
-        return outbox.sweep()
+    return outbox.sweep()
 
 
 @huey.periodic_task(crontab(hour="1", minute="30"))
+@once_per("day")
 def daily_reminders() -> int:
     """Every morning Beijing time (01:30 UTC): remind applicants of deferred materials."""
-    with job_context():
-        return send_due_reminders()
+    return send_due_reminders()
 
 
 @huey.periodic_task(crontab(hour="20", minute="0"))
+@once_per("day")
 def nightly_maintenance() -> None:
-    """04:00 Beijing time: refresh the query planner's statistics."""
-    with job_context():
-        refresh_statistics()
+    """04:00 Beijing time: refresh the query planner's statistics; forget old claims."""
+    PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
+    refresh_statistics()
 
 
 @huey.periodic_task(crontab(minute="15"))
+@once_per("hour")
 def purge_expired_uploads() -> int:
     """Every hour: delete unfinished resumable uploads past their expiry, with their bytes."""
-    with job_context():
-        return purge_expired()
+    return purge_expired()

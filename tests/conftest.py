@@ -85,6 +85,17 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
+def redis_server():
+    """A Redis of the run's own (Debian's server, loopback, no persistence)."""
+    from .redisserver import RedisServer
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def catalog_database(request, tmp_path_factory):
     """A database with the schema and the real catalog, made once per run: loading the
     catalog's YAML takes seconds, copying the file (or the PostgreSQL database)

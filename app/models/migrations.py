@@ -326,10 +326,16 @@ def _item_drafts(migrator):
     _add_missing_columns(migrator, {"item": [("locales", TextField(default="[]"))]})
 
 
+def _periodic_runs(migrator):
+    """Version 12: periodic jobs claim their period, so each runs once across hosts."""
+    from .jobs import PeriodicRun
+    db.create_tables([PeriodicRun])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
-              _item_versions, _item_drafts]
+              _item_versions, _item_drafts, _periodic_runs]
 
 
 def latest_version() -> int:
