@@ -14,6 +14,13 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="../templates",
                 instance_path=None)
     app.config.update(load_config(config))
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Behind a load balancer: the client's address, scheme and host are in the
+        # X-Forwarded-* headers; only the last ``proxies`` entries (those our own
+        # proxies added) are believed, never what the client sent itself.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from .assets import init_assets

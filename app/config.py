@@ -110,6 +110,8 @@ def load_config(overrides=None) -> dict:
         # How long an emailed access link keeps working.
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
+        # How many proxies (nginx, a load balancer) stand in front and add X-Forwarded-*.
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         # Shared storage (Redis) down: count in this process meanwhile, never answer 500.
         "RATELIMIT_SWALLOW_ERRORS": True,

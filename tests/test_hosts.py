@@ -109,3 +109,22 @@ def test_hosts_starting_at_once_read_one_whole_key(tmp_path, monkeypatch):
         thread.join()
     assert len(set(keys)) == 1 and len(keys[0]) == 64
     assert [p.name for p in (tmp_path / "shared").iterdir()] == ["secret_key"]
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_client_address_is_believed_only_from_the_configured_proxies(app, tmp_path, proxies):
+    from .test_shared_services import FIND, WRONG, host
+    client = host(app, tmp_path, "lb", TRUSTED_PROXIES=proxies,
+                  FIND_CASE_RATE_LIMIT="2 per hour").test_client()
+
+    def attempt(forwarded):
+        token = client.page(FIND).csrf()
+        return client.post(FIND, data=dict(WRONG, csrf_token=token),
+                           headers={"X-Forwarded-For": forwarded}).status_code
+    # The client claims 198.51.100.7; the proxy appended the address it saw.
+    seen = [attempt("198.51.100.7, 203.0.113.1") for _ in range(3)]
+    assert seen == [422, 422, 429]
+    other = attempt("198.51.100.7, 203.0.113.2")
+    assert other == (422 if proxies else 429), (
+        "another client behind the proxy has its own count" if proxies
+        else "without a trusted proxy, the header is not believed at all")
