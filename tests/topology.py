@@ -1,0 +1,155 @@
+"""Real deployments for tests and benchmarks: gunicorn hosts started as
+``scripts/run.sh`` starts them, an unprivileged nginx in front (``deploy/nginx.conf``),
+and an HTTP client that reads like Flask's test client (so ``tests.pages.Page`` and
+``tests.conftest.Journey`` drive a real server)."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, what: str, process=None, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer {url} within {seconds} s")
+
+
+class Response:
+    """A ``requests`` answer read like a Flask test response (for ``Page``/``Journey``)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.status_code = answer.status_code
+        self.headers = answer.headers
+        self.data = answer.content
+
+    def get_data(self, as_text=False):
+        return self.answer.text if as_text else self.answer.content
+
+
+class Browser:
+    """One phone's cookies over HTTP, through ``base`` (nginx, or one host directly)."""
+
+    def __init__(self, base, session=None):
+        self.base = base
+        self.session = session or requests.Session()
+
+    def at(self, base) -> "Browser":
+        """The same browser (same cookies) talking to another address."""
+        return Browser(base, self.session)
+
+    def get(self, url, headers=None, **_kwargs):
+        return Response(self.session.get(self.base + url, headers=headers,
+                                         allow_redirects=False, timeout=30))
+
+    def head(self, url, headers=None):
+        return Response(self.session.head(self.base + url, headers=headers, timeout=30))
+
+    def post(self, url, data=None, headers=None, content_type=None, **_kwargs):
+        data = dict(data or {})
+        files = {k: (v[1], v[0].read()) for k, v in data.items() if isinstance(v, tuple)}
+        form = {k: v for k, v in data.items() if not isinstance(v, tuple) and v is not None}
+        return Response(self.session.post(self.base + url, data=form, files=files or None,
+                                          headers=headers, allow_redirects=False, timeout=30))
+
+    def patch(self, url, data=b"", headers=None):
+        return Response(self.session.patch(self.base + url, data=data, headers=headers,
+                                           timeout=30))
+
+
+class Deployment:
+    """Hosts A and B, and nginx in front of them."""
+
+    def __init__(self, database_url, redis_url, directory, workers=1, find_limit="4 per hour"):
+        self.directory = directory
+        self.shared = os.path.join(directory, "shared")
+        self.ports = {"a": _port(), "b": _port()}
+        self.hosts = {}
+        self.env = dict(os.environ, ONEVISIT_DATABASE_URL=database_url,
+                        ONEVISIT_DATA_DIR=self.shared, ONEVISIT_HUEY_REDIS_URL=redis_url,
+                        ONEVISIT_RATELIMIT_STORAGE_URI=redis_url.replace("/0", "/1"),
+                        ONEVISIT_TRUSTED_PROXIES="1", ONEVISIT_HUEY_IMMEDIATE="",
+                        ONEVISIT_FIND_CASE_RATE_LIMIT=find_limit)
+        self.workers = str(workers)
+        for name in ("ONEVISIT_SECRET_KEY", "SECRET_KEY"):
+            self.env.pop(name, None)
+        self.nginx = None
+        self.port = _port()
+
+    def url(self, host=None) -> str:
+        return f"http://127.0.0.1:{self.ports[host] if host else self.port}"
+
+    def start_host(self, name):
+        env = dict(self.env, ONEVISIT_INSTANCE_DIR=os.path.join(self.directory, f"host-{name}"),
+                   ONEVISIT_PUBLIC_URL=self.url())
+        log = open(os.path.join(self.directory, f"host-{name}.log"), "wb")
+        self.hosts[name] = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py", "--workers", self.workers,
+             "--bind", f"127.0.0.1:{self.ports[name]}", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _wait_for(self.url(name) + "/healthz", f"host {name}", self.hosts[name])
+
+    def start_nginx(self):
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.path.exists(binary):
+            raise RuntimeError("nginx was not found: install Debian's nginx-light "
+                               "(scripts/setup.sh does when root)")
+        run = tempfile.mkdtemp(prefix="onevisit-nginx-")
+        os.chmod(run, 0o755)
+        self.run_dir = run
+        config = (ROOT / "deploy" / "nginx.conf").read_text()
+        for key, value in {"@RUNDIR@": run, "@PORT_A@": str(self.ports["a"]),
+                           "@PORT_B@": str(self.ports["b"]), "@PORT@": str(self.port)}.items():
+            config = config.replace(key, value)
+        path = os.path.join(run, "nginx.conf")
+        with open(path, "w") as fh:
+            fh.write(config)
+        self.nginx = subprocess.Popen([binary, "-c", path, "-p", run, "-e",
+                                       os.path.join(run, "error.log"), "-g", "daemon off;"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(self.url() + "/healthz", "nginx", self.nginx)
+
+    def served(self, name) -> int:
+        """How many requests host ``name`` logged."""
+        with open(os.path.join(self.directory, f"host-{name}.log"), "rb") as fh:
+            return len(re.findall(rb'" \d{3} ', fh.read()))
+
+    def kill(self, name):
+        self.hosts[name].send_signal(signal.SIGKILL)
+        self.hosts[name].wait(timeout=10)
+
+    def stop(self):
+        for process in [self.nginx, *self.hosts.values()]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        if getattr(self, "run_dir", None):
+            shutil.rmtree(self.run_dir, ignore_errors=True)
