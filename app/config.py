@@ -110,6 +110,9 @@ def load_config(overrides=None) -> dict:
         # How long an emailed access link keeps working.
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
+        # Public pages kept in memory per catalog stamp, read at most this often.
+        "PAGE_CACHE": _bool(_env("PAGE_CACHE", "true")),
+        "PAGE_CACHE_STAMP_S": float(_env("PAGE_CACHE_STAMP_S", "2")),
         # How many proxies (nginx, a load balancer) stand in front and add X-Forwarded-*.
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

@@ -7,6 +7,7 @@ from .catalog import hometown
 from .catalog.search import department_list
 from .models import Category, Item, db
 from .authz import public
+from .pagecache import cached
 from .security import revalidated
 
 bp = Blueprint("core", __name__)
@@ -25,6 +26,10 @@ def root():
 @public
 def home():
     """Home: what OneVisit does, the hometown, search, and each county's departments."""
+    return cached(_home_page)
+
+
+def _home_page():
     home = hometown.current()
     categories = Category.select().order_by(Category.sort, Category.id)
     response = revalidated(make_response(render_template(

@@ -27,10 +27,8 @@ def init_db(app: Flask) -> None:
                            stale_timeout=300, timeout=10)
     db.initialize(database)
 
-    @app.before_request
-    def _open():
-        db.connect(reuse_if_open=True)
-
+    # A request opens its connection with its first query (a page served from memory
+    # makes none) and gives it back at the end.
     @app.teardown_request
     def _close(exc):
         if not db.is_closed():

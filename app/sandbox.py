@@ -24,6 +24,8 @@ def create_sandbox_app(directory, load=True, **overrides):
         "OUTBOX_DIR": str(directory / "outbox"),
         "RATELIMIT_ENABLED": True,
         "PUBLIC_URL": "http://onevisit.test",
+        # Tests change the catalog and look at once: the stamp is read on every request.
+        "PAGE_CACHE_STAMP_S": 0,
     }
     config.update(overrides)
     app = create_app(config)

@@ -16,7 +16,7 @@ APT_PACKAGES=(python3 python3-venv python3-dev gcc libharfbuzz-subset0 libpango-
               chromium poppler-utils nodejs npm ca-certificates)
 WITH_DEV="${WITH_DEV:-0}"
 # The tests also run on a throwaway PostgreSQL cluster, Redis and nginx (Debian's servers).
-[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light)
+[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -10,6 +10,7 @@ from ..documents.views import render_failed
 from ..extensions import csrf
 from ..fragments import page_or_fragment, wants_fragment
 from ..models import Category, Department, Item, Jurisdiction
+from ..pagecache import cached
 from ..security import revalidated
 from . import hometown
 from .search import (PER_PAGE, category_list, county_departments, other_matters,
@@ -51,6 +52,10 @@ def _place():
 @public
 def index():
     """Browse by department and category, or search by keyword."""
+    return cached(_index_page)
+
+
+def _index_page():
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
     county, from_hometown, department = _place()
     category = _known(Category, request.args.get("category"))
@@ -96,6 +101,10 @@ def blank_types(item: Item) -> list[str]:
 @public
 def guide(code):
     """Item guide: materials checklist, fee, time limit, what happens next."""
+    return cached(lambda: _guide_page(code))
+
+
+def _guide_page(code):
     item = Item.active_by_code(code) or abort(404)
     children = list(item.children.where(Item.active == True).order_by(Item.sort))  # noqa: E712
     return revalidated(render_template(

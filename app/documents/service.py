@@ -21,12 +21,13 @@ class NotAvailable(Exception):
     """This document does not exist for this case (yet)."""
 
 
-def available(case) -> list[str]:
-    """The document types this case has now."""
+def available(case, states=None) -> list[str]:
+    """The document types this case has now (``states``: its material states, when the
+    caller has them already)."""
     docs = ["form"]
     if case.spec.agent_allowed and case.is_entrusted:
         docs.append("entrustment")
-    if any(state.deferred for state in material_states(case)):
+    if any(state.deferred for state in (material_states(case) if states is None else states)):
         docs.append("commitment")
     if case.is_sent:
         docs.append("receipt")

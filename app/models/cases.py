@@ -127,8 +127,9 @@ class Case(BaseModel):
 
     @classmethod
     def by_reference(cls, reference: str) -> "Case | None":
-        """The case with this (canonical) reference, or None."""
-        return cls.get_or_none(cls.reference == reference)
+        """The case with this (canonical) reference, or None (its item read with it)."""
+        return (cls.select(cls, Item).join(Item).where(cls.reference == reference)
+                .first())
 
     @classmethod
     def visible_to(cls, staff):

@@ -76,6 +76,7 @@ def test_staff_pages_switch_language(app, client):
 def test_fees_in_local_currency_only_with_a_configured_rate(app, client):
     assert "≈" not in facts(client.page("/it/services/JJ-JZ-001"))["Costo"]
     app.config["FX_RATES"] = {"EUR": "0.128"}
+    app.extensions.pop("pagecache")  # a new setting is a restart: pages are built anew
     fee = facts(client.page("/it/services/JJ-JZ-001"))["Costo"]
     assert "≈ 1,28" in fee and "€" in fee
     assert "≈" not in facts(client.page("/zh/services/JJ-JZ-001"))["费用"]

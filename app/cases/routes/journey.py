@@ -103,7 +103,8 @@ def _status_context(case: Case) -> dict:
     events = list(Event.timeline(case, for_staff=False))
     return dict(case=case, item=case.spec, states=states, video=video, events=events,
                 holder=case.holder, departments=_departments_named(events),
-                documents=documents_available(case), access_code=shown_access_code(case),
+                documents=documents_available(case, states),
+                access_code=shown_access_code(case),
                 owed_later=[s for s in states if s.deferred] if case.owes_deferred else [],
                 material_names={s.material.key: localized(s.material.names) for s in states},
                 page_url=page_url)
@@ -112,6 +113,9 @@ def _status_context(case: Case) -> dict:
 def _departments_named(events) -> dict:
     """``{key: "Department, County"}`` of the departments the case was passed to."""
     keys = {(e.data or {}).get("department") for e in events if e.kind == "transferred"}
+    keys.discard(None)
+    if not keys:
+        return {}
     rows = (Department.select(Department, Jurisdiction).join(Jurisdiction)
             .where(Department.key.in_([k for k in keys if k])))
     return {d.key: f"{localized(d.names)}, {localized(d.jurisdiction.names)}" for d in rows}
