@@ -100,7 +100,10 @@ class Cluster:
 
     def create(self, name: str, template: str | None = None) -> str:
         """A new database (a copy of ``template`` when given); returns its URL."""
-        self.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        # FILE_COPY copies the template's files (a third of WAL_LOG's time; durability
+        # is off in this cluster anyway).
+        self.execute(f'CREATE DATABASE "{name}"' + (
+            f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
         return self.url(name)
 
     def drop(self, name: str) -> None:
