@@ -28,9 +28,19 @@ def record(action: str, staff=None, case=None, target: str = "", data: dict | No
                              created_at=utcnow())
 
 
-def trail(case):
-    """A case's audit events, newest first, each with its staff member."""
+def _events(condition, limit=None):
+    """Audit events matching ``condition``, newest first, each with its staff member."""
     return list(AuditEvent.select(AuditEvent, Staff)
                 .join(Staff, JOIN.LEFT_OUTER, on=(AuditEvent.staff == Staff.id))
-                .where(AuditEvent.case_id == case.id)
-                .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+                .where(condition)
+                .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit))
+
+
+def trail(case):
+    """A case's audit events, newest first, each with its staff member."""
+    return _events(AuditEvent.case_id == case.id)
+
+
+def about(target: str, actions: list[str], limit: int = 40):
+    """The latest events of these ``actions`` on ``target`` (an item's code, say)."""
+    return _events((AuditEvent.target == target) & AuditEvent.action.in_(actions), limit)

@@ -35,7 +35,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ONEVISIT_INSTANCE_DIR", tempfile.mkdtemp(prefix="onevisit-bench-"))
 
-from tests.topology import Browser, Deployment, _port, _wait_for  # noqa: E402
+from tests.topology import Browser, Deployment, _wait_for, free_port  # noqa: E402
 
 HELLO = ROOT / "bench" / "hello_app.py"
 
@@ -67,7 +67,7 @@ class SingleHost:
         from app.sandbox import create_sandbox_app
         self.directory = tempfile.mkdtemp(prefix="onevisit-load-")
         create_sandbox_app(self.directory, SECRET_KEY="bench-secret")
-        self.port = _port()
+        self.port = free_port()
         env = dict(os.environ, ONEVISIT_INSTANCE_DIR=self.directory, ONEVISIT_HUEY_IMMEDIATE="",
                    ONEVISIT_DATABASE_URL=f"sqlite:///{self.directory}/sandbox.db",
                    ONEVISIT_SECRET_KEY="bench-secret", ONEVISIT_PUBLIC_URL=self.url)
@@ -216,7 +216,7 @@ def rps(url, seconds=4.0, threads=8, cookies=None):
 
 
 def hello_server():
-    port = _port()
+    port = free_port()
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
          "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(HELLO.parent),

@@ -10,10 +10,11 @@ to run as root).
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
+
+from .topology import free_port
 
 
 class ClusterError(RuntimeError):
@@ -28,12 +29,6 @@ def _binary(name: str) -> str:
         raise ClusterError(f"PostgreSQL's {name} was not found: install Debian's server "
                            "(apt-get install postgresql); scripts/setup.sh does when root")
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:
@@ -69,7 +64,7 @@ class Cluster:
         self._run(initdb, "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
         for attempt in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                        "-c max_connections=300 -c shared_buffers=64MB")

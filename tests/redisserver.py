@@ -7,15 +7,11 @@ import subprocess
 import tempfile
 import time
 
+from .topology import free_port
+
 
 class RedisError(RuntimeError):
     """The server could not be started."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RedisServer:
@@ -32,7 +28,7 @@ class RedisServer:
             raise RedisError("redis-server was not found: install Debian's package "
                              "(apt-get install redis-server); scripts/setup.sh does when root")
         self.directory = tempfile.mkdtemp(prefix="onevisit-redis-")
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.directory,
              "--save", "", "--appendonly", "no", "--protected-mode", "yes"],

@@ -3,7 +3,6 @@ counters (and pages that keep answering when Redis is down), and periodic jobs t
 once per period however many consumers fire them."""
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from app.models import PeriodicRun, db
 
 from .conftest import ROOT
 from .pages import PageClient
+from .topology import free_port
 
 FIND = "/en/cases/find"
 WRONG = {"reference": "OV-1234-5678-90", "code": "AAAA-AAAA"}
@@ -93,9 +93,7 @@ def test_the_find_case_limit_counts_across_hosts_on_redis(app, tmp_path, redis_s
 
 
 def test_pages_keep_answering_when_redis_is_down(app, tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
+    closed = free_port()
     client = host(app, tmp_path, "a", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed}/0",
                   FIND_CASE_RATE_LIMIT="3 per hour").test_client()
     assert client.get("/en/services").status_code == 200

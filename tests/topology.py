@@ -19,7 +19,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -88,7 +89,7 @@ class Deployment:
     def __init__(self, database_url, redis_url, directory, workers=1, find_limit="4 per hour"):
         self.directory = directory
         self.shared = os.path.join(directory, "shared")
-        self.ports = {"a": _port(), "b": _port()}
+        self.ports = {"a": free_port(), "b": free_port()}
         self.hosts = {}
         self.env = dict(os.environ, ONEVISIT_DATABASE_URL=database_url,
                         ONEVISIT_DATA_DIR=self.shared, ONEVISIT_HUEY_REDIS_URL=redis_url,
@@ -99,7 +100,7 @@ class Deployment:
         for name in ("ONEVISIT_SECRET_KEY", "SECRET_KEY"):
             self.env.pop(name, None)
         self.nginx = None
-        self.port = _port()
+        self.port = free_port()
 
     def url(self, host=None) -> str:
         return f"http://127.0.0.1:{self.ports[host] if host else self.port}"

@@ -768,8 +768,20 @@ def _reviewed(row: ItemDraft, doc: dict, section: str, actions: dict, locale: st
     return reviewed
 
 
-def problems(draft: ItemDraft, places: list[int]) -> list[str]:
-    """Why the draft cannot be published yet (translated), then the loader's own checks."""
+def checked(draft: ItemDraft, places: list[int]) -> tuple[list[str], dict | None]:
+    """``(problems, item)``: why the draft cannot be published yet (translated, then the
+    loader's own checks), or none and the item in the loader's form, ready to preview or
+    publish."""
+    found = _problems(draft)
+    if found:
+        return found, None
+    try:
+        return [], transfer.check_entries([draft.document], places)[0]
+    except transfer.ImportRefused as refused:
+        return refused.problems, None
+
+
+def _problems(draft: ItemDraft) -> list[str]:
     empty = missing(draft.document, SOURCE)
     if empty:
         return [_("%(group)s, %(label)s: the Chinese text is empty.", group=s.group,
@@ -785,21 +797,15 @@ def problems(draft: ItemDraft, places: list[int]) -> list[str]:
         found.append(_("The form does not ask for the applicant's name: keep the step "
                        "“About you”, or add a required answer of the type Name in Chinese "
                        "or Name in Latin letters."))
-    if found:
-        return found
-    try:
-        transfer.check_entries([draft.document], places)
-    except transfer.ImportRefused as refused:
-        return refused.problems
-    return []
+    return found
 
 
-def publish(draft: ItemDraft, staff) -> tuple[Item, bool]:
-    """Publish the draft as the item's next version (or its first) and drop the draft;
-    returns the item and whether applicants now read a new version."""
-    checked = transfer.check_entries([draft.document], staff.scope_ids())
+def publish(draft: ItemDraft, staff, item: dict) -> tuple[Item, bool]:
+    """Publish the draft (``item``: as :func:`checked` found it) as the item's next version
+    (or its first) and drop the draft; returns the item and whether applicants now read a
+    new version."""
     with db.atomic():
-        transfer.publish(checked)
+        transfer.publish([item])
         ItemDraft.delete().where(ItemDraft.id == draft.id).execute()
     item = Item.get(Item.code == draft.code)
     audit.record("catalog_publish", staff=staff, target=item.code,
@@ -822,9 +828,4 @@ HISTORY = {"catalog_draft_start": _l("Draft started"), "catalog_draft_new": _l("
 
 def history(code: str, limit: int = 40):
     """The latest catalog audit events of an item, newest first."""
-    from ..models import AuditEvent, Staff
-    from peewee import JOIN
-    return list(AuditEvent.select(AuditEvent, Staff)
-                .join(Staff, JOIN.LEFT_OUTER, on=(AuditEvent.staff == Staff.id))
-                .where((AuditEvent.target == code) & AuditEvent.action.in_(list(HISTORY)))
-                .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit))
+    return audit.about(code, list(HISTORY), limit)

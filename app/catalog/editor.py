@@ -11,7 +11,7 @@ from ..cases.forms import step_form
 from ..config import LOCALES
 from ..i18n import LOCALE_NAMES
 from ..models import Department, Item, ItemDraft, ItemSpec
-from . import drafts, editing, transfer
+from . import drafts, editing
 from .admin import scoped_items
 
 bp = Blueprint("catalog_editor", __name__, url_prefix="/staff/admin/catalog")
@@ -61,7 +61,7 @@ def _overview(row: ItemDraft) -> dict:
             "incomplete": format_list([LOCALE_NAMES[loc] for loc, status in statuses.items()
                                        if status == "missing"], locale=get_locale()),
             "missing": {loc: len(drafts.missing(row.document, loc)) for loc in LOCALES},
-            "problems": drafts.problems(row, g.staff.scope_ids()),
+            "problems": drafts.checked(row, g.staff.scope_ids())[0],
             "history": drafts.history(row.code), "labels": drafts.HISTORY}
 
 
@@ -122,10 +122,10 @@ def preview(code):
     """The applicant's guide and form pages as the draft would make them, in a locale."""
     row = _draft(code)
     locale = editing.locale_arg()
-    problems = drafts.problems(row, g.staff.scope_ids())
+    problems, item = drafts.checked(row, g.staff.scope_ids())
     if problems:
         return render_template("catalog/draft.html", draft=row, **_overview(row)), 422
-    spec = _spec(transfer.check_entries([row.document], g.staff.scope_ids())[0])
+    spec = _spec(item)
     g.lang = locale
     with force_locale(locale):
         return render_template(
@@ -146,9 +146,10 @@ def _spec(checked: dict) -> ItemSpec:
 def publish(code):
     """Publish the draft as the item's next version; cases keep the one they started with."""
     row = _draft(code)
-    if drafts.problems(row, g.staff.scope_ids()):
+    problems, checked = drafts.checked(row, g.staff.scope_ids())
+    if problems:
         return render_template("catalog/draft.html", draft=row, **_overview(row)), 422
-    item, new_version = drafts.publish(row, g.staff)
+    item, new_version = drafts.publish(row, g.staff, checked)
     if new_version:
         flash(_("%(code)s is published as version %(version)d.", code=item.code,
                 version=item.version), "info")
