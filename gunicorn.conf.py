@@ -24,7 +24,19 @@ accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 worker_tmp_dir = "/dev/shm"
 # Threads, so an upload chunk arriving slowly over a 3G link does not hold a
-# whole worker (and is not cut by the sync worker's 30 s timeout).
+# whole worker (and is not cut by the sync worker's 30 s timeout). Requests with a
+# body take at most ONEVISIT_UPLOAD_SLOTS (8) + ONEVISIT_FORM_SLOTS (4) of them
+# (app/slowclients.py): the other four are always there for pages and /healthz,
+# however many uploads stall.
 worker_class = "gthread"
-threads = 4
+threads = 16
 timeout = 120
+
+
+def post_worker_init(worker):
+    """Say so when the body slots would leave no thread for pages."""
+    config = getattr(worker.wsgi, "config", {})
+    slots = config.get("UPLOAD_SLOTS", 0) + config.get("FORM_SLOTS", 0)
+    if slots >= worker.cfg.threads:
+        worker.log.warning("ONEVISIT_UPLOAD_SLOTS + ONEVISIT_FORM_SLOTS = %s leave none of "
+                           "the %s threads for pages", slots, worker.cfg.threads)

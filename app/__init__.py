@@ -28,10 +28,12 @@ def create_app(config=None) -> Flask:
     from .extensions import babel, compress, csrf, htmx, limiter
     from .i18n import init_i18n, select_locale
     from .security import init_security
+    from .slowclients import init_slow_clients
     from .tasks import init_jobs
     from .templating import init_templating
 
     init_db(app)
+    init_slow_clients(app)  # before anything reads a request body
     init_i18n(app)
     babel.init_app(app, locale_selector=select_locale,
                    timezone_selector=lambda: "Asia/Shanghai")
@@ -99,8 +101,8 @@ def _register_errors(app: Flask) -> None:
             return error
         response = app.make_response((render_template("errors/http.html", error=error),
                                       error.code))
-        if error.code == 429:
-            response.headers["Retry-After"] = "60"
+        if error.code in (429, 503):
+            response.headers["Retry-After"] = "60" if error.code == 429 else "5"
         return response
 
     @app.errorhandler(Exception)

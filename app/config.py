@@ -139,6 +139,12 @@ def load_config(overrides=None) -> dict:
         # Incomplete resumable uploads are purged after this many hours.
         "TUS_EXPIRY_HOURS": int(_env("TUS_EXPIRY_HOURS", "24")),
         "TUS_MAX_CHUNK": 1024 * 1024,
+        # Requests with a body (over 64 KB: uploads; smaller: forms) served at once per
+        # process; together below gunicorn's threads, which serve pages meanwhile. And
+        # how long such a body may go quiet (app/slowclients.py).
+        "UPLOAD_SLOTS": int(_env("UPLOAD_SLOTS", "8")),
+        "FORM_SLOTS": int(_env("FORM_SLOTS", "4")),
+        "BODY_IDLE_S": float(_env("BODY_IDLE_S", "20")),
         # The window at home (Beijing time) and its video identity checks.
         "WINDOW_HOURS": _env("WINDOW_HOURS", "14:00-22:00"),
         "VIDEO_SLOT_MINUTES": int(_env("VIDEO_SLOT_MINUTES", "20")),

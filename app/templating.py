@@ -168,8 +168,10 @@ ERROR_TITLES = {
     413: _l("The file is too large"),
     415: _l("This type of file is not accepted"),
     422: _l("Some answers need correcting"),
+    408: _l("The connection went quiet"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("Busy for a moment"),
 }
 ERROR_TEXTS = {
     400: _l("Something in the page you sent was missing or damaged. Go back, check the page and try again."),
@@ -181,8 +183,10 @@ ERROR_TEXTS = {
     413: _l("Please take a new photo at a lower resolution, or scan the document at 200 dpi."),
     415: _l("Please send a photo (JPEG, PNG, HEIC) or a PDF."),
     422: _l("Go back and check the highlighted answers."),
+    408: _l("Nothing more arrived for a while, so the page was not received whole. Check your connection, then send it again."),
     429: _l("For your safety, please wait a few minutes before trying again."),
     500: _l("Your answers already saved are safe. Please try again in a moment."),
+    503: _l("Many files are arriving at once. Your answers already saved are safe: wait a few seconds, then send the page again."),
 }
 
 

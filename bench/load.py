@@ -21,7 +21,6 @@ import argparse
 import concurrent.futures
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ONEVISIT_INSTANCE_DIR", tempfile.mkdtemp(prefix="onevisit-bench-"))
 
-from tests.topology import Browser, Deployment, _wait_for, free_port  # noqa: E402
+from tests.topology import (Browser, Deployment, OneHost, _wait_for, free_port,  # noqa: E402
+                            stall_uploads)
 
 HELLO = ROOT / "bench" / "hello_app.py"
 
@@ -64,30 +64,13 @@ class SingleHost:
     name, hosts = "sqlite", 1
 
     def __enter__(self):
-        from app.sandbox import create_sandbox_app
         self.directory = tempfile.mkdtemp(prefix="onevisit-load-")
-        create_sandbox_app(self.directory, SECRET_KEY="bench-secret")
-        self.port = free_port()
-        env = dict(os.environ, ONEVISIT_INSTANCE_DIR=self.directory, ONEVISIT_HUEY_IMMEDIATE="",
-                   ONEVISIT_DATABASE_URL=f"sqlite:///{self.directory}/sandbox.db",
-                   ONEVISIT_SECRET_KEY="bench-secret", ONEVISIT_PUBLIC_URL=self.url)
-        self.log = open(os.path.join(self.directory, "gunicorn.log"), "wb")
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2",
-             "--bind", f"127.0.0.1:{self.port}", "wsgi:app"], cwd=ROOT, env=env,
-            stdout=self.log, stderr=subprocess.STDOUT)
-        _wait_for(self.url + "/healthz", "gunicorn", self.process)
+        self.host = OneHost(self.directory).start()
+        self.url = self.direct = self.host.url
         return self
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    direct = url
-
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        self.host.stop()
         import shutil
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -250,16 +233,9 @@ def throughput(setup):
 # -- slow clients -------------------------------------------------------------------------
 
 def stalled(setup, count):
-    """Hold ``count`` connections that sent headers and a few bytes of an upload, then
-    time /healthz (each answer, or the 10 s cut)."""
-    host, port = setup.url.rsplit("/", 1)[-1].split(":")
-    held = []
-    for _ in range(count):
-        sock = socket.create_connection((host, int(port)))
-        sock.sendall(b"PATCH /files/0123456789abcdef HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/offset+octet-stream\r\n"
-                     b"Content-Length: 1000000\r\nTus-Resumable: 1.0.0\r\n\r\n" + b"x" * 100)
-        held.append(sock)
+    """``count`` applicants begin a real resumable upload and go quiet after its first 100
+    bytes; meanwhile /healthz is timed (each answer, or the 10 s cut)."""
+    held = stall_uploads(setup.url, count)
     time.sleep(1)
     import requests
     times = []
@@ -270,8 +246,8 @@ def stalled(setup, count):
         except requests.RequestException:
             pass
         times.append((time.perf_counter() - t0) * 1000)
-    for sock in held:
-        sock.close()
+    for stalled_upload in held:
+        stalled_upload.sock.close()
     print(f"slowclients: db={setup.name} hosts={setup.hosts} stalled={count} "
           f"healthz_p95_ms={percentile(times, 95):.1f} healthz_max_ms={max(times):.1f}")
 

@@ -161,7 +161,7 @@
         }
         const s = r.status;
         if (url && (s == 404 || s == 410)) { ls(key, null); url = null; head = false; continue; } // gone: start again
-        if (!s || s >= 500 || s == 429) { // network, stall or server trouble: wait, then ask where we are
+        if (!s || s >= 500 || s == 429 || s == 408) { // network, stall or server trouble: wait, then ask where we are
           const t0 = Math.min(120, Math.max(delay, +r.getResponseHeader("Retry-After") || 0));
           await wait(t0, (n) => say(msg("retry", {s: n}), undefined, n < t0 ? "busy" : ""));
           delay = Math.min(delay * 2, 30);

@@ -13,6 +13,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 import requests
 
@@ -81,6 +82,89 @@ class Browser:
     def patch(self, url, data=b"", headers=None):
         return Response(self.session.patch(self.base + url, data=data, headers=headers,
                                            timeout=30))
+
+
+class OneHost:
+    """The README's run command: one gunicorn (``gunicorn.conf.py``, 2 workers) on a
+    SQLite file and local files in ``directory`` (made with the sandbox's catalog)."""
+
+    def __init__(self, directory, **settings):
+        from app.sandbox import create_sandbox_app
+        self.directory = str(directory)
+        create_sandbox_app(self.directory, SECRET_KEY="one-host-secret")
+        self.port = free_port()
+        self.env = dict(os.environ, ONEVISIT_INSTANCE_DIR=self.directory,
+                        ONEVISIT_HUEY_IMMEDIATE="", ONEVISIT_SECRET_KEY="one-host-secret",
+                        ONEVISIT_DATABASE_URL=f"sqlite:///{self.directory}/sandbox.db",
+                        ONEVISIT_PUBLIC_URL=self.url,
+                        **{f"ONEVISIT_{k}": str(v) for k, v in settings.items()})
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "OneHost":
+        self.log = os.path.join(self.directory, "gunicorn.log")
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py",
+                 "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        _wait_for(self.url + "/healthz", "gunicorn", self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Stalled(NamedTuple):
+    """An upload begun and left quiet: its raw socket, its URL path, the phone (with the
+    case's cookies) and the page's CSRF token."""
+    sock: socket.socket
+    path: str
+    phone: "Browser"
+    token: str
+
+
+def stall_uploads(base: str, count: int, length: int = 1_000_000) -> list:
+    """``count`` applicants, each on a phone of its own, begin a real resumable upload of
+    ``length`` bytes: the PATCH's headers and its first 100 bytes go out, then nothing.
+    Returns a :class:`Stalled` for each, its socket still open."""
+    from urllib.parse import urlsplit
+
+    from .conftest import Journey
+    from .pages import Page
+    from .uploads.test_tus import V, meta
+
+    address = urlsplit(base)
+    held = []
+    for _ in range(count):
+        phone = Browser(base)
+        journey = Journey(phone)
+        if journey.start().status != 303:
+            raise RuntimeError(f"the journey did not start: {journey.start().status}")
+        token = Page(phone.get(f"{journey.base}/materials")).csrf()
+        created = phone.post("/files/", headers={
+            **V, "X-CSRFToken": token, "Upload-Length": str(length),
+            "Upload-Metadata": meta(case=journey.reference, material="passport_page",
+                                    filename="scan.pdf", lang="en")})
+        if created.status_code != 201:
+            raise RuntimeError(f"upload not created: {created.status_code}")
+        path = urlsplit(created.headers["Location"]).path
+        cookies = "; ".join(f"{c.name}={c.value}" for c in phone.session.cookies)
+        sock = socket.create_connection((address.hostname, address.port))
+        sock.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+                      f"Cookie: {cookies}\r\nX-CSRFToken: {token}\r\nTus-Resumable: 1.0.0\r\n"
+                      f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                      f"Content-Length: {length}\r\n\r\n").encode() + b"%" * 100)
+        held.append(Stalled(sock, path, phone, token))
+    return held
 
 
 class Deployment:
