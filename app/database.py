@@ -7,10 +7,19 @@ from .models.base import db
 
 
 def init_db(app: Flask) -> None:
-    """Bind ``db`` to ``DATABASE_URL``; SQLite gets WAL and sensible pragmas."""
+    """Bind ``db`` to ``DATABASE_URL``: a pool of kept connections per process, which a
+    request takes with its first query and gives back at its end (opening one costs a
+    PostgreSQL handshake, or SQLite's file opening and five pragmas; reusing one none).
+    SQLite gets WAL and sensible pragmas."""
     url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite"):
-        database = connect(url, pragmas={
+    scheme, _sep, rest = url.partition("://")
+    if not scheme.endswith("+pool"):
+        url = f"{scheme}+pool://{rest}"
+    pool = dict(max_connections=app.config.get("DATABASE_POOL_SIZE", 20), stale_timeout=300,
+                timeout=10)
+    if scheme.startswith("sqlite"):
+        # A kept connection serves one request at a time, from whichever thread.
+        database = connect(url, check_same_thread=False, **pool, pragmas={
             "journal_mode": "wal",
             "foreign_keys": 1,
             "busy_timeout": 5000,
@@ -18,13 +27,10 @@ def init_db(app: Flask) -> None:
             "cache_size": -16000,
         })
     else:
-        # PostgreSQL (and others): a pool of kept connections per process; a request
-        # takes one and gives it back (opening one costs milliseconds, reusing it none).
-        scheme, _sep, rest = url.partition("://")
-        if not scheme.endswith("+pool"):
-            url = f"{scheme}+pool://{rest}"
-        database = connect(url, max_connections=app.config.get("DATABASE_POOL_SIZE", 20),
-                           stale_timeout=300, timeout=10)
+        database = connect(url, **pool)
+    previous = db.obj
+    if previous is not None and hasattr(previous, "close_all"):
+        previous.close_all()  # another app in this process (tests) had the proxy
     db.initialize(database)
 
     # A request opens its connection with its first query (a page served from memory

@@ -10,6 +10,14 @@ stamp, and every host builds the pages again on their next visit. The ETag of th
 stored page answers revalidations with 304 as before.
 
 A request that carries a flashed message, or any method but GET, is built as usual.
+
+A case's status page is personal, yet the same every time its applicant looks until
+something happens to the case: :func:`personal` keeps it (after the access check, which
+still runs on every request) under the case's version and ``updated_at`` (every change
+through ``cases.lifecycle`` moves them, and an event that changes nothing, such as a
+reminder sent, moves ``updated_at``), the browser's session content (the access it holds, the form token on
+the page), the URL, locale and catalog stamp, and the minute (what the page says about
+time: a booking held, a call about to start).
 """
 
 import time
@@ -55,27 +63,72 @@ def catalog_stamp(store: _Store) -> tuple:
     return store.stamp
 
 
+class _Entry:
+    __slots__ = ("body", "status", "headers")
+
+    def __init__(self, response):
+        self.body = response.get_data()
+        self.status = response.status_code
+        self.headers = [(k, v) for k, v in response.headers.items()
+                        if k.lower() not in _DROPPED]
+
+
+def _lookup(store: _Store, key):
+    with store.lock:
+        hit = store.pages.get(key)
+        if hit is not None:
+            store.pages.move_to_end(key)
+    return hit
+
+
+def _keep(store: _Store, key, response) -> None:
+    if response.status_code == 200 and not response.direct_passthrough:
+        with store.lock:
+            store.pages[key] = _Entry(response)
+            while len(store.pages) > MAX_PAGES:
+                store.pages.popitem(last=False)
+
+
+def _served(hit):
+    return current_app.response_class(hit.body, status=hit.status, headers=hit.headers)
+
+
+def _request_key(store: _Store) -> tuple:
+    return (request.full_path, str(get_locale()),
+            *(request.headers.get(h, "") for h in _HEADERS), catalog_stamp(store))
+
+
+def personal(case, build):
+    """A case's page for the browser that holds it, from memory while nothing changed."""
+    if (not current_app.config["PAGE_CACHE"] or request.method != "GET"
+            or session.get("_flashes")):
+        return build()
+    store = _store()
+    common = ("case", case.id, case.version, case.updated_at, int(time.time() // 60),
+              *_request_key(store))
+    hit = _lookup(store, (*common, _session_content()))
+    if hit is not None:
+        return _served(hit)
+    response = current_app.make_response(build())
+    # Kept under the session as the page left it (rendering may add the form token).
+    _keep(store, (*common, _session_content()), response)
+    return response
+
+
+def _session_content() -> tuple:
+    return tuple(sorted((key, repr(value)) for key, value in session.items()))
+
+
 def cached(build):
     """The page ``build()`` makes, from memory when this process made it already."""
     if (not current_app.config["PAGE_CACHE"] or request.method != "GET"
             or session.get("_flashes")):
         return build()
     store = _store()
-    key = (request.full_path, str(get_locale()), request.cookies.get(COOKIE, ""),
-           *(request.headers.get(h, "") for h in _HEADERS), catalog_stamp(store))
-    with store.lock:
-        hit = store.pages.get(key)
-        if hit is not None:
-            store.pages.move_to_end(key)
+    key = (request.cookies.get(COOKIE, ""), *_request_key(store))
+    hit = _lookup(store, key)
     if hit is not None:
-        body, status, headers = hit
-        response = current_app.response_class(body, status=status, headers=headers)
-        return response.make_conditional(request)
+        return _served(hit).make_conditional(request)
     response = build()
-    if response.status_code == 200 and not response.direct_passthrough:
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _DROPPED]
-        with store.lock:
-            store.pages[key] = (response.get_data(), 200, headers)
-            while len(store.pages) > MAX_PAGES:
-                store.pages.popitem(last=False)
+    _keep(store, key, response)
     return response

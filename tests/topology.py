@@ -184,6 +184,7 @@ class Deployment:
         for name in ("ONEVISIT_SECRET_KEY", "SECRET_KEY"):
             self.env.pop(name, None)
         self.nginx = None
+        self.consumers = {}
         self.port = free_port()
 
     def url(self, host=None) -> str:
@@ -198,6 +199,23 @@ class Deployment:
              "--bind", f"127.0.0.1:{self.ports[name]}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         _wait_for(self.url(name) + "/healthz", f"host {name}", self.hosts[name])
+
+    def start_consumer(self, name):
+        """Host ``name``'s job consumer, as ``scripts/run.sh`` starts it (periodic jobs
+        included), taking jobs from the shared Redis."""
+        env = dict(self.env, ONEVISIT_INSTANCE_DIR=os.path.join(self.directory, f"host-{name}"),
+                   ONEVISIT_PUBLIC_URL=self.url())
+        log = open(os.path.join(self.directory, f"consumer-{name}.log"), "wb")
+        self.consumers[name] = subprocess.Popen(
+            [str(ROOT / ".venv/bin/huey_consumer"), "wsgi.huey", "--workers", "2",
+             "--worker-type", "thread"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def run_on(self, name, code: str) -> None:
+        """Run Python ``code`` with host ``name``'s settings (say, to queue a job)."""
+        env = dict(self.env, ONEVISIT_INSTANCE_DIR=os.path.join(self.directory, f"host-{name}"))
+        subprocess.run([str(ROOT / ".venv/bin/python"), "-c", code], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=60)
 
     def start_nginx(self):
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -229,7 +247,7 @@ class Deployment:
         self.hosts[name].wait(timeout=10)
 
     def stop(self):
-        for process in [self.nginx, *self.hosts.values()]:
+        for process in [self.nginx, *self.hosts.values(), *self.consumers.values()]:
             if process is not None and process.poll() is None:
                 process.terminate()
                 try:

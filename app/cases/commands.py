@@ -20,11 +20,12 @@ from wtforms.validators import StopValidation, ValidationError
 from .. import audit
 from ..clock import beijing_today, utcnow
 from ..documents.context import commitment_due
-from ..documents.service import RenderError, issue
+from ..documents.service import issue
 from ..forms import (Asked, Check, Form, MultiCheckboxField, Needed, TrimmedString, options,
                      to_int)
 from ..i18n import localized
 from ..models import CaseNote, Department, Item, Jurisdiction, MaterialReview, Staff
+from ..models.base import after_commit, together
 from ..models.cases import OTHER_MATTER
 from ..uploads.service import StoredFiles, UploadError, read_limited, store, store_recording
 from . import lifecycle
@@ -294,8 +295,9 @@ class Accept(Command):
                                notify=["applicant"]).case
         if deferred:
             # Accepted with deferred materials (容缺受理): the commitment letter is issued
-            # now, after the change; a render failure leaves the case accepted (503 page).
-            issue(accepted, "commitment")
+            # once the acceptance has committed (not while its transaction is open); a
+            # render failure leaves the case accepted (503 page).
+            after_commit(lambda: issue(accepted, "commitment"))
 
 
 class TransferForm(DecisionForm):
@@ -726,15 +728,14 @@ def run(command: Command, case, staff, form) -> list[tuple[str, str]]:
     is the case's latest, so that the clerk can decide again).
     """
     try:
-        outcome = _carry_out(command, case, staff, form)
+        # The decision and its audit record commit together.
+        with together():
+            outcome = _carry_out(command, case, staff, form)
+            target = form.material.data if command.name == "review" else command.name
+            audit.record(command.audit_action, staff=staff, case=case, target=target)
     except Refused:
         audit.record("decision_refused", staff=staff, case=case, target=command.name)
         raise
-    except RenderError:
-        audit.record(command.audit_action, staff=staff, case=case, target=command.name)
-        raise
-    target = form.material.data if command.name == "review" else command.name
-    audit.record(command.audit_action, staff=staff, case=case, target=target)
     if isinstance(outcome, list):
         return outcome
     return [(str(outcome or command.done), "info")]

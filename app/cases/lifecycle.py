@@ -20,6 +20,7 @@ from peewee import IntegrityError
 
 from ..clock import utcnow
 from ..models import Case, Event, db
+from ..models.base import after_commit
 from ..models.cases import TRANSITIONS
 from ..sealing import seal
 
@@ -72,10 +73,10 @@ def _event(case_id: int, kind: str, *, actor: str, staff, note, data, notify: li
 
 def _announce(*events: Event) -> None:
     ids = [event.id for event in events if event.outbox_state == "pending"]
-    # Inside someone else's transaction nothing is committed yet: the outbox's
-    # sweep delivers those events once it is.
-    if ids and not db.in_transaction():
-        recorded.send(None, event_ids=ids)
+    # Inside a larger transaction nothing is committed yet: announced once it is (or, in a
+    # transaction without that hook, the outbox's sweep delivers them afterwards).
+    if ids:
+        after_commit(lambda: recorded.send(None, event_ids=ids))
 
 
 def change(case: Case, kind: str | None = None, *, action: str | None = None,
@@ -136,9 +137,14 @@ def retried(case: Case, attempt, retries: int = 3):
 
 def record(case: Case, kind: str, *, actor: str = "system", staff=None, note=None, data=None,
            notify=()) -> Event:
-    """An event that changes nothing of the case itself (a reminder sent, say)."""
-    event = _event(case.id, kind, actor=actor, staff=staff, note=note, data=data,
-                   notify=_recipients(case, notify), secrets=None, now=utcnow())
+    """An event that changes nothing of the case itself (a reminder sent, say): the case's
+    version stays (a decision taken on what someone saw is not made stale by it), its
+    ``updated_at`` moves (what anything shown of the case is kept under)."""
+    now = utcnow()
+    with db.atomic():
+        event = _event(case.id, kind, actor=actor, staff=staff, note=note, data=data,
+                       notify=_recipients(case, notify), secrets=None, now=now)
+        Case.update(updated_at=now).where(Case.id == case.id).execute()
     _announce(event)
     return event
 

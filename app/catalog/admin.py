@@ -9,6 +9,7 @@ from .. import audit
 from ..authz import staff
 from ..forms import Asked, Form
 from ..models import Department, Item, ItemDraft, ItemSearch, Jurisdiction
+from ..models.base import in_one_transaction
 from .loader import normalize
 from .transfer import ImportRefused, check, dump, publish
 
@@ -94,6 +95,7 @@ def _yaml(text: str, name: str) -> Response:
 
 @bp.route("/import", methods=["POST"])
 @staff("catalog")
+@in_one_transaction
 def import_items():
     """Import a YAML file: all its items, or none when one is broken."""
     form = ImportForm()

@@ -807,9 +807,9 @@ def publish(draft: ItemDraft, staff, item: dict) -> tuple[Item, bool]:
     with db.atomic():
         transfer.publish([item])
         ItemDraft.delete().where(ItemDraft.id == draft.id).execute()
-    item = Item.get(Item.code == draft.code)
-    audit.record("catalog_publish", staff=staff, target=item.code,
-                 data={"version": item.version, "revision": draft.revision})
+        item = Item.get(Item.code == draft.code)
+        audit.record("catalog_publish", staff=staff, target=item.code,
+                     data={"version": item.version, "revision": draft.revision})
     return item, item.version != draft.base_version
 
 

@@ -9,7 +9,7 @@ from peewee import (JOIN, BigIntegerField, BooleanField, CharField, DateField, D
                     ForeignKeyField, IntegerField, TextField)
 
 from ..clock import utcnow
-from .base import BaseModel, JSONField
+from .base import BaseModel, Compiled, JSONField
 from .catalog import Department, Item, ItemSpec
 from .organisation import Office, ServicePoint
 from .staff import Staff
@@ -128,8 +128,7 @@ class Case(BaseModel):
     @classmethod
     def by_reference(cls, reference: str) -> "Case | None":
         """The case with this (canonical) reference, or None (its item read with it)."""
-        return (cls.select(cls, Item).join(Item).where(cls.reference == reference)
-                .first())
+        return _BY_REFERENCE.first(str(reference))
 
     @classmethod
     def visible_to(cls, staff):
@@ -434,3 +433,8 @@ class TusUpload(BaseModel):
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField(index=True)
     upload_id = IntegerField(null=True)  # the stored Upload once finished and accepted
+
+
+#: Every applicant request reads its case this way: the SQL is built once.
+_BY_REFERENCE = Compiled(lambda reference: Case.select(Case, Item).join(Item)
+                         .where(Case.reference == reference).limit(1))

@@ -24,6 +24,7 @@ from ..documents.pack import access_slip, blank_batch, print_pack
 from ..documents.service import RenderError
 from ..documents.views import pdf_download, render_failed
 from ..models import Case, Department, Event, Item, Jurisdiction, Upload
+from ..models.base import in_one_transaction
 from ..uploads.service import UploadError, read_limited
 from .blueprint import bp
 from .forms import BlankBatchForm, DeskStartForm, ScanForm
@@ -61,6 +62,7 @@ def desk():
 
 @bp.route("/staff/point/start", methods=["POST"])
 @staff("desk")
+@in_one_transaction
 def desk_start():
     """Start a case for the walk-in applicant at the desk, with their consent."""
     form = DeskStartForm(point=g.staff.service_point, items=_items())
@@ -151,6 +153,7 @@ def desk_slip(case):
 
 @bp.route("/staff/point/cases/<reference>/new-code", methods=["POST"])
 @staff_case("desk")
+@in_one_transaction
 def desk_new_code(case):
     """Replace a lost access code (the old one stops working), to print a new slip."""
     grant_assisted(case, replace_access_code(case, g.staff))

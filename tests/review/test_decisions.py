@@ -188,3 +188,42 @@ def test_emails_given_up_are_shown_on_the_case(staff_app):
     assert "could not be delivered" in notice.get_text()
     assert [li.get_text(" ", strip=True).split(" · ")[0] for li in notice.select("li")] == [
         "You started the application", "You sent the application"]
+
+
+def test_a_decision_and_its_audit_record_commit_together(staff_app, monkeypatch):
+    """No decision without its audit record: when the record cannot be written, the
+    decision is undone and nobody is told of it."""
+    from app import audit
+    from app.cases import lifecycle
+    from app.models import AuditEvent
+    journey = submitted_case(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    before = case_of(staff_app, journey.reference)
+    announced = []
+    lifecycle.recorded.connect(lambda _sender, event_ids: announced.extend(event_ids),
+                               weak=False)
+    real = audit.record
+
+    def failing(action, **kwargs):
+        if action == "decision":
+            raise RuntimeError("the audit table is unreachable")
+        return real(action, **kwargs)
+    monkeypatch.setattr(audit, "record", failing)
+    decide(clerk, journey.reference, "claim", status=500)
+    after = case_of(staff_app, journey.reference)
+    assert (after.version, after.status, after.assigned_to_id) == (
+        before.version, before.status, before.assigned_to_id)
+    assert announced == []
+
+    # Written together, the decision's emails are queued once it has committed.
+    monkeypatch.setattr(audit, "record", real)
+    decide(clerk, journey.reference, "claim")
+    with staff_app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        assert case.assigned_to_id is not None
+        assert AuditEvent.select().where(AuditEvent.case_id == case.id,
+                                         AuditEvent.action == "decision").count() == 1
+    decide(clerk, journey.reference, "accept")
+    with staff_app.app_context(), db.connection_context():
+        accepted = Event.get(Event.case == case, Event.kind == "accepted")
+    assert accepted.id in announced, "queued after the commit, not left to the sweep"

@@ -14,6 +14,7 @@ from ...documents.service import available as documents_available
 from ...forms import to_int
 from ...fragments import see_other
 from ...i18n import localized
+from ...pagecache import personal
 from ...models import Case, Department, Event, Item, Jurisdiction
 from ...templating import format_phone
 from .. import journey
@@ -125,7 +126,7 @@ def _departments_named(events) -> dict:
 @applicant_case
 def status(case):
     """Status and timeline of a case."""
-    return render_template("cases/status.html", **_status_context(case))
+    return personal(case, lambda: render_template("cases/status.html", **_status_context(case)))
 
 
 @bp.route("/cases/<reference>/resume")
