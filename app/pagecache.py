@@ -20,10 +20,12 @@ the page), the URL, locale and catalog stamp, and the minute (what the page says
 time: a booking held, a call about to start).
 """
 
+import gzip
 import time
 from collections import OrderedDict
 from threading import Lock
 
+import brotli
 from flask import current_app, request, session
 from flask_babel import get_locale
 
@@ -64,13 +66,27 @@ def catalog_stamp(store: _Store) -> tuple:
 
 
 class _Entry:
-    __slots__ = ("body", "status", "headers")
+    """A kept page: its body, status and headers, and the body compressed for each
+    encoding asked so far (made once, not on every answer)."""
+
+    __slots__ = ("body", "status", "headers", "encoded")
 
     def __init__(self, response):
         self.body = response.get_data()
         self.status = response.status_code
         self.headers = [(k, v) for k, v in response.headers.items()
                         if k.lower() not in _DROPPED]
+        self.encoded = {}
+
+    def encoded_as(self, encoding: str) -> bytes:
+        body = self.encoded.get(encoding)
+        if body is None:
+            if encoding == "br":
+                body = brotli.compress(self.body, quality=current_app.config["COMPRESS_BR_LEVEL"])
+            else:
+                body = gzip.compress(self.body, compresslevel=6)
+            self.encoded[encoding] = body
+        return body
 
 
 def _lookup(store: _Store, key):
@@ -89,8 +105,19 @@ def _keep(store: _Store, key, response) -> None:
                 store.pages.popitem(last=False)
 
 
-def _served(hit):
-    return current_app.response_class(hit.body, status=hit.status, headers=hit.headers)
+def _served(hit: _Entry):
+    """The kept page, compressed as the client accepts (flask-compress then leaves it)."""
+    response = current_app.response_class(hit.body, status=hit.status, headers=hit.headers)
+    encoding = request.accept_encodings.best_match(
+        [e for e in ("br", "gzip") if e in current_app.config["COMPRESS_ALGORITHM"]])
+    if encoding and len(hit.body) >= current_app.config["COMPRESS_MIN_SIZE"]:
+        response.set_data(hit.encoded_as(encoding))
+        response.headers["Content-Encoding"] = encoding
+        response.vary.add("Accept-Encoding")
+        etag, weak = response.get_etag()
+        if etag and not weak:  # as flask-compress marks the ETag of what it compressed
+            response.set_etag(f"{etag}:{encoding}")
+    return response
 
 
 def _request_key(store: _Store) -> tuple:
@@ -132,3 +159,4 @@ def cached(build):
     response = build()
     _keep(store, key, response)
     return response
+

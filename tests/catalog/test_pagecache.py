@@ -74,3 +74,28 @@ def test_a_flashed_message_is_shown_to_its_reader_only(app):
     assert "A message for this reader" not in other.text
     with app.app_context(), db.connection_context():
         assert Item.active_by_code(CODE) is not None
+
+
+def test_a_kept_page_is_compressed_once_per_encoding(app, monkeypatch):
+    import gzip
+
+    import brotli
+
+    client = app.test_client()
+    plain = client.get(GUIDE)
+    calls = []
+    real = brotli.compress
+    monkeypatch.setattr(brotli, "compress", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        answer = client.get(GUIDE, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert answer.headers["Content-Encoding"] == "br"
+        assert brotli.decompress(answer.data) == plain.data
+        assert "Accept-Encoding" in answer.headers["Vary"]
+    assert len(calls) == 1, "compressed once, then served as it is"
+    zipped = client.get(GUIDE, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert zipped.headers["ETag"] != answer.headers["ETag"], "each encoding its own ETag"
+    again = client.get(GUIDE, headers={"Accept-Encoding": "gzip",
+                                        "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
