@@ -5,6 +5,7 @@ never mix their bytes."""
 
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
 
@@ -23,3 +24,13 @@ def write_atomically(target: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def clean_filename(name: str | None, default: str = "file") -> str:
+    """A file name as sent, safe to show and to hand back: its last path part, without
+    control, format (bidirectional overrides, zero-width) or unassigned characters,
+    which could make ``invoice\u202egpj.jpg`` read as a JPEG; at most 200 characters."""
+    name = unicodedata.normalize("NFC", str(name or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = " ".join(Path(name).name.split()).lstrip(". ")[:200]
+    return name or default

@@ -332,10 +332,21 @@ def _periodic_runs(migrator):
     db.create_tables([PeriodicRun])
 
 
+def _clean_file_names(_migrator):
+    """Version 13: file names kept before they were cleaned lose their control and
+    bidirectional characters (``invoice\u202egpj.jpg``), wherever they are shown."""
+    from ..storage import clean_filename
+    from .cases import Upload
+    for upload in Upload.select(Upload.id, Upload.original_name):
+        cleaned = clean_filename(upload.original_name)
+        if cleaned != upload.original_name:
+            Upload.update(original_name=cleaned).where(Upload.id == upload.id).execute()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
-              _item_versions, _item_drafts, _periodic_runs]
+              _item_versions, _item_drafts, _periodic_runs, _clean_file_names]
 
 
 def latest_version() -> int:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..models import Upload
-from ..storage import write_atomically
+from ..storage import clean_filename, write_atomically
 
 try:  # HEIC support is optional at import time so a missing wheel cannot take the site down.
     import pillow_heif
@@ -172,7 +172,7 @@ def store(case, material, data: bytes, original_name: str) -> Upload:
     prepared = prepare(data, material.formats)
     stored_name = secrets.token_hex(16)
     write_atomically(path_for(stored_name), prepared["bytes"])
-    safe_name = Path(original_name or "file").name[:200] or "file"
+    safe_name = clean_filename(original_name)
     stem = safe_name.rsplit(".", 1)[0] if "." in safe_name else safe_name
     return Upload.create(
         case=case, material_key=material.key, stored_name=stored_name,
@@ -229,7 +229,7 @@ def store_recording(case, stream, original_name: str, limit: int) -> Upload:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    stem = Path(original_name or "recording").name.rsplit(".", 1)[0][:150] or "recording"
+    stem = clean_filename(original_name, "recording").rsplit(".", 1)[0][:150] or "recording"
     return Upload.create(case=case, material_key="_recording", stored_name=stored_name,
                          original_name=f"{stem}.{kind}", content_type=RECORDING_TYPES[kind],
                          size=size, sha256=digest.hexdigest())

@@ -263,3 +263,24 @@ def test_a_removal_of_a_file_not_in_the_slot_changes_nothing(app, client, journe
     version, events = _case_state(app, journey.reference)
     assert (version, [e.id for e in events]) == (before[0], [e.id for e in before[1]])
     assert _stored(app, journey.reference, "passport_page") == [row]
+
+
+def test_control_and_bidirectional_characters_leave_file_names(app, client, journey):
+    """``invoice\u202egpj.jpg`` reads as "invoicejpg.jpg" reversed: the override, zero-width
+    and control characters are stripped from the kept name and from the download's."""
+    from app.storage import clean_filename
+    journey.start()
+    name = "../in\u200bvoice\u202egpj\x07\u2066.jpg"
+    assert journey.upload("passport_page", jpeg_bytes(), name).status == 303
+    with app.app_context(), db.connection_context():
+        upload = Upload.get(Upload.material_key == "passport_page")
+    assert upload.original_name == "invoicegpj.jpg"
+    answer = client.get(f"{journey.base}/files/{upload.id}")
+    disposition = answer.headers["Content-Disposition"]
+    assert "invoicegpj.jpg" in disposition
+    assert not any(ch in disposition for ch in "\u202e\u200b\u2066\x07")
+    assert "%E2%80%AE" not in disposition and "%E2%80%8B" not in disposition
+    # Names kept before are cleaned by migration 13 with the same rule.
+    assert clean_filename("\u202e\u202d") == "file"
+    assert clean_filename("证件照 \u200e 2.jpg") == "证件照 2.jpg"
+    assert clean_filename("C:\\Users\\lin\\passport.pdf") == "passport.pdf"
