@@ -78,10 +78,14 @@ def _register_errors(app: Flask) -> None:
     """Error pages in the page's language; never a bare 500 for bad input."""
     from .cases.routes.materials import too_large
     from .i18n import locale_redirect_target
+    from .security import same_origin
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        # Keep what was typed: show it again in a form with a fresh token.
+        # A form of this site (its token had expired): what was typed comes back in a
+        # form with a fresh token. From anywhere else: a plain refusal, no token.
+        if not same_origin(request):
+            return render_template("errors/csrf.html", fields=None), 400
         fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
         return render_template("errors/csrf.html", fields=fields,
                                action=request.full_path.rstrip("?")), 400

@@ -266,7 +266,7 @@ def test_missing_or_wrong_csrf_token_keeps_answers(app, client, journey):
         data = dict(APPLICANT)
         if token:
             data["csrf_token"] = token
-        page = Page(client.post(url, data=data))
+        page = Page(client.post(url, data=data, headers={"Origin": "http://localhost"}))
         assert page.status == 400
         assert page.one("h1").text == "Please send the form again"
         kept = page.form_data("main form")
@@ -276,6 +276,27 @@ def test_missing_or_wrong_csrf_token_keeps_answers(app, client, journey):
     # Sending the kept answers again (the page's button, with its fresh token) works.
     client.submit(url, kept)
     assert _case(app, journey.reference).answers["name_latin"] == "LIN Mei"
+
+
+def test_a_form_from_another_site_gets_a_plain_refusal_without_a_token(app, client, journey):
+    """A forged post (another site's page, or one that hides where it came from) must not
+    get back a fresh token and a ready "Send again" form."""
+    journey.start()
+    url = f"/en/cases/{journey.reference}/steps/applicant"
+    data = dict(APPLICANT, name_latin="MALLORY")
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {},
+                    {"Referer": "https://evil.example/page"},
+                    {"Origin": "http://localhost.evil.example"}):
+        page = Page(client.post(url, data=data, headers=headers))
+        assert page.status == 400, headers
+        assert page.one("h1").text == "This form was not accepted"
+        html = page.response.get_data(as_text=True)
+        assert "csrf_token" not in html and "MALLORY" not in html
+        assert not page.select("main form")
+    # A page of this site that sent no Origin but its Referer: offered again.
+    page = Page(client.post(url, data=data, headers={"Referer": f"http://localhost{url}"}))
+    assert page.one("h1").text == "Please send the form again"
+    assert _case(app, journey.reference).answers == {}
 
 
 def test_another_applicants_case_is_404_everywhere(app, client, journey):
@@ -328,7 +349,7 @@ def test_bad_input_messages_are_in_the_pages_language(app):
     assert page.status == 415
     assert "不是可接受的照片或 PDF" in page.one("#m-passport_page p.error").text
     page = Page(journey.client.post(f"/zh/cases/{journey.reference}/steps/applicant",
-                                    data=APPLICANT))
+                                    data=APPLICANT, headers={"Origin": "http://localhost"}))
     assert page.status == 400
     assert "请重新提交表单" in page.one("h1").text
     for lang, word in (("it", "Pagina non trovata"), ("fr", "introuvable"), ("es", "no encontrada"),
