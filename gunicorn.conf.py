@@ -2,7 +2,11 @@
 
 import re
 
+import gunicorn.http.wsgi
 from gunicorn.glogging import Logger
+
+# Do not announce the server software (its name and version help nobody but an attacker).
+gunicorn.http.wsgi.SERVER = "OneVisit"
 
 _SECRET_PATH = re.compile(r"(/cases/access/)[^/?]+")
 

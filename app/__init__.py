@@ -44,6 +44,7 @@ def create_app(config=None) -> Flask:
     app.config.setdefault("COMPRESS_MIN_SIZE", 256)
     app.config.setdefault("COMPRESS_REGISTER", True)
     compress.init_app(app)
+    from . import ratelimits  # noqa: F401  (the onevisit+db:// storage of the limits)
     limiter.init_app(app)
     init_security(app)
     init_assets(app)
@@ -106,7 +107,9 @@ def _register_errors(app: Flask) -> None:
         response = app.make_response((render_template("errors/http.html", error=error),
                                       error.code))
         if error.code in (429, 503):
-            response.headers["Retry-After"] = "60" if error.code == 429 else "5"
+            wait = getattr(error, "retry_after", None)
+            response.headers["Retry-After"] = str(
+                wait if isinstance(wait, int) else 60 if error.code == 429 else 5)
         return response
 
     @app.errorhandler(Exception)

@@ -82,6 +82,8 @@ def load_config(overrides=None) -> dict:
     data_dir_given = bool(overrides.get("DATA_DIR") or _env("DATA_DIR"))
     data_dir = Path(overrides.get("DATA_DIR") or _env("DATA_DIR", instance_dir))
     upload_cap_mb = float(_env("UPLOAD_MAX_MB", "10"))
+    public_url = overrides.get("PUBLIC_URL") or _env("PUBLIC_URL", "http://127.0.0.1:8000")
+    https = public_url.lower().startswith("https://")
     config = {
         "INSTANCE_DIR": str(instance_dir),
         "DATA_DIR": str(data_dir),
@@ -106,23 +108,28 @@ def load_config(overrides=None) -> dict:
         "OUTBOX_LEASE_S": int(_env("OUTBOX_LEASE_S", "300")),
         "OUTBOX_MAX_ATTEMPTS": int(_env("OUTBOX_MAX_ATTEMPTS", "12")),
         # Used to build absolute links in emails.
-        "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        "PUBLIC_URL": public_url.rstrip("/"),
         # How long an emailed access link keeps working.
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
+        # Tries of a code on one reference, whoever tries (counted in the database).
+        "CODE_TRIES_LIMIT": _env("CODE_TRIES_LIMIT", "10 per 15 minutes"),
         # Public pages kept in memory per catalog stamp, read at most this often.
         "PAGE_CACHE": _bool(_env("PAGE_CACHE", "true")),
         "PAGE_CACHE_STAMP_S": float(_env("PAGE_CACHE_STAMP_S", "2")),
         # How many proxies (nginx, a load balancer) stand in front and add X-Forwarded-*.
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Per-address limits: Redis when given, else the database (shared by every worker).
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "onevisit+db://"),
         # Shared storage (Redis) down: count in this process meanwhile, never answer 500.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "RATELIMIT_ENABLED": _bool(_env("RATELIMIT_ENABLED", "true")),
-        "SESSION_COOKIE_SECURE": _bool(_env("SESSION_COOKIE_SECURE", "false")),
-        "HSTS": _bool(_env("HSTS", "false")),
+        # Behind HTTPS (an https:// public URL) cookies are Secure and HSTS is on, unless
+        # a setting says otherwise.
+        "SESSION_COOKIE_SECURE": _bool(_env("SESSION_COOKIE_SECURE", str(https))),
+        "HSTS": _bool(_env("HSTS", str(https))),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
@@ -163,4 +170,8 @@ def load_config(overrides=None) -> dict:
     config.setdefault("MAX_CONTENT_LENGTH", config["UPLOAD_MAX_BYTES"] * 2 + 1024 * 1024)
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if config["SESSION_COOKIE_SECURE"]:
+        # Only this host, over HTTPS, for the whole site: no subdomain or plain-HTTP
+        # page can set or overwrite it.
+        config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
     return config

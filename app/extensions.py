@@ -14,7 +14,9 @@ babel = Babel()
 csrf = CSRFProtect()
 htmx = HTMX()
 compress = Compress()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# No X-RateLimit or Retry-After headers on every answer: a refusal (429) says when to
+# come back, nothing else tells how many tries are left.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
 
 #: Reads that carry no rate limit, mostly pages served from memory (app/pagecache.py):
 #: the limiter is not even asked (a fifth of what such an answer costs).

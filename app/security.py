@@ -23,7 +23,7 @@ def init_security(app) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_app.config.get("HSTS") and request.is_secure:
+        if current_app.config.get("HSTS"):  # ignored by browsers over plain HTTP
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if "Cache-Control" not in headers and response.mimetype == "text/html":
             # Pages can carry personal data: never kept by shared caches.

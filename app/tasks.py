@@ -29,6 +29,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from .cases import lifecycle, outbox
 from .cases.reminders import send_due_reminders
+from . import ratelimits
 from .clock import utcnow
 from .config import BASE_DIR
 from .models import PeriodicRun, db
@@ -131,6 +132,7 @@ def daily_reminders() -> int:
 def nightly_maintenance() -> None:
     """04:00 Beijing time: refresh the query planner's statistics; forget old claims."""
     PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
+    ratelimits.purge_expired()
     refresh_statistics()
 
 

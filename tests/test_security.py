@@ -79,3 +79,35 @@ def test_catalog_pages_revalidate_with_etag_and_case_pages_are_never_stored(clie
     page = client.page(f"/en/cases/{journey.reference}")
     assert page.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in page.headers
+
+
+def test_behind_https_cookies_are_secure_and_host_only_and_hsts_is_on(tmp_path):
+    """An https:// public URL is enough: no other setting needed."""
+    from app.sandbox import create_sandbox_app
+    app = create_sandbox_app(tmp_path, load=False, SECRET_KEY="x",
+                             PUBLIC_URL="https://onevisit.example")
+    answer = app.test_client().get("/en/cases/find", base_url="https://onevisit.example")
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    parts = {p.strip().split("=")[0].lower() for p in cookie.split(";")}
+    assert {"secure", "httponly", "path"} <= parts and "domain" not in parts
+    assert "Path=/" in cookie
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    # Plain HTTP (the embedded default): no Secure flag, no HSTS.
+    plain = create_sandbox_app(tmp_path / "plain", load=False, SECRET_KEY="x")
+    answer = plain.test_client().get("/en/cases/find")
+    assert "Secure" not in answer.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in answer.headers
+
+
+def test_the_server_does_not_announce_its_software(tmp_path):
+    import requests
+
+    from .topology import OneHost
+    host = OneHost(tmp_path).start()
+    try:
+        answer = requests.get(host.url + "/healthz", timeout=10)
+        assert answer.headers["Server"] == "OneVisit"
+        assert "gunicorn" not in str(answer.headers).lower()
+    finally:
+        host.stop()

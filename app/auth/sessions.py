@@ -15,20 +15,28 @@ from flask import current_app, g, session
 from ..audit import client_ip, record
 from ..clock import utcnow
 from ..models import Staff, StaffSession
+from ..ratelimits import SlowDown
 from . import verify_password
 
 COOKIE_KEY = "staff"
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 ABSOLUTE = timedelta(hours=12)
+#: Wrong passwords per email address (real or not): five free, then a wait that doubles
+#: up to a minute. The owner is slowed like anyone, never locked out.
+PASSWORDS = SlowDown("password", free=5, most=60)
+#: Wrong second-step codes per account: three free, then the same growing wait; every
+#: third failure also ends the half-signed-in session (the password is asked again).
+SECOND_STEPS = SlowDown("second-step", free=3, most=60)
+SECOND_STEP_TRIES = 3
 
 
 class LoginError(Exception):
-    """Sign-in refused; ``reason`` is ``credentials``, ``locked`` or ``disabled``."""
+    """Sign-in refused; ``reason`` is ``credentials``, ``slowed`` (``wait`` seconds) or
+    ``disabled``."""
 
-    def __init__(self, reason):
+    def __init__(self, reason, wait: int = 0):
         super().__init__(reason)
         self.reason = reason
+        self.wait = wait
 
 
 _DUMMY = []
@@ -46,28 +54,39 @@ def _hash(token: str) -> str:
 
 
 def authenticate(email: str, password: str) -> Staff:
-    """Check email and password, counting failures and locking the account."""
-    staff = Staff.get_or_none(Staff.email == (email or "").strip().lower())
-    now = utcnow()
+    """Check email and password. Failures are counted per email address, whether an
+    account has it or not, and every refusal reads and takes the same (no way to learn
+    which addresses have accounts)."""
+    address = (email or "").strip().lower()
+    wait = PASSWORDS.wait(address)
+    if wait:
+        record("login_failed", target=address[:60], data={"reason": "slowed"})
+        raise LoginError("slowed", wait)
+    staff = Staff.get_or_none(Staff.email == address)
     if staff is None:
         verify_password(_dummy_hash(), password or "")  # same work as for a real account
-        record("login_failed", target=(email or "")[:60], data={"reason": "unknown"})
+        PASSWORDS.failed(address)
+        record("login_failed", target=address[:60], data={"reason": "unknown"})
         raise LoginError("credentials")
-    if staff.locked_until and staff.locked_until > now:
-        record("login_failed", staff=staff, data={"reason": "locked"})
-        raise LoginError("locked")
     if not verify_password(staff.password_hash, password or ""):
-        failures = staff.failed_logins + 1
-        locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-        Staff.update(failed_logins=0 if locked else failures, locked_until=locked).where(
-            Staff.id == staff.id).execute()
-        record("login_failed", staff=staff, data={"reason": "password", "locked": bool(locked)})
-        raise LoginError("locked" if locked else "credentials")
+        PASSWORDS.failed(address)
+        record("login_failed", staff=staff, data={"reason": "password"})
+        raise LoginError("credentials")
     if not staff.active:
         record("login_failed", staff=staff, data={"reason": "disabled"})
         raise LoginError("disabled")
-    Staff.update(failed_logins=0, locked_until=None).where(Staff.id == staff.id).execute()
+    PASSWORDS.passed(address)
     return staff
+
+
+def second_step_failed(row: StaffSession) -> bool:
+    """Count a wrong code on the account; True when the half-signed-in session ended."""
+    failures = SECOND_STEPS.failed(str(row.staff_id))
+    if failures % SECOND_STEP_TRIES:
+        return False
+    StaffSession.update(ended_at=utcnow()).where(StaffSession.id == row.id).execute()
+    session.pop(COOKIE_KEY, None)
+    return True
 
 
 def start_session(staff: Staff) -> StaffSession:

@@ -1,7 +1,8 @@
 """The ``auth`` blueprint, ``/staff/…``: sign-in, two-step enrolment, sign-out, accounts."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import (Blueprint, abort, flash, g, make_response, redirect, render_template,
+                   request, session, url_for)
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from ..audit import record
 from ..authz import public, staff
@@ -10,15 +11,25 @@ from ..extensions import limiter
 from ..models import Staff
 from . import mfa
 from .forms import CodeForm, LoginForm
-from .sessions import (LoginError, authenticate, current_session, end_session, pass_mfa,
-                       set_active, start_session)
+from .sessions import (SECOND_STEPS, LoginError, authenticate, current_session, end_session,
+                       pass_mfa, second_step_failed, set_active, start_session)
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
 LOGIN_ERRORS = {"credentials": _l("The email address or the password is not right."),
-                "locked": _l("Too many wrong passwords: this account is locked for 15 minutes."),
                 "disabled": _l("This account is disabled. Ask your supervisor.")}
 WRONG_CODE = _l("This code is not right. Check the time on your phone and try the newest code.")
+
+
+def _wait_message(seconds: int) -> str:
+    return ngettext("Too many tries. Wait %(num)d second, then try again.",
+                    "Too many tries. Wait %(num)d seconds, then try again.", seconds)
+
+
+def _slowed(page, wait: int):
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _after_login():
@@ -39,6 +50,9 @@ def login():
     try:
         staff_member = authenticate(form.email.data, form.password.data or "")
     except LoginError as error:
+        if error.reason == "slowed":
+            form.form_errors.append(_wait_message(error.wait))
+            return _slowed(render_template("auth/login.html", form=form), error.wait)
         form.form_errors.append(str(LOGIN_ERRORS[error.reason]))
         return render_template("auth/login.html", form=form), 401
     start_session(staff_member)
@@ -59,11 +73,19 @@ def verify():
     form = CodeForm()
     if request.method == "GET":
         return render_template("auth/verify.html", form=form)
+    wait = SECOND_STEPS.wait(str(row.staff_id))
+    if wait:
+        form.code.errors = [_wait_message(wait)]
+        return _slowed(render_template("auth/verify.html", form=form), wait)
     outcome = mfa.check_second_step(row.staff, form.code.data or "")
     if outcome == "ok":
+        SECOND_STEPS.passed(str(row.staff_id))
         pass_mfa(row)
         return _after_login()
     record("login_failed", staff=row.staff, data={"reason": f"totp_{outcome}"})
+    if second_step_failed(row):
+        flash(_("Too many wrong codes. Sign in again with your password."), "error")
+        return redirect(url_for("auth.login"), 303)
     form.code.errors = [_("This code was already used. Wait for the next code in your app.")
                         if outcome == "reused" else str(WRONG_CODE)]
     return render_template("auth/verify.html", form=form), 401

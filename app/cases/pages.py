@@ -1,13 +1,17 @@
 """What the journey pages share: their URLs, titles, progress, and the language switch."""
 
+import functools
+
 from flask import (current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
+from werkzeug.exceptions import TooManyRequests
 
 from ..config import LOCALES
 from ..extensions import limiter
 from ..i18n import localized
 from ..models import Case
+from ..ratelimits import CodeTries
 from . import journey
 from .access import remember_page, remembered_page, shown_access_code
 
@@ -99,16 +103,21 @@ def typed(form, multi=()) -> dict:
     return values
 
 
-def limited_by_reference(prefix: str):
-    """The limits of a form that tries a code on a reference: attempts per address, and
-    per reference whoever tries."""
-    def per_reference():
-        return f"{prefix}:" + request.form.get("reference", "")[:40].upper().replace(" ", "")
-
+def limited_by_reference(kind: str):
+    """The limits of a form that tries a code on a reference: posts per address (on the
+    rate-limit storage every worker shares), and tries per reference, whoever tries, in
+    the database (:data:`app.ratelimits.CodeTries`)."""
     def decorate(view):
-        view = limiter.limit("30 per hour", key_func=per_reference, methods=["POST"])(view)
+        @functools.wraps(view)
+        def tried(*args, **kwargs):
+            reference = request.form.get("reference", "")[:40].upper().replace(" ", "")
+            if request.method == "POST" and reference:
+                tries = CodeTries(current_app.config["CODE_TRIES_LIMIT"])
+                if not tries.allow(kind, reference):
+                    raise TooManyRequests(retry_after=tries.retry_after(kind, reference))
+            return view(*args, **kwargs)
         return limiter.limit(lambda: current_app.config["FIND_CASE_RATE_LIMIT"],
-                             methods=["POST"])(view)
+                             methods=["POST"])(tried)
     return decorate
 
 

@@ -6,7 +6,7 @@ from .catalog import Category, Department, Item, ItemSearch, ItemSpec, ItemVersi
 from .cases import AccessToken, Case, CaseNote, Event, MaterialReview, TusUpload, Upload
 from .documents import IssuedDocument
 from .drafts import ItemDraft
-from .jobs import PeriodicRun
+from .jobs import PeriodicRun, RateCounter
 from .organisation import WEEKDAYS, Jurisdiction, Office, PointJurisdiction, ServicePoint
 from .staff import ROLES, AuditEvent, Staff, StaffSession
 
@@ -14,10 +14,10 @@ from .staff import ROLES, AuditEvent, Staff, StaffSession
 MODELS = [Jurisdiction, Office, ServicePoint, PointJurisdiction, Department, Category, Item,
           ItemSearch, Material, ItemVersion, Staff, Case,
           Upload, Event, IssuedDocument, StaffSession, AuditEvent, MaterialReview, CaseNote,
-          AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun]
+          AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter]
 
 __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "ItemSearch",
            "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
            "AuditEvent", "Office", "StaffSession", "MaterialReview", "CaseNote",
            "AccessToken", "TusUpload", "ServicePoint", "Appointment", "WEEKDAYS", "Jurisdiction", "ItemSpec", "ItemVersion",
-           "PointJurisdiction", "ItemDraft", "PeriodicRun"]
+           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter"]

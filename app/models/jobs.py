@@ -1,8 +1,9 @@
-"""Runs of periodic jobs: each period's run is claimed by one consumer, whichever host."""
+"""What every host shares through the database: runs of periodic jobs (each period's run
+is claimed by one consumer, whichever host) and rate-limit counters."""
 
 import socket
 
-from peewee import CharField, DateTimeField, IntegrityError
+from peewee import CharField, DateTimeField, DoubleField, IntegerField, IntegrityError
 
 from ..clock import utcnow
 from .base import BaseModel, db
@@ -30,3 +31,15 @@ class PeriodicRun(BaseModel):
             return True
         except IntegrityError:
             return False
+
+
+class RateCounter(BaseModel):
+    """A count of attempts under one key until ``expires_at`` (seconds since the epoch):
+    per address for the rate limits when no Redis is configured, per target (a reference,
+    an email address, an account) for whatever guards a secret. ``last_at``: the latest
+    attempt, from which a slow-down is measured."""
+
+    key = CharField(max_length=64, unique=True)
+    count = IntegerField(default=0)
+    expires_at = DoubleField(index=True)
+    last_at = DoubleField(default=0)

@@ -343,10 +343,17 @@ def _clean_file_names(_migrator):
             Upload.update(original_name=cleaned).where(Upload.id == upload.id).execute()
 
 
+def _rate_counters(_migrator):
+    """Version 14: rate-limit counters in the database, shared by every worker and host."""
+    from .jobs import RateCounter
+    db.create_tables([RateCounter])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
-              _item_versions, _item_drafts, _periodic_runs, _clean_file_names]
+              _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
+              _rate_counters]
 
 
 def latest_version() -> int:

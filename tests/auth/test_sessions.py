@@ -12,6 +12,7 @@ from app import clock
 from app.models import Staff, StaffSession, db
 
 from ..conftest import live_sessions, make_staff, sign_in, totp_now
+from ..pages import Page
 
 OFFICE = "police-global-window"
 PASSWORD = "correct horse battery"
@@ -157,25 +158,55 @@ def test_the_password_alone_opens_nothing(app):
     assert "Finish two-step sign-in" in page.main
 
 
-def test_login_locks_after_five_wrong_passwords(app):
+def test_wrong_passwords_slow_down_and_never_lock_the_owner_out(app):
+    """Five wrong passwords cost nothing; then each try waits (2, 4 … seconds, at most a
+    minute). Nobody can lock an account for long, and the owner signs in once the wait
+    is over (issue 14, finding 3)."""
     make_staff(app, "clerk@test", "clerk", office=OFFICE)
     client = browser(app)
-    for attempt in range(1, 5):
+    start = clock.now()
+    with clock.clock_at(start, frozen=True):
+        for attempt in range(5):
+            page = password_step(client, "clerk@test", "wrong password!", status=401)
+            assert page.errors() == ["The email address or the password is not right."]
         page = password_step(client, "clerk@test", "wrong password!", status=401)
-        assert page.errors() == ["The email address or the password is not right."], attempt
-    page = password_step(client, "clerk@test", "wrong password!", status=401)
-    locked = "Too many wrong passwords: this account is locked for 15 minutes."
-    assert page.errors() == [locked]
-    page = password_step(client, "clerk@test", status=401)  # the right one, while locked
-    assert page.errors() == [locked]
-    assert page.field("email") == "clerk@test"
-    assert not live_sessions(app, "clerk@test")
+        assert page.errors() == ["The email address or the password is not right."]
+        # The sixth failure asks for a wait, whatever is typed (the right one too).
+        page = password_step(client, "clerk@test", status=429)
+        assert page.errors() == ["Too many tries. Wait 2 seconds, then try again."]
+        assert page.response.headers["Retry-After"] == "2"
+        assert page.field("email") == "clerk@test"
+        assert not live_sessions(app, "clerk@test")
+    with clock.clock_at(start + timedelta(seconds=3), frozen=True):
+        password_step(client, "clerk@test")  # the owner is through
+    # The wait never grows beyond a minute.
     with app.app_context(), db.connection_context():
-        assert Staff.get(Staff.email == "clerk@test").locked_until > clock.utcnow()
-    refused(client)
-    # Fifteen minutes later the right password works again.
-    with clock.clock_at(clock.now() + timedelta(minutes=15, seconds=5)):
-        password_step(client, "clerk@test")
+        from app.auth.sessions import PASSWORDS
+        for _ in range(30):
+            PASSWORDS.failed("clerk@test")
+        assert 0 < PASSWORDS.wait("clerk@test") <= 60
+
+
+def test_an_unknown_address_is_answered_exactly_like_a_real_one(app):
+    """No account enumeration: the same messages, statuses and waits, whether an account
+    has the address or not."""
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    seen = {}
+    start = clock.now()
+    for number, email in enumerate(("clerk@test", "nobody@test")):
+        client = browser(app)
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
+        with clock.clock_at(start, frozen=True):
+            answers = []
+            for _ in range(7):
+                response = client.post("/staff/login", data={
+                    "csrf_token": Page(client.get("/staff/login")).csrf(), "email": email,
+                    "password": "wrong password!"})
+                page = Page(response)
+                answers.append((page.status, page.errors(), response.headers.get("Retry-After")))
+        seen[email] = answers
+    assert seen["clerk@test"] == seen["nobody@test"]
+    assert [status for status, *_ in seen["clerk@test"]] == [401] * 6 + [429]
 
 
 def test_totp_code_is_refused_the_second_time(app):
@@ -205,6 +236,37 @@ def test_a_wrong_code_is_refused(app):
     assert page.field_error("code") == (
         "This code is not right. Check the time on your phone and try the newest code.")
     client.page("/staff/queue", status=403)
+
+
+def test_wrong_codes_end_the_half_signed_in_session_and_slow_down(app):
+    """The second step cannot be guessed under the per-address limit: three wrong codes
+    end the half-signed-in session (the password is asked again), and the account's
+    count goes on across sessions, with a growing wait (issue 14, finding 4)."""
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = browser(app)
+    wrong = "000000" if totp_now() != "000000" else "111111"
+    start = clock.now()
+    with clock.clock_at(start, frozen=True):
+        password_step(client, "clerk@test")
+        for _ in range(2):
+            code_step(client, wrong, status=401)
+        ended = code_step(client, wrong, status=303)
+        assert ended.location.endswith("/staff/login")
+        assert client.page("/staff/login").errors() == [
+            "Too many wrong codes. Sign in again with your password."]
+        assert not live_sessions(app, "clerk@test")
+        back = client.page("/staff/login/code", status=303)
+        assert back.location.endswith("/staff/login"), "the half session is over"
+
+        # Signed in again with the password: the count goes on, so the next code waits.
+        password_step(client, "clerk@test")
+        page = code_step(client, wrong, status=401)  # the fourth failure
+        page = code_step(client, totp_now(), status=429)
+        assert page.field_error("code") == "Too many tries. Wait 2 seconds, then try again."
+    with clock.clock_at(start + timedelta(seconds=3), frozen=True):
+        fresh_totp_step(app, "clerk@test")
+        code_step(client, totp_now())  # the owner is through
+        client.page("/staff/queue")
 
 
 def test_recovery_code_works_once(app):
