@@ -4,7 +4,8 @@
   HEIC/HEIF photos from iPhones (converted to JPEG).
 * Photos are decoded under a pixel cap, turned upright, re-encoded as JPEG
   with no EXIF or other metadata, and their long side capped.
-* PDFs must parse; encrypted ones are refused (a clerk could not open them).
+* PDFs must parse; encrypted ones are refused (a clerk could not open them); what is
+  kept is the PDF without its active content (:mod:`.pdfclean`).
 * Files are stored under random names; the SHA-256 of the stored bytes is kept.
 """
 
@@ -108,25 +109,22 @@ def _reencode_photo(data: bytes) -> tuple[bytes, int, int]:
                             "take the photo again.")) from None
 
 
-def _check_pdf(data: bytes) -> int:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _clean_pdf(data: bytes) -> tuple[bytes, int]:
+    """The PDF as it is kept (active content removed: :mod:`.pdfclean`), its pages."""
+    from .pdfclean import PdfRefused, clean
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise UploadError(_("This PDF is password-protected. Please send it without a password."))
-        pages = len(reader.pages)
-    except UploadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError,
-            RecursionError):
-        raise UploadError(_("This PDF is damaged and cannot be opened. Please scan or save it "
-                            "again.")) from None
-    if pages < 1:
-        raise UploadError(_("This PDF has no pages."))
-    if pages > 50:
-        raise UploadError(_("This PDF has more than 50 pages. Please send only the pages asked for."))
-    return pages
+        return clean(data)
+    except PdfRefused as refused:
+        raise UploadError({
+            "encrypted": _("This PDF is password-protected. Please send it without a password."),
+            "damaged": _("This PDF is damaged and cannot be opened. Please scan or save it "
+                         "again."),
+            "pages": _("A PDF here needs between 1 and 50 pages. Please send only the pages "
+                       "asked for."),
+            "inflates": _("This PDF holds far more than its size shows, so it cannot be opened "
+                          "safely. Please scan the document again, or save it again as a "
+                          "plain PDF."),
+        }[refused.reason]) from None
 
 
 def prepare(data: bytes, formats: list[str]) -> dict:
@@ -147,9 +145,9 @@ def prepare(data: bytes, formats: list[str]) -> dict:
         raise UploadError(_("This file is not a photo or PDF we can accept. Accepted here: "
                             "%(formats)s.", formats=allowed_text), status=415)
     if kind == "pdf":
-        pages = _check_pdf(data)
-        return {"bytes": data, "content_type": "application/pdf", "ext": "pdf", "pages": pages,
-                "width": None, "height": None}
+        cleaned, pages = _clean_pdf(data)
+        return {"bytes": cleaned, "content_type": "application/pdf", "ext": "pdf",
+                "pages": pages, "width": None, "height": None}
     out, width, height = _reencode_photo(data)
     return {"bytes": out, "content_type": "image/jpeg", "ext": "jpg", "pages": None,
             "width": width, "height": height}
