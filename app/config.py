@@ -146,6 +146,11 @@ def load_config(overrides=None) -> dict:
         # Incomplete resumable uploads are purged after this many hours.
         "TUS_EXPIRY_HOURS": int(_env("TUS_EXPIRY_HOURS", "24")),
         "TUS_MAX_CHUNK": 1024 * 1024,
+        # What one application may hold: files kept and being sent, in MB; resumable
+        # uploads open at once; and new applications started per address and hour.
+        "CASE_MAX_BYTES": int(float(_env("CASE_MAX_MB", "60")) * 1024 * 1024),
+        "TUS_MAX_OPEN": int(_env("TUS_MAX_OPEN", "6")),
+        "NEW_CASES_RATE_LIMIT": _env("NEW_CASES_RATE_LIMIT", "20 per hour"),
         # Requests with a body (over 64 KB: uploads; smaller: forms) served at once per
         # process; together below gunicorn's threads, which serve pages meanwhile. And
         # how long such a body may go quiet (app/slowclients.py).

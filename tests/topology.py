@@ -170,7 +170,8 @@ def stall_uploads(base: str, count: int, length: int = 1_000_000) -> list:
 class Deployment:
     """Hosts A and B, and nginx in front of them."""
 
-    def __init__(self, database_url, redis_url, directory, workers=1, find_limit="4 per hour"):
+    def __init__(self, database_url, redis_url, directory, workers=1, find_limit="4 per hour",
+                 **settings):
         self.directory = directory
         self.shared = os.path.join(directory, "shared")
         self.ports = {"a": free_port(), "b": free_port()}
@@ -179,7 +180,8 @@ class Deployment:
                         ONEVISIT_DATA_DIR=self.shared, ONEVISIT_HUEY_REDIS_URL=redis_url,
                         ONEVISIT_RATELIMIT_STORAGE_URI=redis_url.replace("/0", "/1"),
                         ONEVISIT_TRUSTED_PROXIES="1", ONEVISIT_HUEY_IMMEDIATE="",
-                        ONEVISIT_FIND_CASE_RATE_LIMIT=find_limit)
+                        ONEVISIT_FIND_CASE_RATE_LIMIT=find_limit,
+                        **{f"ONEVISIT_{k}": str(v) for k, v in settings.items()})
         self.workers = str(workers)
         for name in ("ONEVISIT_SECRET_KEY", "SECRET_KEY"):
             self.env.pop(name, None)

@@ -5,8 +5,9 @@ Views call these functions; every change goes through :mod:`.lifecycle`.
 
 from dataclasses import dataclass, field as dc_field
 
-from flask_babel import gettext as _
-from peewee import IntegrityError
+from flask import current_app
+from flask_babel import format_decimal, gettext as _
+from peewee import IntegrityError, fn
 
 from ..clock import utcnow
 from ..models import Case, Item, Material, Office, Upload
@@ -231,6 +232,18 @@ def set_deferred(case: Case, material: Material, later: bool) -> Case:
     return _merged(case, build, "deferred_changed", {"material": material.key, "later": later})
 
 
+def check_room(case: Case, adding: int, sending: int = 0) -> None:
+    """Refuse ``adding`` more bytes when the application would hold more than
+    ``CASE_MAX_BYTES`` with its kept files (and ``sending``: resumable uploads open)."""
+    limit = current_app.config["CASE_MAX_BYTES"]
+    kept = (Upload.select(fn.COALESCE(fn.SUM(Upload.size), 0))
+            .where((Upload.case == case) & ~Upload.removed).scalar())
+    if kept + sending + adding > limit:
+        raise UploadError(_("This application already holds %(mb)s MB of files, the most it "
+                            "can. Remove a file it no longer needs, or make this one smaller.",
+                            mb=format_decimal(limit / 1024 / 1024, "#,##0.#")), status=413)
+
+
 def add_file(case: Case, material: Material, data: bytes, filename: str
              ) -> tuple[Case, Upload]:
     """Validate and store a file in a material slot; a deferred material that is
@@ -244,6 +257,7 @@ def add_file(case: Case, material: Material, data: bytes, filename: str
         if not state.can_add:
             raise UploadError(_("This item already has the most files it takes. Remove one to "
                                 "replace it."), status=409)
+        check_room(current, len(data))
         kind, changes = "file_added", None
         if current.owes_deferred and material.key in (current.deferred or []) \
                 and len(state.uploads) + 1 >= material.min_files:

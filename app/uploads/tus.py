@@ -135,6 +135,19 @@ def create(case, meta):
         with force_locale(lang):
             return _response(409, _("This item already has the most files it takes. Remove one "
                                     "to replace it."))
+    open_now = TusUpload.select().where((TusUpload.case == case) & TusUpload.upload_id.is_null()
+                                        & (TusUpload.expires_at > utcnow()))
+    if open_now.count() >= current_app.config["TUS_MAX_OPEN"]:
+        with force_locale(lang):
+            return _response(429, _("Many files of this application are being sent already. "
+                                    "Wait until they have arrived, then send this one."),
+                             Retry_After="30")
+    sending = sum(u.length - u.offset for u in open_now)
+    with force_locale(lang):
+        try:
+            journey.check_room(case, length, sending)
+        except UploadError as error:
+            return _response(error.status, str(error))
     expires = utcnow() + timedelta(hours=current_app.config["TUS_EXPIRY_HOURS"])
     upload = TusUpload.create(id=secrets.token_hex(16), case=case, material_key=state.material.key,
                               filename=(meta.get("filename") or "file")[:200], length=length,

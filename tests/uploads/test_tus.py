@@ -29,11 +29,12 @@ class Tus:
     def headers(self, **extra):
         return {**V, "X-CSRFToken": self.token, **extra}
 
-    def create(self, length, material="passport_page", filename="scan.pdf", **extra):
+    def create(self, length, material="passport_page", filename="scan.pdf", lang="en",
+               **extra):
         headers = self.headers(**{"Upload-Length": str(length),
                                   "Upload-Metadata": meta(case=self.journey.reference,
                                                           material=material, filename=filename,
-                                                          lang="en")}, **extra)
+                                                          lang=lang)}, **extra)
         return self.client.post("/files/", headers=headers)
 
     def patch(self, url, data, offset, **extra):

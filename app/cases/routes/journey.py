@@ -6,10 +6,11 @@ redirect; or show the form again with what was typed and a 4xx.
 
 import secrets
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...authz import applicant_case, public
+from ...extensions import limiter
 from ...documents.service import available as documents_available
 from ...forms import to_int
 from ...fragments import see_other
@@ -34,6 +35,7 @@ from ..blueprint import bp
 
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["NEW_CASES_RATE_LIMIT"], methods=["POST"])
 def start(code):
     """First page: how to reach the applicant, their language and where they live."""
     item = Item.active_by_code(code) or abort(404)
