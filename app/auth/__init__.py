@@ -42,8 +42,17 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
         raise ValueError("an account belongs to an office or a department, or else to a "
                          "jurisdiction: not both")
     password = password or secrets.token_urlsafe(12)
-    if len(password) < 12:
-        raise ValueError("a password needs at least 12 characters")
+    from flask import has_request_context
+    from flask_babel import force_locale
+
+    from .passwords import weakness
+    if has_request_context():
+        problem = weakness(password, email, name)
+    else:  # the command line: its messages are in English
+        with force_locale("en"):
+            problem = weakness(password, email, name)
+    if problem:
+        raise ValueError(problem)
     staff = Staff.get_or_none(Staff.email == email.lower()) or Staff(email=email.lower())
     staff.name = name
     staff.role = role

@@ -24,3 +24,22 @@ class CodeForm(Form):
                          validators=[Asked()],
                          render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                     "class": "w-s"})
+
+
+class PasswordChangeForm(Form):
+    """The password in use, the new one twice, and a code of the second step."""
+
+    current = PasswordField(_l("Your password now"), validators=[Asked()],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[Asked()],
+                        description=_l("At least 12 characters. A phrase of four or five "
+                                       "unrelated words is easy to remember and hard to "
+                                       "guess."),
+                        render_kw={"autocomplete": "new-password"})
+    again = PasswordField(_l("New password again"), validators=[Asked()],
+                          render_kw={"autocomplete": "new-password"})
+    code = TrimmedString(_l("Code from your authenticator app"), max_chars=40,
+                         description=_l("6 digits, or one of your recovery codes."),
+                         validators=[Asked()],
+                         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                    "class": "w-s"})

@@ -167,3 +167,35 @@ def current_staff() -> Staff | None:
     if row is None or not row.mfa_passed:
         return None
     return row.staff
+
+
+def change_password(row: StaffSession, current: str, new: str, again: str,
+                    code: str) -> dict:
+    """Change the signed-in account's password: ``{field: what}`` of what is wrong
+    (``{"ended": True}``: a third failure ended this session), or ``{}`` once changed
+    (every other session of the account then ends). The password in use and the code
+    count as second-step failures, so a session left open cannot try passwords."""
+    from . import hash_password, mfa
+    from .passwords import weakness
+    staff = row.staff
+    wait = SECOND_STEPS.wait(str(staff.id))
+    if wait:
+        return {"code": "slowed", "wait": wait}
+    if not verify_password(staff.password_hash, current or ""):
+        return {"ended": True} if second_step_failed(row) else {"current": "wrong"}
+    if mfa.check_second_step(staff, code or "") != "ok":
+        return {"ended": True} if second_step_failed(row) else {"code": "wrong"}
+    SECOND_STEPS.passed(str(staff.id))
+    if new != again:
+        return {"again": "different"}
+    if new == current:
+        return {"new": "same"}
+    problem = weakness(new, staff.email, staff.name)
+    if problem:
+        return {"new": problem}
+    Staff.update(password_hash=hash_password(new)).where(Staff.id == staff.id).execute()
+    StaffSession.update(ended_at=utcnow()).where(
+        (StaffSession.staff == staff) & StaffSession.ended_at.is_null()
+        & (StaffSession.id != row.id)).execute()
+    record("password_changed", staff=staff)
+    return {}

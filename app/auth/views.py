@@ -10,9 +10,10 @@ from ..config import LOCALES
 from ..extensions import limiter
 from ..models import Staff
 from . import mfa
-from .forms import CodeForm, LoginForm
-from .sessions import (SECOND_STEPS, LoginError, authenticate, current_session, end_session,
-                       pass_mfa, second_step_failed, set_active, start_session)
+from .forms import CodeForm, LoginForm, PasswordChangeForm
+from .sessions import (SECOND_STEPS, LoginError, authenticate, change_password,
+                       current_session, end_session, pass_mfa, second_step_failed, set_active,
+                       start_session)
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -138,6 +139,36 @@ def language():
     if not target.startswith("/staff/") or "//" in target:
         target = url_for("review.home")
     return redirect(target, 303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@staff()
+def password():
+    """Change one's own password (the password in use and a second-step code)."""
+    form = PasswordChangeForm()
+    if request.method == "GET" or not form.validate():
+        return render_template("auth/password.html", form=form), (
+            422 if request.method == "POST" else 200)
+    wrong = change_password(current_session(), form.current.data, form.new.data,
+                            form.again.data, form.code.data)
+    if wrong.get("ended"):
+        flash(_("Too many wrong codes. Sign in again with your password."), "error")
+        return redirect(url_for("auth.login"), 303)
+    if not wrong:
+        flash(_("Your password is changed. Your other sessions have ended."), "info")
+        return redirect(url_for("review.home"), 303)
+    messages = {"current": _("This is not the password you have now."),
+                "code": str(WRONG_CODE), "again": _("The two new passwords are not the same."),
+                "same": _("The new password must be different from the one you have now.")}
+    for name, what in wrong.items():
+        if name == "wait":
+            continue
+        text = (_wait_message(wrong["wait"]) if what == "slowed" else
+                messages["same"] if what == "same" else
+                messages.get(name) if what in ("wrong", "different") else what)
+        getattr(form, name).errors = [text]
+    status = 429 if wrong.get("code") == "slowed" else 422
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/accounts")

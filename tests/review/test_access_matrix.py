@@ -54,6 +54,7 @@ MANAGERS = {"supervisor", "province", "county_supervisor", "county_admin"}
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
 NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable",
+                   "auth.password",
                    "points.desk", "points.desk_start", "points.desk_blanks",
                    "points.admin_list", "points.admin_new", "points.admin_edit",
                    "catalog_admin.items", "catalog_admin.export_all", "catalog_admin.export_one",
@@ -192,6 +193,9 @@ def expected(persona, route, phase):
         if persona not in QUEUE_ROLES:
             return deny("a volunteer has no review queue")
         return allow("a reviewer's own queue (the case is listed only if theirs)", 200)
+    if endpoint == "auth.password":
+        # Everyone changes their own password (the form, or a refused empty post).
+        return allow("any signed-in staff member changes their own password", 200, 422)
     if endpoint == "auth.accounts":
         if persona not in MANAGERS:
             return deny("accounts are managed by supervisors and admins")
