@@ -111,6 +111,10 @@ def load_config(overrides=None) -> dict:
         "PUBLIC_URL": public_url.rstrip("/"),
         # How long an emailed access link keeps working.
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
+        # A browser's hold on a case ends after this many days unused, and this many
+        # days after it was given whatever the use (the access code opens it again).
+        "APPLICANT_IDLE_DAYS": int(_env("APPLICANT_IDLE_DAYS", "30")),
+        "APPLICANT_ABSOLUTE_DAYS": int(_env("APPLICANT_ABSOLUTE_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
         # Tries of a code on one reference, whoever tries (counted in the database).
         "CODE_TRIES_LIMIT": _env("CODE_TRIES_LIMIT", "10 per 15 minutes"),

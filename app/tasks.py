@@ -28,6 +28,7 @@ from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
 from .cases import lifecycle, outbox
+from .cases.access import purge_ended_grants
 from .cases.reminders import send_due_reminders
 from . import ratelimits
 from .clock import utcnow
@@ -133,6 +134,7 @@ def nightly_maintenance() -> None:
     """04:00 Beijing time: refresh the query planner's statistics; forget old claims."""
     PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
     ratelimits.purge_expired()
+    purge_ended_grants()
     refresh_statistics()
 
 

@@ -1,10 +1,13 @@
 """How an applicant (who has no password) reaches their case.
 
 The emailed access link carries a 256-bit random token; only its HMAC is
-stored. Visiting the link puts the case in the signed session cookie and
-redirects to a URL without the token. Reference plus access code is the second
-way in (rate-limited by the view). The session also remembers where in the
-journey this browser stopped, so reading a page never writes to the database.
+stored. Visiting the link gives this browser a hold on the case and redirects to
+a URL without the token. Reference plus access code is the second way in
+(rate-limited by the view). A hold is a row on the server (:class:`CaseGrant`)
+named by the keyed hash of a random token the browser's cookie carries: the
+cookie holds no case, no code, nothing to replay once the row has ended (forget,
+a new access code, a withdrawal, 30 days unused, 180 days in all). The cookie
+also remembers where in the journey this browser stopped.
 """
 
 import hashlib
@@ -12,18 +15,16 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, g, session
 
 from ..clock import utcnow
-from ..models import AccessToken, Case
+from ..models import AccessToken, Case, CaseGrant
+from ..sealing import seal, unseal
 
-SESSION_KEY = "cases"
-#: Cases this browser holds only because a volunteer opened them at a service point.
-ASSISTED_KEY = "assisted"
-CODES_KEY = "codes"
+#: The browser's random token (the only thing about access its cookie holds).
+BROWSER_KEY = "browser"
+#: Where in each case's journey this browser stopped (not a secret).
 RESUME_KEY = "resume"
-#: Cases this browser opened with the agent's own code.
-AGENT_KEY = "agent_cases"
 MAX_CASES_IN_SESSION = 20
 
 
@@ -58,44 +59,95 @@ def case_for_token(token: str):
     return extra.case, ("expired" if extra.expires_at < utcnow() else "ok")
 
 
-def _ids(key: str) -> list:
-    return list(session.get(key, []))
+def _hold(kind: str, case_id: int, now=None) -> CaseGrant | None:
+    """This browser's live hold of ``kind`` on the case (timeouts end it here)."""
+    token = session.get(BROWSER_KEY)
+    if not token:
+        return None
+    cache = g.setdefault("case_grants", {})
+    if (kind, case_id) in cache:
+        return cache[(kind, case_id)]
+    row = CaseGrant.get_or_none((CaseGrant.token_hash == secret_hash(token))
+                                & (CaseGrant.case == case_id) & (CaseGrant.kind == kind)
+                                & CaseGrant.ended_at.is_null())
+    now = now or utcnow()
+    if row is not None:
+        config = current_app.config
+        if (now - row.last_seen_at > timedelta(days=config["APPLICANT_IDLE_DAYS"])
+                or now - row.created_at > timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"])):
+            CaseGrant.update(ended_at=now).where(CaseGrant.id == row.id).execute()
+            row = None
+        elif now - row.last_seen_at > timedelta(minutes=5):
+            CaseGrant.update(last_seen_at=now).where(CaseGrant.id == row.id).execute()
+    cache[(kind, case_id)] = row
+    return row
 
 
-def grant(case: Case, access_code: str | None = None) -> None:
-    """Let this browser session open ``case``."""
-    if case.id in _ids(ASSISTED_KEY):
-        # Opened with the applicant's own link or code: no longer tied to a volunteer.
-        session[ASSISTED_KEY] = [i for i in _ids(ASSISTED_KEY) if i != case.id]
-    ids = [i for i in _ids(SESSION_KEY) if i != case.id] + [case.id]
-    session[SESSION_KEY] = ids[-MAX_CASES_IN_SESSION:]
-    if access_code:
-        codes = dict(session.get(CODES_KEY, {}))
-        codes[str(case.id)] = access_code
-        session[CODES_KEY] = dict(list(codes.items())[-MAX_CASES_IN_SESSION:])
+def _browser_token() -> str:
+    """This browser's token (made on its first hold)."""
+    token = session.get(BROWSER_KEY)
+    if not token:
+        token = session[BROWSER_KEY] = secrets.token_urlsafe(32)
     session.permanent = True
+    return token
+
+
+def _end(case: Case, kinds, everywhere: bool = False) -> None:
+    condition = (CaseGrant.case == case.id) & CaseGrant.kind.in_(list(kinds)) \
+        & CaseGrant.ended_at.is_null()
+    if not everywhere:
+        token = session.get(BROWSER_KEY)
+        if not token:
+            return
+        condition &= CaseGrant.token_hash == secret_hash(token)
+    CaseGrant.update(ended_at=utcnow()).where(condition).execute()
+    g.pop("case_grants", None)
+
+
+def grant(case: Case, access_code: str | None = None, kind: str = "applicant") -> None:
+    """Let this browser open ``case`` (``assisted``: while a volunteer of its point is
+    signed in here); ``access_code``: the code it was shown, kept sealed to show again."""
+    before = _hold("applicant", case.id) or _hold("assisted", case.id)
+    sealed = seal({"code": access_code}) if access_code else (
+        before.sealed_code if before is not None else None)
+    token = _browser_token()
+    _end(case, ("applicant", "assisted"))
+    CaseGrant.create(token_hash=secret_hash(token), case=case.id, kind=kind,
+                     sealed_code=sealed)
+    g.pop("case_grants", None)
 
 
 def grant_assisted(case: Case, access_code: str | None = None) -> None:
     """Let a volunteer's browser open ``case`` for as long as they are signed in at its
     service point (signing out, or being disabled, closes it again)."""
-    grant(case, access_code)
-    ids = [i for i in _ids(ASSISTED_KEY) if i != case.id]
-    session[ASSISTED_KEY] = (ids + [case.id])[-MAX_CASES_IN_SESSION:]
+    grant(case, access_code or shown_access_code(case), kind="assisted")
 
 
 def forget(case: Case) -> None:
-    """Remove the case from this browser (sign out of the case)."""
-    session[SESSION_KEY] = [i for i in _ids(SESSION_KEY) if i != case.id]
-    for key in (CODES_KEY, RESUME_KEY):
-        values = dict(session.get(key, {}))
-        values.pop(str(case.id), None)
-        session[key] = values
+    """Remove the case from this browser: every copy of its cookie loses it too."""
+    _end(case, ("applicant", "assisted"))
+    pages = dict(session.get(RESUME_KEY, {}))
+    if pages.pop(str(case.id), None) is not None:
+        session[RESUME_KEY] = pages
+
+
+def revoke_everywhere(case: Case) -> None:
+    """End every browser's hold on ``case`` (a new access code, a withdrawal). This
+    browser's token is replaced, so that copies of its cookie hold nothing either; its
+    holds on other cases move to the new token."""
+    _end(case, ("applicant", "assisted", "agent"), everywhere=True)
+    old = session.get(BROWSER_KEY)
+    new = session[BROWSER_KEY] = secrets.token_urlsafe(32)
+    if old:
+        CaseGrant.update(token_hash=secret_hash(new)).where(
+            (CaseGrant.token_hash == secret_hash(old)) & CaseGrant.ended_at.is_null()).execute()
+    g.pop("case_grants", None)
 
 
 def shown_access_code(case: Case) -> str | None:
     """The plain access code, if this browser was given it (for display)."""
-    return session.get(CODES_KEY, {}).get(str(case.id))
+    row = _hold("applicant", case.id) or _hold("assisted", case.id)
+    return unseal(row.sealed_code).get("code") if row is not None and row.sealed_code else None
 
 
 def remember_page(case: Case, page: str) -> None:
@@ -113,29 +165,38 @@ def remembered_page(case: Case) -> str | None:
 
 def in_session(case: Case) -> bool:
     """Whether this browser was given the case (whoever is signed in)."""
-    return case.id in _ids(SESSION_KEY)
+    return _hold("applicant", case.id) is not None or _hold("assisted", case.id) is not None
 
 
 def holds(case_id: int, volunteer_here) -> bool:
-    """Whether this session holds the case; an assisted case only while ``volunteer_here``
+    """Whether this browser holds the case; an assisted case only while ``volunteer_here``
     (a signed-in volunteer of the case's service point) says so."""
-    if case_id not in _ids(SESSION_KEY):
-        return False
-    if case_id in _ids(ASSISTED_KEY):
-        return volunteer_here(case_id)
-    return True
+    if _hold("applicant", case_id) is not None:
+        return True
+    return _hold("assisted", case_id) is not None and volunteer_here(case_id)
 
 
 def grant_agent(case: Case) -> None:
     """Let this browser open the agent's page of ``case``."""
-    ids = [i for i in _ids(AGENT_KEY) if i != case.id][-(MAX_CASES_IN_SESSION - 1):]
-    session[AGENT_KEY] = ids + [case.id]
-    session.permanent = True
+    token = _browser_token()
+    _end(case, ("agent",))
+    CaseGrant.create(token_hash=secret_hash(token), case=case.id, kind="agent")
 
 
 def holds_as_agent(case: Case) -> bool:
     """Whether this browser opened the case with the agent's code."""
-    return case.id in _ids(AGENT_KEY) and case.agent_code_issued
+    return case.agent_code_issued and _hold("agent", case.id) is not None
+
+
+def purge_ended_grants() -> int:
+    """Forget holds that ended, or that can no longer be used, a week ago (nightly)."""
+    config = current_app.config
+    week = utcnow() - timedelta(days=7)
+    return CaseGrant.delete().where(
+        (CaseGrant.ended_at < week)
+        | (CaseGrant.last_seen_at < week - timedelta(days=config["APPLICANT_IDLE_DAYS"]))
+        | (CaseGrant.created_at < week - timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"]))
+    ).execute()
 
 
 def check_access_code(case: Case, code: str) -> bool:

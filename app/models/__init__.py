@@ -3,7 +3,8 @@
 from .appointments import Appointment
 from .base import BaseModel, JSONField, db
 from .catalog import Category, Department, Item, ItemSearch, ItemSpec, ItemVersion, Material
-from .cases import AccessToken, Case, CaseNote, Event, MaterialReview, TusUpload, Upload
+from .cases import (AccessToken, Case, CaseGrant, CaseNote, Event, MaterialReview, TusUpload,
+                    Upload)
 from .documents import IssuedDocument
 from .drafts import ItemDraft
 from .jobs import PeriodicRun, RateCounter
@@ -14,10 +15,10 @@ from .staff import ROLES, AuditEvent, Staff, StaffSession
 MODELS = [Jurisdiction, Office, ServicePoint, PointJurisdiction, Department, Category, Item,
           ItemSearch, Material, ItemVersion, Staff, Case,
           Upload, Event, IssuedDocument, StaffSession, AuditEvent, MaterialReview, CaseNote,
-          AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter]
+          AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter, CaseGrant]
 
 __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "ItemSearch",
            "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
            "AuditEvent", "Office", "StaffSession", "MaterialReview", "CaseNote",
            "AccessToken", "TusUpload", "ServicePoint", "Appointment", "WEEKDAYS", "Jurisdiction", "ItemSpec", "ItemVersion",
-           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter"]
+           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant"]

@@ -6,7 +6,7 @@ import threading
 import weakref
 from contextlib import contextmanager
 
-from peewee import DatabaseProxy, Model, TextField
+from peewee import DatabaseProxy, Model, SqliteDatabase, TextField
 
 db = DatabaseProxy()
 
@@ -44,13 +44,22 @@ def together():
         return
     _pending.callbacks = []
     try:
-        with db.atomic():
+        with _writing():
             yield
         callbacks = _pending.callbacks
     finally:
         _pending.callbacks = None
     for callback in callbacks:
         callback()
+
+
+def _writing():
+    """A transaction that will write. SQLite takes the write lock at its start
+    (``BEGIN IMMEDIATE``, waiting its turn): a transaction that read first and wrote
+    later would fail outright when another connection wrote in between (WAL)."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
 
 
 def after_commit(callback) -> bool:

@@ -371,6 +371,25 @@ class AccessToken(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class CaseGrant(BaseModel):
+    """One browser's hold on a case (the applicant's, a helping volunteer's, or the
+    agent's): the browser's cookie carries only a random token, whose keyed hash names
+    its rows. Ending a row (forget, a new access code, a withdrawal, a timeout) ends the
+    hold for every copy of that cookie. The access code this browser was shown is kept
+    sealed, to show it again."""
+
+    token_hash = CharField(max_length=64, index=True)
+    case = ForeignKeyField(Case, backref="grants", on_delete="CASCADE")
+    kind = CharField(max_length=16)  # applicant | assisted | agent
+    sealed_code = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True, index=True)
+
+    class Meta:
+        indexes = ((("token_hash", "case", "kind"), False),)
+
+
 class Event(BaseModel):
     """A step in a case's history, shown on its timeline.
 

@@ -349,11 +349,19 @@ def _rate_counters(_migrator):
     db.create_tables([RateCounter])
 
 
+def _case_grants(_migrator):
+    """Version 15: applicants' holds on their cases kept on the server (the cookie keeps
+    a random token only). Holds kept in cookies before are not carried over: those
+    browsers open their case again with the access code or link."""
+    from .cases import CaseGrant
+    db.create_tables([CaseGrant])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
-              _rate_counters]
+              _rate_counters, _case_grants]
 
 
 def latest_version() -> int:

@@ -15,7 +15,8 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from .. import audit
 from ..authz import staff, staff_case
-from ..cases.access import check_access_code, grant_assisted, shown_access_code
+from ..cases.access import (check_access_code, grant_assisted, revoke_everywhere,
+                            shown_access_code)
 from ..cases.appointments import current_appointment, identity_confirmed
 from ..cases.assisted import add_signed_scan, replace_access_code, start_assisted
 from ..cases.reference import normalize_access_code
@@ -156,7 +157,9 @@ def desk_slip(case):
 @in_one_transaction
 def desk_new_code(case):
     """Replace a lost access code (the old one stops working), to print a new slip."""
-    grant_assisted(case, replace_access_code(case, g.staff))
+    code = replace_access_code(case, g.staff)
+    revoke_everywhere(case)  # whoever held the case with the old code holds nothing now
+    grant_assisted(case, code)
     audit.record("access_code_replaced", staff=g.staff, case=case)
     flash(_("A new access code is ready; the old one no longer works. Print the slip for the "
             "applicant."), "info")

@@ -264,6 +264,25 @@ def test_signed_scans_and_the_access_slip(points_app):
     applicant.submit("/it/cases/find", {"reference": reference, "code": new_code})
 
 
+def test_a_new_access_code_ends_every_other_browsers_hold(points_app):
+    """The applicant's phone (and any copy of its cookie) holds the case no more once a
+    volunteer makes a new access code (issue 14, finding 1)."""
+    volunteer = sign_in(points_app, "volunteer@test")
+    _r, reference = start_assisted(volunteer)
+    case_url = f"{DESK}cases/{reference}"
+    code = access_code(volunteer.page(case_url))
+    phone = points_app.test_client()
+    phone.submit("/it/cases/find", {"reference": reference, "code": code})
+    phone.page(f"/it/cases/{reference}")
+    copy = points_app.test_client()
+    copy.set_cookie("session", phone.get_cookie("session").value)
+    copy.page(f"/it/cases/{reference}")
+    volunteer.submit(f"{case_url}/new-code", {}, csrf_from=case_url)
+    phone.page(f"/it/cases/{reference}", status=404)
+    copy.page(f"/it/cases/{reference}", status=404)
+    assert access_code(volunteer.page(case_url)) != code, "the volunteer's browser holds it"
+
+
 def test_a_new_access_code_is_a_change_of_the_case(points_app):
     volunteer = sign_in(points_app, "volunteer@test")
     _r, reference = start_assisted(volunteer)

@@ -20,7 +20,7 @@ from ...models import Case, Department, Event, Item, Jurisdiction
 from ...templating import format_phone
 from .. import journey
 from ..access import (case_for_token, check_access_code, forget, grant, in_session,
-                      shown_access_code)
+                      revoke_everywhere, shown_access_code)
 from ..appointments import current_appointment, identity_confirmed
 from ..forms import (DeclarationForm, FindForm, StartForm, default_entrustment,
                      entrustment_form, step_form, unknown_fields)
@@ -299,6 +299,10 @@ def withdraw(case):
     except lifecycle.TransitionError:
         flash(_("This application can no longer be withdrawn."), "error")
     else:
+        # Every other browser (and copy of this one's cookie) loses the case.
+        code = shown_access_code(case)
+        revoke_everywhere(case)
+        grant(case, code)
         flash(_("Your application was withdrawn."), "info")
     return redirect(url_for("cases.status", reference=case.reference), 303)
 
