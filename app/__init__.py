@@ -55,6 +55,10 @@ def create_app(config=None) -> Flask:
     from .cli import init_cli
     init_cli(app)
     _register_errors(app)
+    from .uploads.scan import configured
+    if not configured(app.config) and not app.config.get("TESTING"):
+        app.logger.warning("Uploads are NOT scanned for malware: set ONEVISIT_CLAMD_SOCKET "
+                           "(Debian's clamav-daemon: /run/clamav/clamd.ctl) to scan them.")
     return app
 
 

@@ -150,6 +150,11 @@ def load_config(overrides=None) -> dict:
         # Incomplete resumable uploads are purged after this many hours.
         "TUS_EXPIRY_HOURS": int(_env("TUS_EXPIRY_HOURS", "24")),
         "TUS_MAX_CHUNK": 1024 * 1024,
+        # ClamAV's clamd: a Unix socket or host:port turns scanning of uploads on (and it
+        # then fails closed); unset, nothing is scanned (said at start).
+        "CLAMD_SOCKET": _env("CLAMD_SOCKET", ""),
+        "CLAMD_ADDRESS": _env("CLAMD_ADDRESS", ""),
+        "CLAMD_TIMEOUT_S": float(_env("CLAMD_TIMEOUT_S", "30")),
         # What one application may hold: files kept and being sent, in MB; resumable
         # uploads open at once; and new applications started per address and hour.
         "CASE_MAX_BYTES": int(float(_env("CASE_MAX_MB", "60")) * 1024 * 1024),

@@ -8,6 +8,13 @@ export FLASK_APP=wsgi.py
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 export ONEVISIT_PUBLIC_URL="${ONEVISIT_PUBLIC_URL:-http://$HOST:$PORT}"
+# Uploads are scanned by ClamAV when its daemon runs here (Debian's clamav-daemon).
+if [ -z "${ONEVISIT_CLAMD_SOCKET:-}${ONEVISIT_CLAMD_ADDRESS:-}" ] && [ -S /run/clamav/clamd.ctl ]; then
+  export ONEVISIT_CLAMD_SOCKET=/run/clamav/clamd.ctl
+fi
+if [ -z "${ONEVISIT_CLAMD_SOCKET:-}${ONEVISIT_CLAMD_ADDRESS:-}" ]; then
+  echo "NOTE: uploads are NOT scanned for malware (no clamd; see the README's Security section)."
+fi
 echo
 .venv/bin/flask load-demo
 echo

@@ -15,8 +15,8 @@ APT_PACKAGES=(python3 python3-venv python3-dev gcc libharfbuzz-subset0 libpango-
               libpangoft2-1.0-0 fonts-wqy-microhei fonts-dejavu-core fonts-noto-cjk
               chromium poppler-utils nodejs npm ca-certificates)
 WITH_DEV="${WITH_DEV:-0}"
-# The tests also run on a throwaway PostgreSQL cluster, Redis and nginx (Debian's servers).
-[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils)
+# The tests also run on a throwaway PostgreSQL cluster, Redis, nginx and clamd (Debian's servers).
+[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils clamav-daemon)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

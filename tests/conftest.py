@@ -96,6 +96,17 @@ def redis_server():
 
 
 @pytest.fixture(scope="session")
+def clamd():
+    """A clamd of the run's own (Debian's clamav-daemon, a Unix socket, EICAR only)."""
+    from .clamdserver import ClamdServer
+    server = ClamdServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def catalog_database(request, tmp_path_factory):
     """A database with the schema and the real catalog, made once per run: loading the
     catalog's YAML takes seconds, copying the file (or the PostgreSQL database)

@@ -127,6 +127,21 @@ def _clean_pdf(data: bytes) -> tuple[bytes, int]:
         }[refused.reason]) from None
 
 
+def _scanned(data: bytes) -> None:
+    """The file as sent, through ClamAV (:mod:`.scan`) before anything else reads it."""
+    from .scan import Infected, ScannerDown, scan
+    try:
+        scan(data)
+    except Infected:
+        raise UploadError(_("This file contains malicious software and was not accepted. "
+                            "Scan the document again on a clean computer or phone, then "
+                            "send the new file."), status=422) from None
+    except ScannerDown:
+        raise UploadError(_("Files cannot be checked for viruses at the moment, so this one "
+                            "was not accepted. Everything else you entered is kept: please "
+                            "try again in a few minutes."), status=503) from None
+
+
 def prepare(data: bytes, formats: list[str]) -> dict:
     """Validate and convert file bytes; return what to store.
 
@@ -135,6 +150,7 @@ def prepare(data: bytes, formats: list[str]) -> dict:
     """
     if not data:
         raise UploadError(_("The file is empty. Please choose the file again."), status=400)
+    _scanned(data)
     kind = sniff(data[:64])
     accepted = set(formats)
     names = {"jpeg": "JPEG", "png": "PNG", "pdf": "PDF"}
