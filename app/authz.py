@@ -105,10 +105,11 @@ def _signed_in(permission: str):
         abort(403)
     if permission == "desk" and not row.staff.service_point_id:
         abort(403)  # a volunteer whose service point is gone has no desk
-    if (row.staff.read_only and request.method not in SAFE_METHODS
+    if (row.staff.read_only and request.method not in SAFE_METHODS and permission != "own"
             and not (permission == "catalog" and row.staff.role == "admin")):
-        # An account above the counties reads, and changes nothing; except the province's
-        # catalog admins, who run the catalog of every county under them.
+        # An account above the counties reads, and changes nothing but itself (its
+        # password); except the province's catalog admins, who run the catalog of every
+        # county under them.
         abort(403)
     g.staff = row.staff
     return None

@@ -113,6 +113,8 @@ def load_config(overrides=None) -> dict:
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
         # A browser's hold on a case ends after this many days unused, and this many
         # days after it was given whatever the use (the access code opens it again).
+        # An application never sent is deleted this many days after its last change.
+        "DRAFT_DAYS": int(_env("DRAFT_DAYS", "30")),
         "APPLICANT_IDLE_DAYS": int(_env("APPLICANT_IDLE_DAYS", "30")),
         "APPLICANT_ABSOLUTE_DAYS": int(_env("APPLICANT_ABSOLUTE_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),

@@ -29,6 +29,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from .cases import lifecycle, outbox
 from .cases.access import purge_ended_grants
+from .cases.journey import purge_old_drafts
 from .cases.reminders import send_due_reminders
 from . import ratelimits
 from .clock import utcnow
@@ -135,6 +136,7 @@ def nightly_maintenance() -> None:
     PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
     ratelimits.purge_expired()
     purge_ended_grants()
+    purge_old_drafts()
     refresh_statistics()
 
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 
-from ..forms import Asked, Form, TrimmedString
+from ..forms import Asked, Form, Needed, TrimmedString
 
 
 class LoginForm(Form):
@@ -29,17 +29,19 @@ class CodeForm(Form):
 class PasswordChangeForm(Form):
     """The password in use, the new one twice, and a code of the second step."""
 
-    current = PasswordField(_l("Your password now"), validators=[Asked()],
+    current = PasswordField(_l("Your password now"),
+                            validators=[Needed(_l("Enter the password you have now."))],
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[Asked()],
+    new = PasswordField(_l("New password"), validators=[Needed(_l("Enter a new password."))],
                         description=_l("At least 12 characters. A phrase of four or five "
                                        "unrelated words is easy to remember and hard to "
                                        "guess."),
                         render_kw={"autocomplete": "new-password"})
-    again = PasswordField(_l("New password again"), validators=[Asked()],
+    again = PasswordField(_l("New password again"),
+                          validators=[Needed(_l("Enter the new password a second time."))],
                           render_kw={"autocomplete": "new-password"})
     code = TrimmedString(_l("Code from your authenticator app"), max_chars=40,
                          description=_l("6 digits, or one of your recovery codes."),
-                         validators=[Asked()],
+                         validators=[Needed(_l("Enter the code from your authenticator app."))],
                          render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                     "class": "w-s"})

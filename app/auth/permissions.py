@@ -9,10 +9,11 @@ ROLE_PERMISSIONS = {
                         "catalog"}),
     "volunteer": frozenset({"desk"}),
 }
-#: Every permission a route may ask for ("staff": any signed-in account).
-PERMISSIONS = frozenset({"staff"}).union(*ROLE_PERMISSIONS.values())
+#: Every permission a route may ask for ("staff": any signed-in account; "own": any
+#: signed-in account, about itself, read-only accounts included).
+PERMISSIONS = frozenset({"staff", "own"}).union(*ROLE_PERMISSIONS.values())
 
 
 def allows(role: str, permission: str) -> bool:
     """Whether ``role`` has ``permission``."""
-    return permission == "staff" or permission in ROLE_PERMISSIONS.get(role, ())
+    return permission in ("staff", "own") or permission in ROLE_PERMISSIONS.get(role, ())

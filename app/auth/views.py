@@ -142,7 +142,7 @@ def language():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@staff()
+@staff("own")
 def password():
     """Change one's own password (the password in use and a second-step code)."""
     form = PasswordChangeForm()

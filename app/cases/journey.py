@@ -4,6 +4,8 @@ Views call these functions; every change goes through :mod:`.lifecycle`.
 """
 
 from dataclasses import dataclass, field as dc_field
+from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import format_decimal, gettext as _
@@ -270,6 +272,33 @@ def add_file(case: Case, material: Material, data: bytes, filename: str
                 data=lambda upload: {"material": material.key, "upload": upload.id})
         return changed.case, changed.result
     return lifecycle.retried(case, attempt)
+
+
+def delete_draft(case: Case, by: str = "applicant") -> None:
+    """Delete an application never sent, and its files' bytes (``by``: the applicant, or
+    the nightly purge). Raises :class:`lifecycle.TransitionError` once it was sent."""
+    from .. import audit
+    from ..uploads.resumable import partial_path
+    reference = case.reference
+    stored, partial = lifecycle.delete_draft(case)
+    for name in stored:
+        remove_stored(SimpleNamespace(stored_name=name))
+    for upload_id in partial:
+        partial_path(upload_id).unlink(missing_ok=True)
+    audit.record("draft_deleted", target=reference, data={"by": by, "files": len(stored)})
+
+
+def purge_old_drafts() -> int:
+    """Delete drafts untouched for ``DRAFT_DAYS`` (nightly); return how many."""
+    since = utcnow() - timedelta(days=current_app.config["DRAFT_DAYS"])
+    purged = 0
+    for case in Case.select().where((Case.status == "draft") & (Case.updated_at < since)):
+        try:
+            delete_draft(case, by="retention")
+            purged += 1
+        except lifecycle.TransitionError:
+            pass  # sent meanwhile
+    return purged
 
 
 def remove_file(case: Case, upload: Upload) -> Case:

@@ -19,7 +19,7 @@ from blinker import Namespace
 from peewee import IntegrityError
 
 from ..clock import utcnow
-from ..models import Case, Event, db
+from ..models import Case, Event, TusUpload, Upload, db
 from ..models.base import after_commit
 from ..models.cases import TRANSITIONS
 from ..sealing import seal
@@ -177,6 +177,19 @@ def start(fields: dict, *, reference_factory, assisted_by=None, secrets: dict | 
         _announce(started)
         return case
     raise RuntimeError("could not allocate a reference")
+
+
+def delete_draft(case: Case) -> tuple[list[str], list[str]]:
+    """Delete an application never sent, with everything it holds (its answers, files,
+    events, holds); return the stored file names and the unfinished uploads whose bytes
+    are to be deleted once the deletion has committed. Raises :class:`TransitionError` unless it is still a draft.
+    What survives is the audit trail, which names the reference only."""
+    files = [u.stored_name for u in Upload.select(Upload.stored_name).where(Upload.case == case.id)]
+    partial = [t.id for t in TusUpload.select(TusUpload.id).where(TusUpload.case == case.id)]
+    with db.atomic():
+        if Case.delete().where((Case.id == case.id) & (Case.status == "draft")).execute() != 1:
+            raise TransitionError("illegal", Case.get_or_none(Case.id == case.id))
+    return files, partial
 
 
 # -- The outbox: delivery bookkeeping of events that notify someone ---------------------

@@ -194,7 +194,8 @@ def expected(persona, route, phase):
             return deny("a volunteer has no review queue")
         return allow("a reviewer's own queue (the case is listed only if theirs)", 200)
     if endpoint == "auth.password":
-        # Everyone changes their own password (the form, or a refused empty post).
+        # Everyone changes their own password, the province's read-only supervisor too
+        # (the form, or a refused empty post).
         return allow("any signed-in staff member changes their own password", 200, 422)
     if endpoint == "auth.accounts":
         if persona not in MANAGERS:

@@ -307,6 +307,24 @@ def withdraw(case):
     return redirect(url_for("cases.status", reference=case.reference), 303)
 
 
+@bp.route("/cases/<reference>/delete", methods=["GET", "POST"])
+@applicant_case
+def delete_draft(case):
+    """Confirmation page, then deletion of an application never sent."""
+    if case.status != "draft":
+        return redirect(url_for("cases.status", reference=case.reference), 303)
+    if request.method == "GET":
+        return render_template("cases/delete.html", case=case, item=case.spec)
+    try:
+        journey.delete_draft(case)
+    except lifecycle.TransitionError:
+        return redirect(url_for("cases.status", reference=case.reference), 303)
+    forget(case)
+    flash(_("Your unsent application %(reference)s is deleted, with its answers and files.",
+            reference=case.reference), "info")
+    return redirect(url_for("core.home", lang=g.lang), 303)
+
+
 @bp.route("/cases/<reference>/forget", methods=["POST"])
 @applicant_case
 def forget_case(case):
