@@ -111,6 +111,32 @@ def options():
                      Tus_Checksum_Algorithm="sha1")
 
 
+def _refusal(case, state, length: int):
+    """Why a new upload of ``length`` bytes for the slot ``state`` is refused (a response
+    in the current locale), or None."""
+    config = current_app.config
+    if length > config["UPLOAD_MAX_BYTES"]:
+        return _response(413, _("This file is larger than %(mb)s MB. Please take a new photo "
+                                "at a lower resolution, or scan the document at 200 dpi.",
+                                mb=f"{config['UPLOAD_MAX_BYTES'] / 1024 / 1024:.0f}"))
+    if state is None or not case.takes_files_for(state.material.key):
+        return _response(404, "unknown material")
+    if not state.can_add:
+        return _response(409, _("This item already has the most files it takes. Remove one to "
+                                "replace it."))
+    open_now = TusUpload.select().where((TusUpload.case == case) & TusUpload.upload_id.is_null()
+                                        & (TusUpload.expires_at > utcnow()))
+    if open_now.count() >= config["TUS_MAX_OPEN"]:
+        return _response(429, _("Many files of this application are being sent already. Wait "
+                                "until they have arrived, then send this one."),
+                         Retry_After="30")
+    try:
+        journey.check_room(case, length, sum(u.length - u.offset for u in open_now))
+    except UploadError as error:
+        return _response(error.status, str(error))
+    return None
+
+
 @bp.route("/", methods=["POST"])
 @slot_of_held_case
 def create(case, meta):
@@ -119,35 +145,14 @@ def create(case, meta):
         length = int(request.headers.get("Upload-Length", ""))
     except ValueError:
         return _response(400, "Upload-Length and Upload-Metadata required")
-    lang = meta.get("lang") if meta.get("lang") in LOCALES else case.locale
     if length < 1:
         return _response(400, "empty upload")
-    if length > current_app.config["UPLOAD_MAX_BYTES"]:
-        megabytes = f"{current_app.config['UPLOAD_MAX_BYTES'] / 1024 / 1024:.0f}"
-        with force_locale(lang):
-            return _response(413, _("This file is larger than %(mb)s MB. Please take a new photo "
-                                    "at a lower resolution, or scan the document at 200 dpi.",
-                                    mb=megabytes))
+    lang = meta.get("lang") if meta.get("lang") in LOCALES else case.locale
     state = journey.material_state(case, meta.get("material", ""))
-    if state is None or not case.takes_files_for(state.material.key):
-        return _response(404, "unknown material")
-    if not state.can_add:
-        with force_locale(lang):
-            return _response(409, _("This item already has the most files it takes. Remove one "
-                                    "to replace it."))
-    open_now = TusUpload.select().where((TusUpload.case == case) & TusUpload.upload_id.is_null()
-                                        & (TusUpload.expires_at > utcnow()))
-    if open_now.count() >= current_app.config["TUS_MAX_OPEN"]:
-        with force_locale(lang):
-            return _response(429, _("Many files of this application are being sent already. "
-                                    "Wait until they have arrived, then send this one."),
-                             Retry_After="30")
-    sending = sum(u.length - u.offset for u in open_now)
-    with force_locale(lang):
-        try:
-            journey.check_room(case, length, sending)
-        except UploadError as error:
-            return _response(error.status, str(error))
+    with force_locale(lang):  # refusals read as in the applicant's language
+        refused = _refusal(case, state, length)
+    if refused is not None:
+        return refused
     expires = utcnow() + timedelta(hours=current_app.config["TUS_EXPIRY_HOURS"])
     upload = TusUpload.create(id=secrets.token_hex(16), case=case, material_key=state.material.key,
                               filename=(meta.get("filename") or "file")[:200], length=length,
