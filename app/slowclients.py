@@ -5,13 +5,14 @@ poller, but once a request's headers are in, the thread that parsed them also re
 the body: an upload over a 3G link that goes quiet holds that thread. Two limits keep
 the rest of the service answering:
 
-- **Body slots.** A request that carries a body takes a slot of its size's kind for as
-  long as it runs: one of ``UPLOAD_SLOTS`` per process for a body over 64 KB (a file,
-  a chunk of a resumable upload), one of ``FORM_SLOTS`` for a smaller one (a page of
-  answers). Together they are fewer than gunicorn's threads, so some threads are always
-  left for pages and ``/healthz``, and stalled uploads never keep a form from being
-  sent. A request that finds no free slot is answered at once with 503 and
-  ``Retry-After``, before any of its body is read: the resumable-upload client waits
+- **Body slots.** A request body takes a slot of its size's kind while it is being
+  read: one of ``UPLOAD_SLOTS`` per process for a body over 64 KB (a file, a chunk of a
+  resumable upload), one of ``FORM_SLOTS`` for a smaller one (a page of answers). A body
+  that arrives at once holds its slot for a moment; one that trickles in holds it until
+  it is whole (or quiet too long). Together the slots are fewer than gunicorn's threads,
+  so some threads are always left for pages and ``/healthz``, and stalled uploads never
+  keep a form from being sent. A body that finds no free slot is answered at once with
+  503 and ``Retry-After``, before any of it is read: the resumable-upload client waits
   and resumes; a form is sent again with the browser's Back (which keeps what was
   typed) after the message.
 - **Quiet bodies end.** While a body is read, the connection may stay silent for at most
@@ -65,31 +66,52 @@ def init_slow_clients(app: Flask) -> None:
     app.extensions["body_slots"] = kinds
 
     @app.before_request
-    def _take_a_slot():
+    def _count_the_body():
         if not _carries_body():
             return
         kind = ("upload" if _chunked() or request.content_length > UPLOAD_BYTES
                 else "form")
-        if not kinds[kind].take():
-            raise ServiceUnavailable(retry_after=5)
-        g.body_slot = kind
+        g.body_reader = request.environ["wsgi.input"] = _BodyReader(
+            request.environ["wsgi.input"], kinds[kind], request.content_length)
         client = _client_socket()
         if client is not None:
             client.settimeout(idle)
-            request.environ["wsgi.input"] = _QuietEnds(request.environ["wsgi.input"])
 
     @app.after_request
     def _unread_rest(response):
-        if _carries_body() and not _read_whole():
+        reader = g.get("body_reader")
+        if reader is not None and not _read_whole() and (reader.refused or not _drained()):
             _stop_reading()
         return response
 
     @app.teardown_request
     def _give_it_back(_error=None):
-        kind = g.pop("body_slot", None)
-        if kind:
-            kinds[kind].give_back()
+        reader = g.pop("body_reader", None)
+        if reader is not None:
+            reader.release()
 
+
+#: What of a body the app did not read is read and dropped, so that the connection can
+#: carry the next request (a refused form, the end of a multipart body): at most this
+#: much, with this long a wait for each part; more, or slower, and the connection closes.
+DRAIN_BYTES = 2 * 1024 * 1024
+DRAIN_WAIT_S = 1.0
+
+
+def _drained() -> bool:
+    client = _client_socket()
+    if client is not None:
+        client.settimeout(DRAIN_WAIT_S)
+    drained = 0
+    try:
+        while drained <= DRAIN_BYTES:
+            chunk = request.stream.read(64 * 1024)
+            if not chunk:
+                return True
+            drained += len(chunk)
+    except (HTTPException, OSError, ValueError):
+        return False
+    return False
 
 
 def _read_whole() -> bool:
@@ -106,27 +128,47 @@ def _read_whole() -> bool:
     return stream.tell() >= request.content_length
 
 
-class _QuietEnds:
-    """The body as the server reads it, where a read that waited ``BODY_IDLE_S`` for
-    nothing ends the request with 408 (the WSGI layer would take it for a disconnect)."""
+class _BodyReader:
+    """The body as the server reads it. Its first read takes a slot of its kind (none
+    free: 503, nothing read); the read that reaches its end gives it back, so a slot is
+    held only while a body is arriving. A read that waited ``BODY_IDLE_S`` for nothing
+    ends the request with 408 (the WSGI layer would take it for a disconnect)."""
 
-    def __init__(self, body):
-        self._body = body
+    def __init__(self, body, slots: _Slots, length: int | None):
+        self._body, self._slots, self._left = body, slots, length
+        self.started = self.refused = self.holding = False
 
-    def _bounded(self, method, *args):
+    def release(self) -> None:
+        if self.holding:
+            self.holding = False
+            self._slots.give_back()
+
+    def _read(self, method, *args):
+        if not self.started:
+            self.started = True
+            if not self._slots.take():
+                self.refused = True
+                raise ServiceUnavailable(retry_after=5)
+            self.holding = True
         try:
-            return method(*args)
+            data = method(*args)
         except TimeoutError:
+            self.release()
             raise RequestTimeout() from None
+        if self._left is not None:
+            self._left -= len(data)
+        if not data or (self._left is not None and self._left <= 0):
+            self.release()
+        return data
 
     def read(self, *args):
-        return self._bounded(self._body.read, *args)
+        return self._read(self._body.read, *args)
 
     def readline(self, *args):
-        return self._bounded(self._body.readline, *args)
+        return self._read(self._body.readline, *args)
 
     def readlines(self, *args):
-        return self._bounded(self._body.readlines, *args)
+        return self._read(self._body.readlines, *args)
 
     def __iter__(self):
         return iter(self.readline, b"")
