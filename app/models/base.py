@@ -88,23 +88,26 @@ class Compiled:
 
     Building the SQL is most of what a simple lookup costs in peewee (a case by its
     reference, read with its item, is 30 columns and a join: about half a millisecond
-    to build, a tenth of that to run). ``build(*marks)`` makes the query with string
-    marks where the values go (compared with text columns, so they reach the parameters
-    unchanged); each run puts the values in their place and reads the rows the way the
+    to build, a tenth of that to run). ``build(*marks)`` makes the query with marks where
+    the values go (by default strings, compared with text columns so they reach the
+    parameters unchanged; ``marks`` gives others, such as unlikely integers for integer
+    columns); each run puts the values in their place and reads the rows the way the
     query itself would (joined models included).
     """
 
     MARK = "\x00value-{}\x00"
 
-    def __init__(self, build, arity: int = 1):
+    def __init__(self, build, arity: int = 1, marks=None):
         self.build = build
         self.arity = arity
+        # Integer columns take integer marks: values no row will ever hold.
+        self.marks = list(marks) if marks else [self.MARK.format(i) for i in range(arity)]
         self._by_database = weakref.WeakKeyDictionary()
 
     def _compiled(self, database):
         entry = self._by_database.get(database)
         if entry is None:
-            marks = [self.MARK.format(i) for i in range(self.arity)]
+            marks = self.marks
             query = self.build(*marks)
             sql, params = database.get_sql_context().sql(query).query()
             places = [params.index(mark) for mark in marks]
