@@ -28,6 +28,10 @@ class SharedKeyMissing(RuntimeError):
     """A server database without a key that every host shares."""
 
 
+class ScannerMissing(RuntimeError):
+    """A deployment that must scan uploads, without clamd."""
+
+
 def _secret_key(data_dir: Path) -> str:
     """A stable random key kept in the data directory when none is configured.
 
@@ -54,6 +58,10 @@ def _secret_key(data_dir: Path) -> str:
         finally:
             os.unlink(tmp)
     return path.read_text().strip()
+
+
+#: Audit events younger than this cannot be deleted (the database's own rule).
+AUDIT_FLOOR_DAYS = 365
 
 
 def _shared_key_check(config: dict, data_dir_given: bool) -> None:
@@ -111,15 +119,27 @@ def load_config(overrides=None) -> dict:
         "PUBLIC_URL": public_url.rstrip("/"),
         # How long an emailed access link keeps working.
         "ACCESS_LINK_DAYS": int(_env("ACCESS_LINK_DAYS", "180")),
+        # Retention (app/cases/retention.py; the README's table). An application never
+        # sent is deleted this many days after its last change; an ended one loses its
+        # files and issued PDFs, then its personal details, this many days after it
+        # ended; audit events go after AUDIT_DAYS (a year at least: the database refuses
+        # to delete younger ones); the outbox directory's copies of emails after a month.
+        "DRAFT_DAYS": int(_env("DRAFT_DAYS", "30")),
+        "ENDED_FILES_DAYS": int(_env("ENDED_FILES_DAYS", "180")),
+        "ENDED_DETAILS_DAYS": int(_env("ENDED_DETAILS_DAYS", "730")),
+        "AUDIT_DAYS": max(AUDIT_FLOOR_DAYS, int(_env("AUDIT_DAYS", "1825"))),
+        "MAIL_OUTBOX_DAYS": int(_env("MAIL_OUTBOX_DAYS", "30")),
         # A browser's hold on a case ends after this many days unused, and this many
         # days after it was given whatever the use (the access code opens it again).
-        # An application never sent is deleted this many days after its last change.
-        "DRAFT_DAYS": int(_env("DRAFT_DAYS", "30")),
         "APPLICANT_IDLE_DAYS": int(_env("APPLICANT_IDLE_DAYS", "30")),
         "APPLICANT_ABSOLUTE_DAYS": int(_env("APPLICANT_ABSOLUTE_DAYS", "180")),
         "FIND_CASE_RATE_LIMIT": _env("FIND_CASE_RATE_LIMIT", "10 per 15 minutes"),
         # Tries of a code on one reference, whoever tries (counted in the database).
         "CODE_TRIES_LIMIT": _env("CODE_TRIES_LIMIT", "10 per 15 minutes"),
+        # New applications that email one address, and an applicant's changes to one
+        # case's video check (bookings, moves, cancellations), whoever sends them.
+        "NEW_CASES_PER_EMAIL_LIMIT": _env("NEW_CASES_PER_EMAIL_LIMIT", "10 per day"),
+        "VIDEO_CHANGES_LIMIT": _env("VIDEO_CHANGES_LIMIT", "6 per day"),
         # Public pages kept in memory per catalog stamp, read at most this often.
         "PAGE_CACHE": _bool(_env("PAGE_CACHE", "true")),
         "PAGE_CACHE_STAMP_S": float(_env("PAGE_CACHE_STAMP_S", "2")),
@@ -154,6 +174,9 @@ def load_config(overrides=None) -> dict:
         "TUS_MAX_CHUNK": 1024 * 1024,
         # ClamAV's clamd: a Unix socket or host:port turns scanning of uploads on (and it
         # then fails closed); unset, nothing is scanned (said at start).
+        # Whether the app may run without clamd: "auto" refuses to start behind an
+        # https:// public URL (a real deployment) without it, "on" always, "off" never.
+        "UPLOAD_SCAN": _env("UPLOAD_SCAN", "auto"),
         "CLAMD_SOCKET": _env("CLAMD_SOCKET", ""),
         "CLAMD_ADDRESS": _env("CLAMD_ADDRESS", ""),
         "CLAMD_TIMEOUT_S": float(_env("CLAMD_TIMEOUT_S", "30")),

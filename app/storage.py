@@ -34,3 +34,9 @@ def clean_filename(name: str | None, default: str = "file") -> str:
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
     name = " ".join(Path(name).name.split()).lstrip(". ")[:200]
     return name or default
+
+
+def document_file(stored_name: str) -> Path:
+    """Where an issued PDF is kept (``DOCUMENT_DIR``)."""
+    from flask import current_app
+    return Path(current_app.config["DOCUMENT_DIR"]) / stored_name

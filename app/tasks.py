@@ -29,7 +29,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from .cases import lifecycle, outbox
 from .cases.access import purge_ended_grants
-from .cases.journey import purge_old_drafts
+from .cases import retention
 from .cases.reminders import send_due_reminders
 from . import ratelimits
 from .clock import utcnow
@@ -132,11 +132,12 @@ def daily_reminders() -> int:
 @huey.periodic_task(crontab(hour="20", minute="0"))
 @once_per("day")
 def nightly_maintenance() -> None:
-    """04:00 Beijing time: refresh the query planner's statistics; forget old claims."""
+    """04:00 Beijing time: refresh the query planner's statistics; forget old claims; end
+    what the retention periods end (app/cases/retention.py)."""
     PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
     ratelimits.purge_expired()
     purge_ended_grants()
-    purge_old_drafts()
+    retention.nightly()
     refresh_statistics()
 
 

@@ -4,7 +4,6 @@ Views call these functions; every change goes through :mod:`.lifecycle`.
 """
 
 from dataclasses import dataclass, field as dc_field
-from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import current_app
@@ -13,6 +12,7 @@ from peewee import IntegrityError, fn
 
 from ..clock import utcnow
 from ..models import Case, Item, Material, Office, Upload
+from ..storage import document_file
 from ..uploads.service import StoredFiles, UploadError, remove as remove_stored, store
 from . import lifecycle
 from .access import access_expiry, new_access_token, secret_hash
@@ -274,31 +274,27 @@ def add_file(case: Case, material: Material, data: bytes, filename: str
     return lifecycle.retried(case, attempt)
 
 
+def delete_bytes(removed: lifecycle.Removed) -> None:
+    """Delete the bytes of what a committed change forgot: stored files, issued PDFs,
+    unfinished uploads."""
+    from ..uploads.resumable import partial_path
+    for name in removed.uploads:
+        remove_stored(SimpleNamespace(stored_name=name))
+    for name in removed.documents:
+        document_file(name).unlink(missing_ok=True)
+    for upload_id in removed.partial:
+        partial_path(upload_id).unlink(missing_ok=True)
+
+
 def delete_draft(case: Case, by: str = "applicant") -> None:
     """Delete an application never sent, and its files' bytes (``by``: the applicant, or
     the nightly purge). Raises :class:`lifecycle.TransitionError` once it was sent."""
     from .. import audit
-    from ..uploads.resumable import partial_path
     reference = case.reference
-    stored, partial = lifecycle.delete_draft(case)
-    for name in stored:
-        remove_stored(SimpleNamespace(stored_name=name))
-    for upload_id in partial:
-        partial_path(upload_id).unlink(missing_ok=True)
-    audit.record("draft_deleted", target=reference, data={"by": by, "files": len(stored)})
-
-
-def purge_old_drafts() -> int:
-    """Delete drafts untouched for ``DRAFT_DAYS`` (nightly); return how many."""
-    since = utcnow() - timedelta(days=current_app.config["DRAFT_DAYS"])
-    purged = 0
-    for case in Case.select().where((Case.status == "draft") & (Case.updated_at < since)):
-        try:
-            delete_draft(case, by="retention")
-            purged += 1
-        except lifecycle.TransitionError:
-            pass  # sent meanwhile
-    return purged
+    removed = lifecycle.delete_draft(case)
+    delete_bytes(removed)
+    audit.record("draft_deleted", target=reference,
+                 data={"by": by, "files": len(removed.uploads)})
 
 
 def remove_file(case: Case, upload: Upload) -> Case:

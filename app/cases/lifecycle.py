@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from blinker import Namespace
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from ..clock import utcnow
-from ..models import Case, Event, TusUpload, Upload, db
+from ..models import (AccessToken, Appointment, Case, CaseGrant, CaseNote, Event, IssuedDocument,
+                      MaterialReview, TusUpload, Upload, db)
 from ..models.base import after_commit
-from ..models.cases import TRANSITIONS
+from ..models.cases import ENDED, TRANSITIONS
 from ..sealing import seal
 
 #: Sent after the commit of a change that notifies someone, with ``event_ids``.
@@ -105,6 +106,8 @@ def change(case: Case, kind: str | None = None, *, action: str | None = None,
         values["status"] = target
         condition &= Case.status.in_(list(allowed))
         kind = ACTION_EVENTS[action]
+        if target in ENDED:  # the first end counts (a delivered case closed later)
+            values["ended_at"] = fn.COALESCE(Case.ended_at, now)
     with db.atomic():
         result = within() if within is not None else None
         if Case.update(**values).where(condition).execute() != 1:
@@ -179,17 +182,88 @@ def start(fields: dict, *, reference_factory, assisted_by=None, secrets: dict | 
     raise RuntimeError("could not allocate a reference")
 
 
-def delete_draft(case: Case) -> tuple[list[str], list[str]]:
+def delete_draft(case: Case) -> "Removed":
     """Delete an application never sent, with everything it holds (its answers, files,
-    events, holds); return the stored file names and the unfinished uploads whose bytes
-    are to be deleted once the deletion has committed. Raises :class:`TransitionError` unless it is still a draft.
-    What survives is the audit trail, which names the reference only."""
-    files = [u.stored_name for u in Upload.select(Upload.stored_name).where(Upload.case == case.id)]
-    partial = [t.id for t in TusUpload.select(TusUpload.id).where(TusUpload.case == case.id)]
+    events, holds); return the bytes to delete once the deletion has committed. Raises
+    :class:`TransitionError` unless it is still a draft. What survives is the audit
+    trail, which names the reference only."""
     with db.atomic():
+        removed = _forget_files(case.id)
         if Case.delete().where((Case.id == case.id) & (Case.status == "draft")).execute() != 1:
             raise TransitionError("illegal", Case.get_or_none(Case.id == case.id))
-    return files, partial
+    return removed
+
+
+# -- Retention: what an ended case keeps, and for how long (app/cases/retention.py) ------
+
+@dataclass
+class Removed:
+    """Bytes to delete once the transaction that forgot them has committed."""
+
+    uploads: list
+    documents: list
+    partial: list
+
+
+def _forget_files(case_id: int) -> Removed:
+    removed = Removed(
+        [u.stored_name for u in Upload.select(Upload.stored_name).where(Upload.case == case_id)],
+        [d.stored_name for d in IssuedDocument.select(IssuedDocument.stored_name)
+         .where(IssuedDocument.case == case_id)],
+        [t.id for t in TusUpload.select(TusUpload.id).where(TusUpload.case == case_id)])
+    TusUpload.delete().where(TusUpload.case == case_id).execute()
+    Upload.delete().where(Upload.case == case_id).execute()
+    return removed
+
+
+def delete_files(case: Case) -> tuple[Case, Removed]:
+    """Forget an ended case's files: its uploads (the result document too) and the PDFs
+    issued for it (their rows stay, so a printed copy's code still verifies). The case
+    records when, with an event; the caller deletes the bytes after the commit."""
+    if case.status not in ENDED:
+        raise TransitionError("illegal", case)
+    result = dict(case.result, upload=None) if case.result else case.result
+    done = change(case, "files_deleted", actor="system", within=lambda: _forget_files(case.id),
+                  changes={"files_deleted_at": utcnow(), "result": result})
+    return done.case, done.result
+
+
+def _strip(case_id: int) -> Removed:
+    removed = _forget_files(case_id)
+    Event.update(note=None, data=None, recipients=None, sealed=None).where(
+        Event.case == case_id).execute()
+    CaseNote.delete().where(CaseNote.case == case_id).execute()
+    MaterialReview.update(reason="").where(MaterialReview.case == case_id).execute()
+    IssuedDocument.update(initials="").where(IssuedDocument.case == case_id).execute()
+    CaseGrant.delete().where(CaseGrant.case == case_id).execute()
+    AccessToken.delete().where(AccessToken.case == case_id).execute()
+    for appointment in Appointment.select().where(Appointment.case == case_id):
+        if appointment.outcome:  # what was confirmed stays; a clerk's words go
+            Appointment.update(outcome={key: value for key, value in appointment.outcome.items()
+                                        if isinstance(value, bool)}).where(
+                Appointment.id == appointment.id).execute()
+    return removed
+
+
+def anonymise(case: Case) -> tuple[Case, Removed]:
+    """Strip the personal details of an ended case: answers, name, contact, city, the
+    entrustment, the window's notes, reasons and free text, the timeline's words, every
+    hold and link; files too if they are still kept. What stays says what was asked of
+    which office, when, and how it ended (statistics, and the audit trail's references)."""
+    if case.status not in ENDED:
+        raise TransitionError("illegal", case)
+    now = utcnow()
+    result = ({key: case.result[key] for key in ("at",) if key in case.result}
+              if case.result else case.result)
+    delivery = ({key: case.delivery[key] for key in ("method", "at") if key in case.delivery}
+                if case.delivery else case.delivery)
+    done = change(case, "anonymised", actor="system", within=lambda: _strip(case.id),
+                  changes={"answers": {}, "entrustment": None, "contact_email": None,
+                           "contact_phone": None, "city": "", "applicant_name": "",
+                           "supplement": None, "result": result, "delivery": delivery,
+                           "files_deleted_at": fn.COALESCE(Case.files_deleted_at, now),
+                           "anonymised_at": now})
+    return done.case, done.result
 
 
 # -- The outbox: delivery bookkeeping of events that notify someone ---------------------

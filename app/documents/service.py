@@ -11,7 +11,7 @@ from peewee import fn
 from ..cases.journey import material_states
 from ..cases.reference import CODE_ALPHABET
 from ..models import IssuedDocument, Upload
-from ..storage import write_atomically
+from ..storage import document_file, write_atomically
 from .context import BLANK_TYPES, DOC_TYPES, PAGE_SIZES, blank_context, case_context, initials
 from .render import PDFS_DIR, RenderError, render_pdf
 from .templates import render_html, second_locale
@@ -23,7 +23,9 @@ class NotAvailable(Exception):
 
 def available(case, states=None) -> list[str]:
     """The document types this case has now (``states``: its material states, when the
-    caller has them already)."""
+    caller has them already). None once the retention period deleted the case's files."""
+    if case.files_deleted_at:
+        return []
     docs = ["form"]
     if case.spec.agent_allowed and case.is_entrusted:
         docs.append("entrustment")
@@ -78,7 +80,7 @@ def _store(data: bytes, name: str) -> Path:
 
 def document_path(issued: IssuedDocument) -> Path:
     """Where an issued PDF is kept."""
-    return Path(current_app.config["DOCUMENT_DIR"]) / issued.stored_name
+    return document_file(issued.stored_name)
 
 
 def _render(html: str) -> dict:

@@ -8,6 +8,8 @@ ask (``case.can("accept")``, ``case.is_editable``, ``case.owes_deferred``);
 from peewee import (JOIN, BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
                     ForeignKeyField, IntegerField, TextField)
 
+from datetime import timedelta
+
 from ..clock import utcnow
 from .base import BaseModel, Compiled, JSONField
 from .catalog import Department, Item, ItemSpec
@@ -55,6 +57,8 @@ OPEN_SQL = "IN (" + ", ".join(f"'{status}'" for status in OPEN) + ")"
 ASSIGNABLE = ("submitted", "accepted", "approved", "result_ready")
 #: A clerk gives a verdict on each material.
 REVIEWABLE = ("submitted", "accepted")
+#: The application has ended: the retention periods of its files and details run from here.
+ENDED = ("delivered", "rejected", "closed", "withdrawn")
 #: Events of the window's own bookkeeping, left out of what applicants and volunteers see.
 STAFF_ONLY_EVENTS = frozenset({"answers_changed", "entrustment_changed", "deferred_changed",
                                "file_added", "file_removed", "material_reviewed", "note"})
@@ -112,6 +116,11 @@ class Case(BaseModel):
                                   on_delete="SET NULL")
     # The entrusted agent's own access code (HMAC only), issued once identity is confirmed.
     agent_code_hash = CharField(max_length=64, null=True)
+    # Retention: when the case ended (entered one of ENDED), when its files were deleted,
+    # when its personal details were stripped (the periods are in the README).
+    ended_at = DateTimeField(null=True, index=True)
+    files_deleted_at = DateTimeField(null=True)
+    anonymised_at = DateTimeField(null=True)
 
     class Meta:
         # The queue's indexes; the deadline and deferred ones are created in
@@ -194,6 +203,10 @@ class Case(BaseModel):
     def is_editable(self) -> bool:
         """Answers and materials can change (a draft, or returned for corrections)."""
         return self.status in EDITABLE
+
+    def kept_until(self, days: int):
+        """The day an ended case's files (or details) go, ``days`` after it ended."""
+        return (self.ended_at + timedelta(days=days)).date() if self.ended_at else None
 
     @property
     def is_sent(self) -> bool:

@@ -7,9 +7,10 @@ transaction. To change the schema: change the model, then append a function to
 (add_column, add_index, ...), so old databases arrive at the same schema.
 """
 
-from peewee import ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField
+from peewee import ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField, fn
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
+from ..config import AUDIT_FLOOR_DAYS
 from .base import db
 from . import MODELS
 
@@ -142,16 +143,30 @@ def refresh_statistics():
 
 
 def protect_audit():
-    """Make the audit table append-only in the database itself."""
+    """Make the audit table append-only in the database itself: no update ever, and no
+    delete of an event younger than ``AUDIT_FLOOR_DAYS`` (the retention purge deletes
+    older ones)."""
+    floor = int(AUDIT_FLOOR_DAYS)
     if isinstance(db.obj, SqliteDatabase):
-        for verb in ("UPDATE", "DELETE"):
-            db.execute_sql(
-                f"CREATE TRIGGER IF NOT EXISTS audit_event_no_{verb.lower()} BEFORE {verb} "
-                f"ON audit_event BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END")
+        db.execute_sql("DROP TRIGGER IF EXISTS audit_event_no_update")
+        db.execute_sql("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        db.execute_sql("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+                       "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END")
+        # Times are kept as naive UTC text ('YYYY-MM-DD HH:MM:SS[.ffffff]'), which
+        # compares as text with SQLite's own datetime().
+        db.execute_sql(
+            "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+            f"WHEN OLD.created_at >= datetime('now', '-{floor} days') "
+            "BEGIN SELECT RAISE(ABORT, 'audit events are append-only and kept a year at least'); "
+            "END")
     else:
         db.execute_sql(
             "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql")
+            "BEGIN "
+            "IF TG_OP = 'DELETE' AND OLD.created_at < "
+            f"(now() AT TIME ZONE 'UTC') - interval '{floor} days' THEN RETURN OLD; END IF; "
+            "RAISE EXCEPTION 'audit events are append-only and kept a year at least'; "
+            "END; $$ LANGUAGE plpgsql")
         db.execute_sql("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
         db.execute_sql("CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON "
                        "audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()")
@@ -357,11 +372,33 @@ def _case_grants(_migrator):
     db.create_tables([CaseGrant])
 
 
+def _retention(migrator):
+    """Version 16: when a case ended, lost its files and lost its personal details (the
+    retention periods run from its end); audit events older than a year may be deleted;
+    a staff password the system made must be changed at first use. Cases that ended
+    before take the time of the event that ended them."""
+    from peewee import BooleanField, DateTimeField
+    from .cases import ENDED, Case, Event
+    _add_missing_columns(migrator, {"case": [
+        ("ended_at", DateTimeField(null=True)), ("files_deleted_at", DateTimeField(null=True)),
+        ("anonymised_at", DateTimeField(null=True))], "staff": [
+        ("must_change_password", BooleanField(default=False)),
+        ("password_set_at", DateTimeField(null=True))]})
+    db.execute_sql('CREATE INDEX IF NOT EXISTS case_ended_at ON "case" (ended_at)')
+    kinds = ["delivered", "rejected", "closed", "withdrawn", "answered"]
+    for case in Case.select(Case.id, Case.updated_at).where(
+            Case.status.in_(list(ENDED)) & Case.ended_at.is_null()):
+        first = (Event.select(fn.MIN(Event.created_at)).where(
+            (Event.case == case.id) & Event.kind.in_(kinds)).scalar())
+        Case.update(ended_at=first or case.updated_at).where(Case.id == case.id).execute()
+    protect_audit()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
-              _rate_counters, _case_grants]
+              _rate_counters, _case_grants, _retention]
 
 
 def latest_version() -> int:

@@ -29,6 +29,10 @@ class Staff(BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
+    # A password the system made (create-staff without --password, or a reset) opens the
+    # account for INITIAL_PASSWORD_DAYS, and only to choose one's own.
+    must_change_password = BooleanField(default=False)
+    password_set_at = DateTimeField(null=True)
     # A volunteer belongs to exactly one overseas service point.
     service_point = ForeignKeyField(ServicePoint, null=True, backref="volunteers",
                                     on_delete="SET NULL")

@@ -126,6 +126,8 @@ def _size() -> str:
 @staff_case("desk")
 def desk_pack(case):
     """The print pack: cover sheet, prefilled form, and the letters that apply."""
+    if case.files_deleted_at:  # the retention period ended its documents
+        abort(404)
     try:
         data = print_pack(case, _size())
     except RenderError as error:

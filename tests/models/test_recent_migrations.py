@@ -1,7 +1,8 @@
 """The latest migrations upgrade a database in place, on whichever database the suite runs
 (SQLite files, or PostgreSQL with ``ONEVISIT_TEST_DATABASE=postgresql``): a database as
 version 9 left it (no published versions, no drafts, no complete-locale lists) becomes
-version 11 and keeps every row."""
+version 11 and keeps every row; one as version 15 left it learns when its ended cases ended
+(the retention periods count from there) and keeps its audit trail append-only."""
 
 from app.models import Case, Item, ItemDraft, ItemVersion, db
 from app.models import migrations
@@ -33,3 +34,30 @@ def test_a_version_9_database_is_upgraded_in_place_and_keeps_its_rows(app):
         assert all("zh" in i.locales for i in Item.select(Item.locales)), "filled by the load"
     again = app.test_cli_runner().invoke(args=["db-upgrade"]).output
     assert f"version {migrations.latest_version()} -> {migrations.latest_version()}" in again
+
+
+def test_a_version_15_database_learns_when_its_cases_ended(app):
+    from app.cases import lifecycle
+    from app.models import AuditEvent, Event
+    ended, open_case = submitted_case(app).reference, submitted_case(app).reference
+    with app.app_context(), db.connection_context():
+        withdrawn = lifecycle.change(Case.get(Case.reference == ended), action="withdraw").event
+        db.execute_sql("DROP INDEX case_ended_at")
+        for column in ("ended_at", "files_deleted_at", "anonymised_at"):
+            db.execute_sql(f'ALTER TABLE "case" DROP COLUMN "{column}"')
+        for column in ("must_change_password", "password_set_at"):
+            db.execute_sql(f'ALTER TABLE "staff" DROP COLUMN "{column}"')
+        SchemaVersion.update(version=15).execute()
+    output = app.test_cli_runner().invoke(args=["db-upgrade"]).output
+    assert f"version 15 -> {migrations.latest_version()}" in output
+    with app.app_context(), db.connection_context():
+        assert Case.get(Case.reference == ended).ended_at == Event.get_by_id(
+            withdrawn.id).created_at
+        assert Case.get(Case.reference == open_case).ended_at is None
+        recent = AuditEvent.create(action="case_view", target=ended)
+        try:
+            with db.atomic():
+                AuditEvent.delete().where(AuditEvent.id == recent.id).execute()
+        except Exception:  # noqa: BLE001 - SQLite and PostgreSQL raise their own errors
+            pass
+        assert AuditEvent.get_or_none(AuditEvent.id == recent.id) is not None
