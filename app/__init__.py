@@ -55,11 +55,27 @@ def create_app(config=None) -> Flask:
     from .cli import init_cli
     init_cli(app)
     _register_errors(app)
+    _check_scanning(app)
+    return app
+
+
+def _check_scanning(app: Flask) -> None:
+    """Behind https (a real deployment) uploads must be scanned: without clamd the app
+    does not start, unless ``ONEVISIT_UPLOAD_SCAN=off`` says so; the embedded default
+    starts and says plainly that nothing is scanned."""
+    from .config import ScannerMissing
     from .uploads.scan import configured
-    if not configured(app.config) and not app.config.get("TESTING"):
+    if configured(app.config):
+        return
+    mode = app.config["UPLOAD_SCAN"]
+    if mode == "on" or (mode == "auto" and app.config["PUBLIC_URL"].startswith("https://")):
+        raise ScannerMissing(
+            "uploads must be scanned for malware here: set ONEVISIT_CLAMD_SOCKET (Debian's "
+            "clamav-daemon: /run/clamav/clamd.ctl) or ONEVISIT_CLAMD_ADDRESS, or "
+            "ONEVISIT_UPLOAD_SCAN=off to run without scanning")
+    if not app.config.get("TESTING"):
         app.logger.warning("Uploads are NOT scanned for malware: set ONEVISIT_CLAMD_SOCKET "
                            "(Debian's clamav-daemon: /run/clamav/clamd.ctl) to scan them.")
-    return app
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,7 +10,7 @@ for a staff role without the permission.
 
 from functools import wraps
 
-from flask import abort, g, render_template, request
+from flask import abort, g, redirect, render_template, request, url_for
 
 from .auth.permissions import PERMISSIONS, allows
 from .auth.sessions import current_session, current_staff
@@ -103,6 +103,9 @@ def _signed_in(permission: str):
         return render_template("auth/signin_needed.html", reason="mfa"), 403
     if not allows(row.staff.role, permission):
         abort(403)
+    if row.staff.must_change_password and permission != "own":
+        # A password the system made opens one page: the one to choose one's own.
+        return redirect(url_for("auth.password"), 303)
     if permission == "desk" and not row.staff.service_point_id:
         abort(403)  # a volunteer whose service point is gone has no desk
     if (row.staff.read_only and request.method not in SAFE_METHODS and permission != "own"

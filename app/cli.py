@@ -52,6 +52,9 @@ def init_cli(app) -> None:
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"staff: {staff.email} ({staff.role}) password: {password}")
+        if staff.must_change_password:
+            click.echo("This password works for 7 days, and only to choose a new one at the "
+                       "first sign-in. Any session the account had is ended.")
 
     @app.cli.command("send-reminders")
     def send_reminders_cmd():

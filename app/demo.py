@@ -38,6 +38,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     accounts = []
     for email, name, role, office, department, point, place in DEMO_STAFF:
         staff, password = create_staff(email, name, role, office=office, department=department,
-                                       service_point=point, jurisdiction=place)
+                                       service_point=point, jurisdiction=place,
+                                       must_change=False)  # printed to try the demo with
         accounts.append((staff.email, role, password))
     return accounts

@@ -6,9 +6,10 @@ Two uses:
   downloads). Their storage is Redis when ``ONEVISIT_RATELIMIT_STORAGE_URI`` names one,
   else :class:`DatabaseStorage` (``onevisit+db://``), so that two gunicorn workers do not
   each keep a count of their own.
-- **Per target**, for what guards a secret, always in the database whatever the storage
-  of the per-address limits: a reference's access code and agent code
-  (:data:`CODE_TRIES`, a fixed window), an email address's password and an account's
+- **Per target**, always in the database whatever the storage of the per-address limits:
+  tries of a reference's access code and agent code, new applications that email one
+  address, changes to one case's video check (:class:`PerTarget`, a fixed window, whoever
+  tries and from wherever); an email address's password and an account's
   second step (:class:`SlowDown`: a few free failures, then a growing wait; the owner is
   slowed, never locked out for long, and an unknown address is counted exactly like a
   real one, so the answers tell nothing about which accounts exist).
@@ -89,20 +90,20 @@ _storage = DatabaseStorage()
 _windows = FixedWindowRateLimiter(_storage)
 
 
-class CodeTries:
-    """Tries of a code on one reference (the find page's access code, the agent's code):
-    at most ``limit`` per window, whoever tries and from wherever."""
+class PerTarget:
+    """At most ``limit`` per window on one target (tries of a code on one reference, new
+    applications emailing one address, changes to one case's video check), whoever tries
+    and from wherever."""
 
     def __init__(self, limit: str):
         self.limit = parse(limit)
 
-    def allow(self, kind: str, reference: str) -> bool:
-        """Count this try; False when the reference has had its tries for now."""
-        return _windows.hit(self.limit, "code", kind, reference.upper())
+    def allow(self, kind: str, target: str) -> bool:
+        """Count this try; False when the target has had its tries for now."""
+        return _windows.hit(self.limit, "code", kind, target.upper())
 
-    def retry_after(self, kind: str, reference: str) -> int:
-        reset, _remaining = _windows.get_window_stats(self.limit, "code", kind,
-                                                      reference.upper())
+    def retry_after(self, kind: str, target: str) -> int:
+        reset, _remaining = _windows.get_window_stats(self.limit, "code", kind, target.upper())
         return max(1, int(reset - time.time()))
 
 

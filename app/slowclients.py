@@ -20,6 +20,10 @@ the rest of the service answering:
   (a resumable upload keeps every chunk that arrived whole and resumes from there).
 
 Behind nginx (``deploy/nginx.conf``) the proxy buffers bodies, so neither limit is met.
+
+A body may be at most ``MAX_CONTENT_LENGTH`` (two photos and a form); a view marked with
+:func:`body_limit` (the recording of a video check) allows more, decided here before
+anything reads the body.
 """
 
 import socket
@@ -58,12 +62,29 @@ def _chunked() -> bool:
     return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
+def body_limit(limit):
+    """Mark a view whose body may be larger than ``MAX_CONTENT_LENGTH``: ``limit(view_args,
+    config)`` gives its bytes, or None for the default (put it under the route, above the
+    guards)."""
+    def mark(view):
+        view.body_limit = limit
+        return view
+    return mark
+
+
 def init_slow_clients(app: Flask) -> None:
     """Register the limits; called before anything that reads a body (CSRF, forms)."""
     kinds = {"upload": _Slots(app.config["UPLOAD_SLOTS"]),
              "form": _Slots(app.config["FORM_SLOTS"])}
     idle = app.config["BODY_IDLE_S"]
     app.extensions["body_slots"] = kinds
+
+    @app.before_request
+    def _larger_body():
+        limit = getattr(app.view_functions.get(request.endpoint), "body_limit", None)
+        allowed = limit(request.view_args or {}, app.config) if limit else None
+        if allowed:
+            request.max_content_length = allowed
 
     @app.before_request
     def _count_the_body():

@@ -49,7 +49,9 @@ class ClamdServer:
         with open(config, "w") as fh:
             fh.write(f"LocalSocket {self.socket}\nDatabaseDirectory {database}\n"
                      f"Foreground yes\nLogFile {self.directory}/clamd.log\n"
-                     f"PidFile {self.directory}/clamd.pid\nStreamMaxLength 30M\n"
+                     f"PidFile {self.directory}/clamd.pid\n"
+                     # A video check's recording may be 200 MB (ONEVISIT_RECORDING_MAX_MB).
+                     "StreamMaxLength 210M\nMaxFileSize 210M\nMaxScanSize 400M\n"
                      + ("User root\n" if os.geteuid() == 0 else ""))
         self.process = subprocess.Popen([clamd, "-c", config], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)

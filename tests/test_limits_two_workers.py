@@ -19,8 +19,9 @@ def tries(base, path, reference, count, address=None):
         session = requests.Session()
         page = Page(_get(session, base + path))
         headers = {"X-Forwarded-For": address(number)} if address else {}
+        typed = reference(number) if callable(reference) else reference
         answer = session.post(base + path, data={"csrf_token": page.csrf(),
-                                                 "reference": reference, "code": "AAAA-AAAA"},
+                                                 "reference": typed, "code": "AAAA-AAAA"},
                               headers=headers, allow_redirects=False, timeout=30)
         statuses.append(answer.status_code)
         session.close()
@@ -49,11 +50,16 @@ def test_code_tries_count_across_two_workers(tmp_path):
                          address=lambda n: "203.0.113.8")
         assert statuses == [422] * 10 + [429] * 2, statuses
 
-        # Many addresses, one reference: the reference's own count stops them at ten.
+        # Many addresses, one reference spelled many ways: the reference's own count
+        # stops them at ten.
         other = Journey(Browser(host.url))
         assert other.start().status == 303
-        statuses = tries(host.url, "/en/cases/find", other.reference, 12,
-                         address=lambda n: f"198.51.100.{n + 1}")
+        digits = other.reference.removeprefix("OV-")
+        spellings = [other.reference, other.reference.lower(), digits, digits.replace("-", ""),
+                     digits.replace("-", "."), "ov " + digits.replace("-", " "),
+                     "OV" + digits.replace("-", "/"), digits.replace("-", "_")]
+        statuses = tries(host.url, "/en/cases/find", lambda n: spellings[n % len(spellings)],
+                         12, address=lambda n: f"198.51.100.{n + 1}")
         assert statuses == [422] * 10 + [429] * 2, statuses
 
         with open(host.log, "rb") as log:

@@ -85,7 +85,7 @@ def test_behind_https_cookies_are_secure_and_host_only_and_hsts_is_on(tmp_path):
     """An https:// public URL is enough: no other setting needed."""
     from app.sandbox import create_sandbox_app
     app = create_sandbox_app(tmp_path, load=False, SECRET_KEY="x",
-                             PUBLIC_URL="https://onevisit.example")
+                             PUBLIC_URL="https://onevisit.example", UPLOAD_SCAN="off")
     answer = app.test_client().get("/en/cases/find", base_url="https://onevisit.example")
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=")

@@ -5,6 +5,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..clock import utcnow
 from ..models import ROLES, Department, Office, Staff
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -27,7 +28,8 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
                  office: str | None = None, department: str | None = None,
                  totp_secret: str | None = None,
                  service_point: str | None = None,
-                 jurisdiction: str | None = None) -> tuple[Staff, str]:
+                 jurisdiction: str | None = None,
+                 must_change: bool | None = None) -> tuple[Staff, str]:
     """Create (or reset) a staff account; return it and the password set.
 
     ``office``, ``department``, ``service_point`` and ``jurisdiction`` are keys; a
@@ -35,12 +37,18 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
     department names its jurisdiction (a county's admin, or a read-only
     supervisor of a city or the province). With ``totp_secret`` the account
     is enrolled in two-step sign-in already (demo and test accounts).
+
+    A password made here (none given) is for the first sign-in only: it must be changed
+    then, and stops working after a week (``must_change``, default: whether the
+    password was made here). Resetting an account ends every session it has.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if jurisdiction and (office or department):
         raise ValueError("an account belongs to an office or a department, or else to a "
                          "jurisdiction: not both")
+    if must_change is None:
+        must_change = password is None
     password = password or secrets.token_urlsafe(12)
     from flask import has_request_context
     from flask_babel import force_locale
@@ -57,6 +65,8 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
     staff.name = name
     staff.role = role
     staff.password_hash = hash_password(password)
+    staff.must_change_password = must_change
+    staff.password_set_at = utcnow()
     staff.active = True
     staff.failed_logins = 0
     staff.locked_until = None
@@ -92,5 +102,10 @@ def create_staff(email: str, name: str, role: str, password: str | None = None,
         staff.totp_secret = totp_secret
         staff.totp_confirmed = True
         staff.totp_last_step = 0
+    reset = staff.id is not None
     staff.save()
+    if reset:  # whoever was signed in with the old password is not any more
+        from ..models import StaffSession
+        StaffSession.update(ended_at=utcnow()).where(
+            (StaffSession.staff == staff) & StaffSession.ended_at.is_null()).execute()
     return staff, password

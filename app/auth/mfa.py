@@ -8,6 +8,7 @@ import time
 import pyotp
 import segno
 from flask import current_app
+from peewee import Value
 
 from ..audit import record
 from ..models import Staff
@@ -73,14 +74,17 @@ def new_recovery_codes(staff: Staff, count: int = 10) -> list[str]:
 
 
 def use_recovery_code(staff: Staff, code: str) -> bool:
-    """Accept a recovery code once."""
+    """Accept a recovery code once: two requests racing with the same code change the
+    list only once (the update names the list it read), and only that one passes."""
     digest = _code_hash(code or "")
     remaining = [h for h in (staff.recovery_codes or []) if not hmac.compare_digest(h, digest)]
     if len(remaining) == len(staff.recovery_codes or []):
         return False
+    taken = Staff.update(recovery_codes=remaining).where(
+        (Staff.id == staff.id)
+        & (Staff.recovery_codes == Value(staff.recovery_codes, unpack=False))).execute()
     staff.recovery_codes = remaining
-    Staff.update(recovery_codes=remaining).where(Staff.id == staff.id).execute()
-    return True
+    return taken == 1
 
 
 def check_second_step(staff: Staff, code: str) -> str:

@@ -2,13 +2,14 @@
 
 The browser holds only a random token in the signed cookie; the session row
 decides. A session ends on logout, after 30 minutes idle, 12 hours after
-sign-in, or when a supervisor disables the account. Signing in rotates the
-token (and clears whatever the cookie held before).
+sign-in, when a supervisor disables the account, or when the account's password
+is reset. Signing in, the second step and a password change rotate the token
+(signing in also clears whatever the cookie held before).
 """
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, session
 
@@ -27,6 +28,8 @@ PASSWORDS = SlowDown("password", free=5, most=60)
 #: third failure also ends the half-signed-in session (the password is asked again).
 SECOND_STEPS = SlowDown("second-step", free=3, most=60)
 SECOND_STEP_TRIES = 3
+#: A password the system made works this long, and only to choose one's own.
+INITIAL_PASSWORD_DAYS = 7
 
 
 class LoginError(Exception):
@@ -72,6 +75,13 @@ def authenticate(email: str, password: str) -> Staff:
         PASSWORDS.failed(address)
         record("login_failed", staff=staff, data={"reason": "password"})
         raise LoginError("credentials")
+    if staff.must_change_password and (staff.password_set_at or datetime.min) < utcnow() - \
+            timedelta(days=INITIAL_PASSWORD_DAYS):
+        # A system-made password that was never replaced in time opens nothing; the
+        # answer is a wrong password's (an administrator makes a new one).
+        PASSWORDS.failed(address)
+        record("login_failed", staff=staff, data={"reason": "initial_password_expired"})
+        raise LoginError("credentials")
     if not staff.active:
         record("login_failed", staff=staff, data={"reason": "disabled"})
         raise LoginError("disabled")
@@ -105,12 +115,17 @@ def start_session(staff: Staff) -> StaffSession:
     return row
 
 
-def pass_mfa(row: StaffSession) -> None:
-    """Mark the session as through two-step sign-in, rotating its token again."""
+def _rotate(row: StaffSession, **changes) -> None:
+    """Give the session a new token (a copy of the cookie from before holds nothing)."""
     token = secrets.token_urlsafe(32)
-    StaffSession.update(token_hash=_hash(token), mfa_passed=True, last_seen_at=utcnow()).where(
+    StaffSession.update(token_hash=_hash(token), last_seen_at=utcnow(), **changes).where(
         StaffSession.id == row.id).execute()
     session[COOKIE_KEY] = token
+
+
+def pass_mfa(row: StaffSession) -> None:
+    """Mark the session as through two-step sign-in, rotating its token again."""
+    _rotate(row, mfa_passed=True)
     record("login_mfa", staff=row.staff)
 
 
@@ -193,9 +208,11 @@ def change_password(row: StaffSession, current: str, new: str, again: str,
     problem = weakness(new, staff.email, staff.name)
     if problem:
         return {"new": problem}
-    Staff.update(password_hash=hash_password(new)).where(Staff.id == staff.id).execute()
+    Staff.update(password_hash=hash_password(new), must_change_password=False,
+                 password_set_at=utcnow()).where(Staff.id == staff.id).execute()
     StaffSession.update(ended_at=utcnow()).where(
         (StaffSession.staff == staff) & StaffSession.ended_at.is_null()
         & (StaffSession.id != row.id)).execute()
+    _rotate(row)
     record("password_changed", staff=staff)
     return {}

@@ -92,8 +92,29 @@ def verify():
     return render_template("auth/verify.html", form=form), 401
 
 
+def _confirm_enrolment(row, form):
+    """The first code from the app: the recovery codes page once it is right; the
+    sign-in page after too many wrong ones (they count like the second step's: whoever
+    is here knows the password); else None, with the form's error set."""
+    wait = SECOND_STEPS.wait(str(row.staff_id))
+    if wait:
+        form.code.errors = [_wait_message(wait)]
+        return None
+    if mfa.verify_code(row.staff, form.code.data or "") == "ok":
+        SECOND_STEPS.passed(str(row.staff_id))
+        codes = mfa.confirm_enrolment(row.staff)
+        pass_mfa(row)
+        return render_template("auth/recovery_codes.html", codes=codes)
+    if second_step_failed(row):
+        flash(_("Too many wrong codes. Sign in again with your password."), "error")
+        return redirect(url_for("auth.login"), 303)
+    form.code.errors = [str(WRONG_CODE)]
+    return None
+
+
 @bp.route("/mfa/setup", methods=["GET", "POST"])
 @public
+@limiter.limit("10 per minute", methods=["POST"])
 def enrol():
     """Set up the authenticator app: QR code, confirm a code, get recovery codes."""
     row = current_session()
@@ -106,11 +127,9 @@ def enrol():
     mfa.ensure_secret(staff_member)
     form = CodeForm()
     if request.method == "POST":
-        if mfa.verify_code(staff_member, form.code.data or "") == "ok":
-            codes = mfa.confirm_enrolment(staff_member)
-            pass_mfa(row)
-            return render_template("auth/recovery_codes.html", codes=codes)
-        form.code.errors = [str(WRONG_CODE)]
+        done = _confirm_enrolment(row, form)
+        if done is not None:
+            return done
     _uri, qr = mfa.provisioning_qr(staff_member)
     return render_template("auth/enrol.html", qr=qr, secret=staff_member.totp_secret,
                            form=form), (401 if form.code.errors else 200)

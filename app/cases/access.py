@@ -89,13 +89,18 @@ def _hold(kind: str, case_id: int, now=None) -> CaseGrant | None:
     return row
 
 
-def _browser_token() -> str:
-    """This browser's token (made on its first hold)."""
-    token = session.get(BROWSER_KEY)
-    if not token:
-        token = session[BROWSER_KEY] = secrets.token_urlsafe(32)
+def _renew_token() -> str:
+    """A new token for this browser, given at every hold it takes: a copy of its cookie
+    made before (planted by someone, or left on a shared computer) holds nothing of
+    what it opens now. Its live holds on other cases move to the new token."""
+    old = session.get(BROWSER_KEY)
+    new = session[BROWSER_KEY] = secrets.token_urlsafe(32)
     session.permanent = True
-    return token
+    if old:
+        CaseGrant.update(token_hash=secret_hash(new)).where(
+            (CaseGrant.token_hash == secret_hash(old)) & CaseGrant.ended_at.is_null()).execute()
+    g.pop("case_grants", None)
+    return new
 
 
 def _end(case: Case, kinds, everywhere: bool = False) -> None:
@@ -116,11 +121,9 @@ def grant(case: Case, access_code: str | None = None, kind: str = "applicant") -
     before = _hold("applicant", case.id) or _hold("assisted", case.id)
     sealed = seal({"code": access_code}) if access_code else (
         before.sealed_code if before is not None else None)
-    token = _browser_token()
     _end(case, ("applicant", "assisted"))
-    CaseGrant.create(token_hash=secret_hash(token), case=case.id, kind=kind,
+    CaseGrant.create(token_hash=secret_hash(_renew_token()), case=case.id, kind=kind,
                      sealed_code=sealed)
-    g.pop("case_grants", None)
 
 
 def grant_assisted(case: Case, access_code: str | None = None) -> None:
@@ -142,12 +145,7 @@ def revoke_everywhere(case: Case) -> None:
     browser's token is replaced, so that copies of its cookie hold nothing either; its
     holds on other cases move to the new token."""
     _end(case, ("applicant", "assisted", "agent"), everywhere=True)
-    old = session.get(BROWSER_KEY)
-    new = session[BROWSER_KEY] = secrets.token_urlsafe(32)
-    if old:
-        CaseGrant.update(token_hash=secret_hash(new)).where(
-            (CaseGrant.token_hash == secret_hash(old)) & CaseGrant.ended_at.is_null()).execute()
-    g.pop("case_grants", None)
+    _renew_token()
 
 
 def shown_access_code(case: Case) -> str | None:
@@ -184,9 +182,8 @@ def holds(case_id: int, volunteer_here) -> bool:
 
 def grant_agent(case: Case) -> None:
     """Let this browser open the agent's page of ``case``."""
-    token = _browser_token()
     _end(case, ("agent",))
-    CaseGrant.create(token_hash=secret_hash(token), case=case.id, kind="agent")
+    CaseGrant.create(token_hash=secret_hash(_renew_token()), case=case.id, kind="agent")
 
 
 def holds_as_agent(case: Case) -> bool:

@@ -18,6 +18,7 @@ from peewee import IntegrityError
 
 from ..clock import now as now_utc, utcnow
 from ..models import Appointment, Case, Staff
+from ..ratelimits import PerTarget
 from ..points.window import BEIJING, window_span_on
 from . import lifecycle
 from .access import secret_hash
@@ -29,7 +30,8 @@ AGENT_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 class SlotError(ValueError):
-    """A slot cannot be booked; ``reason`` is ``outside``, ``taken``, ``past`` or ``state``."""
+    """A slot cannot be booked; ``reason`` is ``outside``, ``taken``, ``past``, ``state``,
+    or ``often`` (the applicant changed the booking too many times today)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -174,6 +176,14 @@ def _actor(staff):
     return {"actor": "staff" if staff else "applicant", "staff": staff}
 
 
+def _count_change(case: Case, staff: Staff | None) -> None:
+    """An applicant's booking, move or cancellation counts against the case's daily
+    changes (each one emails the applicant and the window); staff are not counted."""
+    if staff is None and not PerTarget(current_app.config["VIDEO_CHANGES_LIMIT"]).allow(
+            "video", case.reference):
+        raise SlotError("often")
+
+
 def book(case: Case, start: datetime, tz: str, booked_by: str = "applicant",
          staff: Staff | None = None, now: datetime | None = None) -> tuple[Appointment, str]:
     """Book a slot for the case; return the appointment and its manage-link token
@@ -181,6 +191,7 @@ def book(case: Case, start: datetime, tz: str, booked_by: str = "applicant",
     if not case.video_bookable or current_appointment(case) is not None:
         raise SlotError("state")
     start = check_slot(start, now)
+    _count_change(case, staff)
     office = office_id_of(case)
     token = secrets.token_urlsafe(32)
 
@@ -213,6 +224,7 @@ def reschedule(appointment: Appointment, start: datetime, now: datetime | None =
     start = check_slot(start, now)
     if _naive(start) == appointment.starts_at:
         return appointment
+    _count_change(case, staff)
 
     def within():
         moved = (Appointment.update(starts_at=_naive(start),
@@ -248,6 +260,7 @@ def cancel(appointment: Appointment, staff: Staff | None = None) -> Appointment:
         return Appointment.get_by_id(appointment.id)
 
     case = appointment.case
+    _count_change(case, staff)
     try:
         changed = lifecycle.retried(case, lambda current: lifecycle.change(
             current, "video_cancelled", within=within, data=snapshot,

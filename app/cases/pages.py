@@ -11,9 +11,10 @@ from ..config import LOCALES
 from ..extensions import limiter
 from ..i18n import localized
 from ..models import Case
-from ..ratelimits import CodeTries
+from ..ratelimits import PerTarget
 from . import journey
 from .access import remember_page, remembered_page, shown_access_code
+from .reference import ReferenceError_, parse_reference
 
 #: Titles of the journey pages that are not item steps.
 PAGE_TITLES = {"entrustment": _l("Who will do the formalities in China?"),
@@ -106,13 +107,18 @@ def typed(form, multi=()) -> dict:
 def limited_by_reference(kind: str):
     """The limits of a form that tries a code on a reference: posts per address (on the
     rate-limit storage every worker shares), and tries per reference, whoever tries, in
-    the database (:data:`app.ratelimits.CodeTries`)."""
+    the database (:class:`app.ratelimits.PerTarget`)."""
     def decorate(view):
         @functools.wraps(view)
         def tried(*args, **kwargs):
-            reference = request.form.get("reference", "")[:40].upper().replace(" ", "")
+            # Counted on the reference itself, however it was spelled (``ov 1234.5678``);
+            # a reference that cannot be one opens nothing and is not counted.
+            try:
+                reference = parse_reference(request.form.get("reference", "")[:40])
+            except ReferenceError_:
+                reference = None
             if request.method == "POST" and reference:
-                tries = CodeTries(current_app.config["CODE_TRIES_LIMIT"])
+                tries = PerTarget(current_app.config["CODE_TRIES_LIMIT"])
                 if not tries.allow(kind, reference):
                     raise TooManyRequests(retry_after=tries.retry_after(kind, reference))
             return view(*args, **kwargs)

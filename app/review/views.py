@@ -24,6 +24,7 @@ from ..models import (Appointment, Case, CaseNote, Department, Event, Item, Item
                       MaterialReview, ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
+from ..slowclients import body_limit
 from ..uploads.service import path_for
 from . import queue as queues
 
@@ -186,6 +187,8 @@ def case_audit(case):
 
 
 @bp.route("/cases/<reference>/decide/<action>", methods=["POST"])
+@body_limit(lambda args, config: (config["RECORDING_MAX_MB"] + 1) * 1024 * 1024
+            if args.get("action") == "video" else None)
 @staff_case("decide")
 def decide(case, action):
     """Carry out one decision; a refused one shows the page again with what was typed."""

@@ -47,14 +47,26 @@ def _connect(config) -> socket.socket:
 def scan(data: bytes) -> None:
     """Raise :class:`Infected` or :class:`ScannerDown`; return when the bytes are clean
     (or scanning is off)."""
+    _scan_parts(data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
+
+
+def scan_file(path) -> None:
+    """As :func:`scan`, for a file on disk (a recording), read a part at a time."""
+    def parts():
+        with open(path, "rb") as source:
+            while part := source.read(CHUNK):
+                yield part
+    _scan_parts(parts())
+
+
+def _scan_parts(parts) -> None:
     config = current_app.config
     if not configured(config):
         return
     try:
         with _connect(config) as conn:
             conn.sendall(b"zINSTREAM\0")
-            for start in range(0, len(data), CHUNK):
-                chunk = data[start:start + CHUNK]
+            for chunk in parts:
                 conn.sendall(struct.pack("!L", len(chunk)) + chunk)
             conn.sendall(struct.pack("!L", 0))
             reply = b""
@@ -72,5 +84,9 @@ def scan(data: bytes) -> None:
         log.warning("upload refused: %s", name)
         raise Infected(name)
     if not answer.endswith(" OK"):
-        log.error("clamd answered %r: upload refused", answer[:200])
+        if "size limit exceeded" in answer:
+            log.error("clamd refused a stream over its StreamMaxLength: raise it to the "
+                      "largest upload kept (a recording: ONEVISIT_RECORDING_MAX_MB)")
+        else:
+            log.error("clamd answered %r: upload refused", answer[:200])
         raise ScannerDown()

@@ -127,11 +127,12 @@ def _clean_pdf(data: bytes) -> tuple[bytes, int]:
         }[refused.reason]) from None
 
 
-def _scanned(data: bytes) -> None:
-    """The file as sent, through ClamAV (:mod:`.scan`) before anything else reads it."""
-    from .scan import Infected, ScannerDown, scan
+def _scanned(data: bytes | None, path=None) -> None:
+    """The file as sent (its bytes, or the file at ``path``), through ClamAV
+    (:mod:`.scan`) before anything else reads it."""
+    from .scan import Infected, ScannerDown, scan, scan_file
     try:
-        scan(data)
+        scan(data) if path is None else scan_file(path)
     except Infected:
         raise UploadError(_("This file contains malicious software and was not accepted. "
                             "Scan the document again on a clean computer or phone, then "
@@ -240,6 +241,7 @@ def store_recording(case, stream, original_name: str, limit: int) -> Upload:
                                       status=413)
                 digest.update(chunk)
                 out.write(chunk)
+        _scanned(None, tmp)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)

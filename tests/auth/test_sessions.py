@@ -287,3 +287,33 @@ def test_recovery_code_works_once(app):
     refused(client)
     code_step(client, codes[1])  # another unused code
     client.page("/staff/queue")
+
+
+def test_wrong_codes_at_enrolment_count_like_the_second_steps(app):
+    """ASVS 6.3.1: whoever reaches the set-up page knows the password; the authenticator
+    is not theirs until a code is right, and wrong codes end the half session there too."""
+    make_staff(app, "new@test", "clerk", office=OFFICE, mfa=False)
+    client = browser(app)
+    client.submit("/staff/login", {"email": "new@test", "password": PASSWORD})
+    assert client.get("/staff/login/code").headers["Location"].endswith("/staff/mfa/setup")
+    for _ in range(2):
+        page = client.submit("/staff/mfa/setup", {"code": "123456"}, status=401)
+        assert page.field_error("code").startswith("This code is not right")
+    ended = client.submit("/staff/mfa/setup", {"code": "123456"}, status=303)
+    assert ended.location.endswith("/staff/login")
+    assert not live_sessions(app, "new@test")
+    with app.app_context(), db.connection_context():
+        assert not Staff.get(Staff.email == "new@test").totp_confirmed
+
+
+def test_one_recovery_code_used_twice_at_once_opens_one_session(app):
+    """Two sign-ins racing with the same recovery code: the list changes once, and only
+    the request that changed it passes."""
+    from app.auth import mfa
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    with app.app_context(), db.connection_context():
+        codes = mfa.new_recovery_codes(Staff.get(Staff.email == "clerk@test"))
+        first, second = (Staff.get(Staff.email == "clerk@test") for _ in range(2))
+        assert mfa.use_recovery_code(first, codes[0]) is True
+        assert mfa.use_recovery_code(second, codes[0]) is False, "read before, used after"
+        assert len(Staff.get(Staff.email == "clerk@test").recovery_codes) == 9

@@ -86,3 +86,23 @@ def test_holds_end_after_30_days_unused_and_180_days_in_all(app):
             assert again.client.get(again.base).status_code == 200, days
     with clock.clock_at(start + timedelta(days=181)):
         assert again.client.get(again.base).status_code == 404, "180 days in all"
+
+
+def test_a_cookie_planted_before_sign_in_holds_nothing_after_it(app):
+    """Session fixation (ASVS 7.2.4): someone starts a case of their own, copies their
+    cookie into another person's browser (a shared computer at a service point), and
+    waits. That person opens their own case with its code: the copy gets nothing."""
+    attacker = Journey(app.test_client())
+    assert attacker.start().status == 303
+    planted = cookie_of(attacker.client)
+    victim_case = submitted_case(app)
+    code = access_code(victim_case)
+    victims_browser = replay(app, planted)
+    opened = victims_browser.submit("/en/cases/find",
+                                    {"reference": victim_case.reference, "code": code})
+    assert opened.location == victim_case.base
+    assert victims_browser.get(victim_case.base).status_code == 200
+    assert cookie_of(victims_browser) != planted
+    assert replay(app, planted).get(victim_case.base).status_code == 404
+    assert attacker.client.get(victim_case.base).status_code == 404
+    assert victims_browser.get(attacker.base).status_code == 200, "what it held moved along"

@@ -365,3 +365,20 @@ def test_id_numbers_from_wencheng_born_before_1981_are_accepted(app, client, jou
     page = journey.step("applicant", dict(APPLICANT, cn_id="990328194501010013"))
     assert page.status == 422
     assert "region code" in page.field_error("cn_id")
+
+
+def test_ten_applications_a_day_may_email_one_address_whoever_starts_them(app):
+    """Starting applications with someone else's address would send them an email each
+    time: ten a day per address, from any number of senders; the eleventh is told why
+    (in the sender's language) and keeps what was typed."""
+    from ..conftest import Journey
+    for number in range(10):
+        sender = Journey(app.test_client(), lang="it")
+        assert sender.start(email="Victim@Example.org").status == 303, number
+    refused = Journey(app.test_client(), lang="it")
+    page = refused.start(email="victim@example.org")
+    assert page.status == 429
+    assert "Molte domande sono state avviate con questo indirizzo email oggi" in page.text
+    assert page.one("#f-email").get("value") == "victim@example.org"
+    assert page.one("#f-city").get("value") == "Prato"
+    assert Journey(app.test_client(), lang="it").start(email="other@example.org").status == 303

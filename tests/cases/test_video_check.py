@@ -446,3 +446,24 @@ def test_the_agent_page_needs_the_code_even_in_the_applicants_browser(staff_app)
     journey = submitted_case(staff_app, entrust=True)
     confirm_video(staff_app, journey.reference)
     journey.client.page(f"/en/agent/cases/{journey.reference}", status=404)
+
+
+def test_an_applicant_changes_the_video_check_six_times_a_day_at_most(staff_app, smtp_server):
+    """Each booking, move or cancellation emails the applicant and every clerk of the
+    window: an applicant (or anyone with the case) may make six a day, then is told in
+    their language; the window's own changes are not counted."""
+    collector = smtp(staff_app, smtp_server)
+    journey = submitted_case(staff_app, lang="fr", entrust=True)
+    slots = [free_slot(staff_app, journey.reference, index=n) for n in range(3)]
+    book(journey, slots[0])
+    for number in range(1, 6):
+        book(journey, slots[number % 3])
+    collector.messages.clear()
+    refused = book(journey, slots[0], status=429)
+    assert "modifiée de nombreuses fois aujourd'hui" in error_text(refused)
+    assert collector.messages == [], "no email for a refused change"
+    page = journey.client.page(f"{video_url(journey)}/cancel")
+    journey.client.submit(f"{video_url(journey)}/cancel", {"csrf_token": page.csrf()})
+    assert "modifiée de nombreuses fois" in " ".join(journey.client.page(video_url(journey))
+                                                     .texts(".flash"))
+    assert collector.messages == []

@@ -29,8 +29,21 @@ from ..pages import (find_with_code, journey_context, keep_answers, kept_answers
                      limited_by_reference, not_editable, page_url, resume_url, switch_request,
                      typed)
 from ..reference import normalize_access_code
+from ...ratelimits import PerTarget
 from .. import lifecycle
 from ..blueprint import bp
+
+
+def _emailed_too_often(form, email: str) -> bool:
+    """Whether this address had its new applications for today (each one emails it,
+    whoever starts it); the form then says so on the email field."""
+    if not email or PerTarget(current_app.config["NEW_CASES_PER_EMAIL_LIMIT"]).allow(
+            "start-email", email.lower()):
+        return False
+    form.email.errors.append(_("Many applications were started with this email address "
+                               "today. Continue one of them from the link we emailed, or "
+                               "try again tomorrow."))
+    return True
 
 
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
@@ -54,6 +67,8 @@ def start(code):
     if not form.validate():
         return render_template("cases/start.html", item=item, form=form), 422
     values = form.values()
+    if _emailed_too_often(form, values["email"]):
+        return render_template("cases/start.html", item=item, form=form), 429
     started = journey.start_case(item, start_key=form.start_key.data, locale=values["language"],
                                  email=values["email"], phone=values["phone"],
                                  country=values["country"], city=values["city"], tz=values["tz"])

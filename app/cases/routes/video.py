@@ -63,6 +63,9 @@ def _slot_message(error: appts.SlotError) -> str:
         "past": _("This time is too soon or has passed. Please choose a later time."),
         "outside": _("This time is outside the window's working hours (14:00–22:00 Beijing "
                      "time, working days). Please choose a time from the list."),
+        "often": _("The video check of this application was changed many times today, and "
+                   "each change sends emails. Please try again tomorrow, or ask your service "
+                   "point or the window for help."),
     }.get(error.reason, _("The video check cannot be booked or changed in this application's "
                           "current state."))
 
@@ -83,7 +86,7 @@ def _page(case, appointment=None, token=None, error=None, status=200, chosen_slo
 
 
 def _refused(case, appointment, error, token=None):
-    status = 409 if error.reason in ("taken", "state") else 422
+    status = {"taken": 409, "state": 409, "often": 429}.get(error.reason, 422)
     return _page(case, appointment, token=token, error=_slot_message(error), status=status,
                  chosen_slot=request.form.get("slot", ""))
 
@@ -129,7 +132,9 @@ def video_cancel(case):
                                back=back)
     try:
         appts.cancel(current, staff=_helper_volunteer(case))
-    except appts.SlotError:
+    except appts.SlotError as error:
+        if error.reason == "often":
+            flash(_slot_message(error), "error")
         return redirect(back, 303)
     flash(_("The video identity check is cancelled. You can book another time."), "info")
     return redirect(back, 303)
@@ -182,7 +187,9 @@ def appointment_cancel(token, appointment):
                                back=url_for("cases.appointment", token=token))
     try:
         cancelled = appts.cancel(appointment)
-    except appts.SlotError:
+    except appts.SlotError as error:
+        if error.reason == "often":
+            return _refused(appointment.case, appointment, error, token)
         abort(409)
     return render_template("cases/video_gone.html", appointment=cancelled, state="cancelled",
                            just_now=True)
