@@ -56,6 +56,28 @@ def init_cli(app) -> None:
             click.echo("This password works for 7 days, and only to choose a new one at the "
                        "first sign-in. Any session the account had is ended.")
 
+    @app.cli.command("reset-mfa")
+    @click.option("--email", required=True)
+    def reset_mfa_cmd(email):
+        """Forget an account's authenticator and recovery codes (a lost phone and lost
+        codes); its sessions end, and it sets up a new authenticator at the next sign-in.
+        Check first that the request comes from the account's owner (in person, or by
+        calling them back on their office's number): whoever holds the password enrols."""
+        from .audit import record
+        from .models import Staff, StaffSession
+        from .clock import utcnow
+        with db.connection_context(), db.atomic():
+            staff = Staff.get_or_none(Staff.email == email.strip().lower())
+            if staff is None:
+                raise click.ClickException(f"no account {email!r}")
+            Staff.update(totp_secret=None, totp_confirmed=False, totp_last_step=0,
+                         recovery_codes=[]).where(Staff.id == staff.id).execute()
+            StaffSession.update(ended_at=utcnow()).where(
+                (StaffSession.staff == staff) & StaffSession.ended_at.is_null()).execute()
+            record("mfa_reset", staff=staff, data={"by": "command line"})
+        click.echo(f"{staff.email}: authenticator and recovery codes forgotten, sessions "
+                   "ended; a new authenticator is set up at the next sign-in.")
+
     @app.cli.command("send-reminders")
     def send_reminders_cmd():
         """Remind applicants of deferred materials due soon or overdue (also run daily by huey)."""

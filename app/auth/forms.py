@@ -45,3 +45,11 @@ class PasswordChangeForm(Form):
                          validators=[Needed(_l("Enter the code from your authenticator app."))],
                          render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                     "class": "w-s"})
+
+
+class EndSessionsForm(Form):
+    """The password again, to end some of one's own sessions."""
+
+    password = PasswordField(_l("Your password"),
+                             validators=[Needed(_l("Enter your password to end sessions."))],
+                             render_kw={"autocomplete": "current-password"})

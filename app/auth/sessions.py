@@ -144,6 +144,36 @@ def end_all_sessions(staff: Staff) -> int:
         (StaffSession.staff == staff) & StaffSession.ended_at.is_null()).execute()
 
 
+def open_sessions(staff: Staff) -> list[StaffSession]:
+    """The account's sessions still in use (not ended, not past a timeout), newest use
+    first."""
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config.get("STAFF_IDLE_MINUTES", 30))
+    return list(StaffSession.select().where(
+        (StaffSession.staff == staff) & StaffSession.ended_at.is_null()
+        & (StaffSession.last_seen_at > now - idle) & (StaffSession.created_at > now - ABSOLUTE))
+        .order_by(StaffSession.last_seen_at.desc()))
+
+
+def end_own_sessions(row: StaffSession, password: str, chosen: list[int]) -> dict:
+    """End the chosen sessions of the signed-in account (never this one), once its
+    password is given again: ``{"ended": n}``, or ``{"password": "wrong"}`` /
+    ``{"password": "slowed", "wait": s}`` / ``{"signed_out": True}`` (a third wrong
+    password ended this session, as a wrong code would)."""
+    from . import verify_password as check
+    wait = SECOND_STEPS.wait(str(row.staff_id))
+    if wait:
+        return {"password": "slowed", "wait": wait}
+    if not check(row.staff.password_hash, password or ""):
+        return {"signed_out": True} if second_step_failed(row) else {"password": "wrong"}
+    SECOND_STEPS.passed(str(row.staff_id))
+    ended = StaffSession.update(ended_at=utcnow()).where(
+        (StaffSession.staff == row.staff_id) & StaffSession.ended_at.is_null()
+        & StaffSession.id.in_([number for number in chosen if number != row.id])).execute()
+    record("sessions_ended", staff=row.staff, data={"count": ended})
+    return {"ended": ended}
+
+
 def set_active(target: Staff, active: bool) -> None:
     """Enable or disable an account; disabling ends all its sessions at once."""
     Staff.update(active=active).where(Staff.id == target.id).execute()

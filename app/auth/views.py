@@ -10,10 +10,10 @@ from ..config import LOCALES
 from ..extensions import limiter
 from ..models import Staff
 from . import mfa
-from .forms import CodeForm, LoginForm, PasswordChangeForm
+from .forms import CodeForm, EndSessionsForm, LoginForm, PasswordChangeForm
 from .sessions import (SECOND_STEPS, LoginError, authenticate, change_password,
-                       current_session, end_session, pass_mfa, second_step_failed, set_active,
-                       start_session)
+                       current_session, end_all_sessions, end_own_sessions, end_session,
+                       open_sessions, pass_mfa, second_step_failed, set_active, start_session)
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -199,14 +199,53 @@ def accounts():
     return render_template("auth/accounts.html", accounts=list(query))
 
 
+@bp.route("/sessions", methods=["GET", "POST"])
+@staff("own")
+def sessions():
+    """One's own sessions (where and when); end any of the others with the password."""
+    form, row = EndSessionsForm(), current_session()
+    if request.method == "POST" and form.validate():
+        chosen = [int(v) for v in request.form.getlist("session") if v.isdigit()]
+        outcome = end_own_sessions(row, form.password.data, chosen)
+        if outcome.get("signed_out"):
+            flash(_("Too many wrong tries. Sign in again with your password."), "error")
+            return redirect(url_for("auth.login"), 303)
+        if "ended" in outcome:
+            flash(ngettext("%(num)d session ended.", "%(num)d sessions ended.",
+                           outcome["ended"]), "info")
+            return redirect(url_for("auth.sessions"), 303)
+        form.password.errors = [_wait_message(outcome["wait"]) if "wait" in outcome
+                                else _("This is not the password you have now.")]
+    status = 422 if form.errors_by_field() else 200
+    return render_template("auth/sessions.html", form=form, rows=open_sessions(g.staff),
+                           current=row.id), status
+
+
+def _managed(staff_id: int) -> Staff:
+    """An account the signed-in manager manages, or 404."""
+    scope = Staff.managed_by(g.staff)
+    target = None if scope is None else Staff.get_or_none(scope & (Staff.id == staff_id))
+    return target or abort(404)
+
+
+@bp.route("/accounts/<int:staff_id>/sessions/end", methods=["POST"])
+@staff("accounts")
+def end_account_sessions(staff_id):
+    """Sign an account out everywhere (it may sign in again: a lost phone, a shared desk)."""
+    target = _managed(staff_id)
+    if target.id == g.staff.id:
+        return redirect(url_for("auth.sessions"), 303)
+    ended = end_all_sessions(target)
+    record("account_signed_out", staff=g.staff, target=target.email, data={"count": ended})
+    flash(_("%(name)s is signed out everywhere.", name=target.name), "info")
+    return redirect(url_for("auth.accounts"), 303)
+
+
 @bp.route("/accounts/<int:staff_id>/disable", methods=["POST"])
 @staff("accounts")
 def disable(staff_id):
     """Disable an account (every one of its sessions ends at once), or enable it again."""
-    scope = Staff.managed_by(g.staff)
-    target = None if scope is None else Staff.get_or_none(scope & (Staff.id == staff_id))
-    if target is None:
-        abort(404)
+    target = _managed(staff_id)
     if target.id == g.staff.id:
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for("auth.accounts"), 303)

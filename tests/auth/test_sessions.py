@@ -317,3 +317,58 @@ def test_one_recovery_code_used_twice_at_once_opens_one_session(app):
         assert mfa.use_recovery_code(first, codes[0]) is True
         assert mfa.use_recovery_code(second, codes[0]) is False, "read before, used after"
         assert len(Staff.get(Staff.email == "clerk@test").recovery_codes) == 9
+
+
+def test_staff_see_their_sessions_and_end_others_with_their_password(app):
+    """ASVS 7.5.2: the sessions page lists where the account is signed in; ending any of
+    the others asks for the password again (wrong ones count like wrong codes); this
+    session, and other accounts' sessions, cannot be ended from it."""
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    make_staff(app, "clerk2@test", "clerk", office=OFFICE)
+    home = sign_in(app, "clerk@test")
+    desk = sign_in(app, "clerk@test")
+    neighbour = sign_in(app, "clerk2@test")
+    page = home.page("/staff/sessions")
+    assert page.one("h1").text == "Your sessions"
+    assert len(page.select("tbody tr")) == 2 and "This session" in page.text
+    other_id = page.one("input[name=session]").get("value")
+    foreign = str(the_session(app, "clerk2@test").id)
+    wrong = home.submit("/staff/sessions", {"session": [other_id], "password": "not it at all"},
+                        status=422)
+    assert wrong.field_error("password") == "This is not the password you have now."
+    desk.page("/staff/queue")
+    done = home.submit("/staff/sessions", {"session": [other_id, foreign],
+                                           "password": PASSWORD})
+    assert home.page(done.location).texts(".flash") == ["1 session ended."]
+    refused(desk)
+    home.page("/staff/queue")
+    neighbour.page("/staff/queue"), "another account's session is not this page's to end"
+
+
+def test_a_supervisor_signs_an_account_out_everywhere(staff_app):
+    clerk = sign_in(staff_app, "clerk@test")
+    supervisor = sign_in(staff_app, "supervisor@test")
+    other_county = sign_in(staff_app, "county.supervisor@test")
+    with staff_app.app_context(), db.connection_context():
+        clerk_id = Staff.get(Staff.email == "clerk@test").id
+    other_county.submit(f"/staff/accounts/{clerk_id}/sessions/end", {}, status=404,
+                        csrf_from="/staff/accounts")
+    clerk.page("/staff/queue")
+    page = supervisor.submit(f"/staff/accounts/{clerk_id}/sessions/end", {},
+                             csrf_from="/staff/accounts")
+    assert "clerk is signed out everywhere." in supervisor.page(page.location).texts(".flash")
+    refused(clerk)
+    sign_in(staff_app, "clerk@test").page("/staff/queue"), "the account still signs in"
+
+
+def test_an_operator_resets_a_lost_authenticator(app):
+    make_staff(app, "clerk@test", "clerk", office=OFFICE)
+    client = sign_in(app, "clerk@test")
+    output = app.test_cli_runner().invoke(args=["reset-mfa", "--email", "clerk@test"]).output
+    assert "authenticator and recovery codes forgotten" in output
+    refused(client)
+    again = browser(app)
+    again.submit("/staff/login", {"email": "clerk@test", "password": PASSWORD})
+    assert again.get("/staff/login/code").headers["Location"].endswith("/staff/mfa/setup")
+    assert "no account" in app.test_cli_runner().invoke(
+        args=["reset-mfa", "--email", "nobody@test"]).output

@@ -54,7 +54,7 @@ MANAGERS = {"supervisor", "province", "county_supervisor", "county_admin"}
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
 NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable",
-                   "auth.password",
+                   "auth.password", "auth.sessions", "auth.end_account_sessions",
                    "points.desk", "points.desk_start", "points.desk_blanks",
                    "points.admin_list", "points.admin_new", "points.admin_edit",
                    "catalog_admin.items", "catalog_admin.export_all", "catalog_admin.export_one",
@@ -197,11 +197,14 @@ def expected(persona, route, phase):
         # Everyone changes their own password, the province's read-only supervisor too
         # (the form, or a refused empty post).
         return allow("any signed-in staff member changes their own password", 200, 422)
+    if endpoint == "auth.sessions":
+        # Everyone sees and ends their own sessions (a refused empty post: no password).
+        return allow("any signed-in staff member's own sessions", 200, 422)
     if endpoint == "auth.accounts":
         if persona not in MANAGERS:
             return deny("accounts are managed by supervisors and admins")
         return allow("the accounts of the manager's own window or county", 200)
-    if endpoint == "auth.disable":
+    if endpoint in ("auth.disable", "auth.end_account_sessions"):
         if persona == "province":
             return deny("the province's supervisor changes nothing", {403})
         if persona in OTHER_COUNTY:
