@@ -21,9 +21,15 @@ def init_cli(app) -> None:
     @click.option("--directory", default=None, help="Catalog data directory.")
     def load_catalog_cmd(directory):
         """Load (upsert) the service catalog from its data files."""
-        from .catalog.loader import load_catalog
-        with db.connection_context():
-            counts = load_catalog(directory or current_app.config["CATALOG_DIR"])
+        from flask_babel import force_locale
+
+        from .catalog.loader import CatalogError, load_catalog
+        # The loader's messages are translated for the admin pages; here they are English.
+        with db.connection_context(), force_locale("en"):
+            try:
+                counts = load_catalog(directory or current_app.config["CATALOG_DIR"])
+            except CatalogError as exc:
+                raise click.ClickException(str(exc)) from exc
         click.echo("catalog: {jurisdictions} jurisdictions, {offices} offices, {departments} "
                    "departments, {categories} categories, {items} items".format(**counts))
 

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from flask_babel import force_locale
+
 from . import create_app
 from .catalog.loader import load_catalog
 from .models import db
@@ -29,8 +31,8 @@ def create_sandbox_app(directory, load=True, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
-    with app.app_context(), db.connection_context():
+    with app.app_context(), db.connection_context(), force_locale("en"):
         upgrade()
-        if load:
+        if load:  # a broken data file is told in English, outside any request
             load_catalog(app.config["CATALOG_DIR"])
     return app

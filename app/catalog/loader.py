@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 import yaml
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from ..config import LOCALES
@@ -31,7 +32,12 @@ RESERVED_STEPS = {"materials", "check", "declaration", "confirmation", "start", 
 
 
 class CatalogError(ValueError):
-    """A data file does not follow the catalog schema."""
+    """A data file does not follow the catalog schema.
+
+    The message is a lazy string: ``str(error)`` says it in the locale of the moment (the
+    admin's on a page; the command line forces English). It names the item (or file) and
+    the field first; item codes, field keys and the file format's words stay as written.
+    """
 
 
 def normalize(text: str) -> str:
@@ -45,8 +51,8 @@ def _texts(value, where, required=True):
     if value is None and not required:
         return {}
     if not isinstance(value, dict) or not value.get("zh"):
-        raise CatalogError(f"{where}: needs text in at least zh (other locales fall back to "
-                           "en, then zh)")
+        raise CatalogError(_l("%(where)s: needs text in at least zh (other locales fall back "
+                              "to en, then zh)", where=where))
     return {str(k): str(v).strip() for k, v in value.items() if v}
 
 
@@ -55,16 +61,18 @@ def _read(path: Path):
         with path.open(encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except yaml.YAMLError as exc:
-        raise CatalogError(f"{path.name}: not valid YAML ({exc})") from exc
+        raise CatalogError(_l("%(file)s: not valid YAML (%(error)s)", file=path.name,
+                              error=str(exc))) from exc
 
 
 def _field(raw, where):
     key = raw.get("key", "")
     if not KEY_RE.match(key):
-        raise CatalogError(f"{where}: bad field key {key!r}")
+        raise CatalogError(_l("%(where)s: bad field key %(key)s", where=where, key=repr(key)))
     kind = raw.get("type")
     if kind not in FIELD_TYPES:
-        raise CatalogError(f"{where}.{key}: unknown field type {kind!r}")
+        raise CatalogError(_l("%(where)s.%(key)s: unknown field type %(type)s", where=where,
+                              key=key, type=repr(kind)))
     field = {
         "key": key,
         "type": kind,
@@ -77,20 +85,23 @@ def _field(raw, where):
     if kind == "date":
         field["constraint"] = raw.get("constraint", "any")
         if field["constraint"] not in {"past", "future", "any"}:
-            raise CatalogError(f"{where}.{key}: date constraint must be past, future or any")
+            raise CatalogError(_l("%(where)s.%(key)s: date constraint must be past, future or "
+                                  "any", where=where, key=key))
     if kind == "number":
         field["min"] = raw.get("min")
         field["max"] = raw.get("max")
         for end in ("min", "max"):
             if field[end] is not None and (isinstance(field[end], bool)
                                            or not isinstance(field[end], int)):
-                raise CatalogError(f"{where}.{key}: {end} must be a whole number")
+                raise CatalogError(_l("%(where)s.%(key)s: %(end)s must be a whole number",
+                                      where=where, key=key, end=end))
         if field["min"] is not None and field["max"] is not None and field["min"] > field["max"]:
-            raise CatalogError(f"{where}.{key}: min is above max")
+            raise CatalogError(_l("%(where)s.%(key)s: min is above max", where=where, key=key))
     if kind == "choice":
         choices = raw.get("choices") or []
         if not choices:
-            raise CatalogError(f"{where}.{key}: a choice field needs choices")
+            raise CatalogError(_l("%(where)s.%(key)s: a choice field needs choices",
+                                  where=where, key=key))
         field["choices"] = [{"value": str(c["value"]),
                              "label": _texts(c.get("label"), f"{where}.{key}.choices")}
                             for c in choices]
@@ -100,10 +111,10 @@ def _field(raw, where):
 def _step(raw, where):
     key = raw.get("key", "")
     if not KEY_RE.match(key) or key in RESERVED_STEPS:
-        raise CatalogError(f"{where}: bad step key {key!r}")
+        raise CatalogError(_l("%(where)s: bad step key %(key)s", where=where, key=repr(key)))
     fields = [_field(f, f"{where}.{key}") for f in raw.get("fields") or []]
     if not fields:
-        raise CatalogError(f"{where}.{key}: a step needs fields")
+        raise CatalogError(_l("%(where)s.%(key)s: a step needs fields", where=where, key=key))
     return {"key": key, "title": _texts(raw.get("title"), f"{where}.{key}.title"),
             "intro": _texts(raw.get("intro"), f"{where}.{key}.intro", required=False),
             "fields": fields}
@@ -113,16 +124,18 @@ def _jurisdictions(raw_list) -> list[dict]:
     places, keys = [], set()
     for n, raw in enumerate(raw_list or []):
         if not isinstance(raw, dict):
-            raise CatalogError(f"jurisdiction #{n + 1}: a mapping of key, level, parent, name")
+            raise CatalogError(_l("jurisdiction #%(number)d: a mapping of key, level, parent, "
+                                  "name", number=n + 1))
         key, level, parent = raw.get("key", ""), raw.get("level"), raw.get("parent")
         where = f"jurisdiction {key}"
         if not SLUG_RE.match(key) or key in keys:
-            raise CatalogError(f"{where}: bad or repeated key")
+            raise CatalogError(_l("%(where)s: bad or repeated key", where=where))
         if level not in LEVELS:
-            raise CatalogError(f"{where}: level must be one of {', '.join(LEVELS)}")
+            raise CatalogError(_l("%(where)s: level must be one of %(levels)s", where=where,
+                                  levels=", ".join(LEVELS)))
         if (level == "province") != (parent is None) or (parent and parent not in keys):
-            raise CatalogError(f"{where}: the province has no parent; every other place "
-                               "names one listed before it")
+            raise CatalogError(_l("%(where)s: the province has no parent; every other place "
+                                  "names one listed before it", where=where))
         keys.add(key)
         places.append({"key": key, "level": level, "parent": parent,
                        "names": _texts(raw.get("name"), where), "sort": n})
@@ -132,11 +145,12 @@ def _jurisdictions(raw_list) -> list[dict]:
 def _local(raw, where, local_keys, default):
     key = raw.get("jurisdiction") or default
     if not local_keys:
-        raise CatalogError("departments.yaml: the 'jurisdictions' list (province, cities, "
-                           "counties) is missing; offices and departments name their county")
+        raise CatalogError(_l("departments.yaml: the 'jurisdictions' list (province, cities, "
+                              "counties) is missing; offices and departments name their "
+                              "county"))
     if key not in local_keys:
-        raise CatalogError(f"{where}: jurisdiction must be a county or district, "
-                           f"not {key!r}")
+        raise CatalogError(_l("%(where)s: jurisdiction must be a county or district, not "
+                              "%(key)s", where=where, key=repr(key)))
     return key
 
 
@@ -175,10 +189,12 @@ def read_catalog(directory) -> dict:
             "jurisdiction": place, "sort": n})
     for d in departments:
         if d["office"] and d["office"] not in office_keys:
-            raise CatalogError(f"department {d['key']}: unknown office {d['office']!r}")
+            raise CatalogError(_l("department %(key)s: unknown office %(office)s",
+                                  key=d["key"], office=repr(d["office"])))
         if d["office"] and office_keys[d["office"]] != d["jurisdiction"]:
-            raise CatalogError(f"department {d['key']}: its office {d['office']!r} belongs "
-                               "to another jurisdiction")
+            raise CatalogError(_l("department %(key)s: its office %(office)s belongs to "
+                                  "another jurisdiction", key=d["key"],
+                                  office=repr(d["office"])))
     categories = [{"key": c["key"], "names": _texts(c.get("name"), f"category {c.get('key')}"),
                    "sort": n} for n, c in enumerate(meta.get("categories") or [])]
     shared = read_shared_steps(directory)
@@ -190,10 +206,11 @@ def read_catalog(directory) -> dict:
         items.append(_item(raw, path.name, shared, dept_keys, cat_keys, n))
     codes = {i["code"] for i in items}
     if len(codes) != len(items):
-        raise CatalogError("two item files share a code")
+        raise CatalogError(_l("two item files share a code"))
     for item in items:
         if item["parent"] and item["parent"] not in codes:
-            raise CatalogError(f"{item['code']}: parent {item['parent']} does not exist")
+            raise CatalogError(_l("%(code)s: parent %(parent)s does not exist",
+                                  code=item["code"], parent=item["parent"]))
     return {"jurisdictions": places, "offices": offices, "departments": departments,
             "categories": categories, "items": items}
 
@@ -201,20 +218,25 @@ def read_catalog(directory) -> dict:
 def _item(raw, where, shared, dept_keys, cat_keys, sort):
     code = str(raw.get("code", ""))
     if not CODE_RE.match(code):
-        raise CatalogError(f"{where}: bad item code {code!r}")
+        raise CatalogError(_l("%(where)s: bad item code %(code)s", where=where,
+                              code=repr(code)))
     if raw.get("department") not in dept_keys:
-        raise CatalogError(f"{where}: unknown department {raw.get('department')!r}")
+        raise CatalogError(_l("%(where)s: unknown department %(department)s", where=where,
+                              department=repr(raw.get("department"))))
     if raw.get("category") not in cat_keys:
-        raise CatalogError(f"{where}: unknown category {raw.get('category')!r}")
+        raise CatalogError(_l("%(where)s: unknown category %(category)s", where=where,
+                              category=repr(raw.get("category"))))
     kind = str(raw.get("kind") or "")
     if kind and not SLUG_RE.match(kind):
-        raise CatalogError(f"{where}: bad kind {kind!r} (lowercase letters, digits, dashes)")
+        raise CatalogError(_l("%(where)s: bad kind %(kind)s (lowercase letters, digits, "
+                              "dashes)", where=where, kind=repr(kind)))
     steps = []
     for entry in raw.get("steps") or []:
         if "use" in entry:
             base = shared.get(entry["use"])
             if base is None:
-                raise CatalogError(f"{where}: unknown shared step {entry['use']!r}")
+                raise CatalogError(_l("%(where)s: unknown shared step %(step)s", where=where,
+                                      step=repr(entry["use"])))
             omit = set(entry.get("omit") or [])
             optional = set(entry.get("optional") or [])
             fields = [dict(f, required=f["required"] and f["key"] not in optional)
@@ -224,28 +246,31 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
             steps.append(_step(entry, where))
     keys = [f["key"] for s in steps for f in s["fields"]]
     if len(keys) != len(set(keys)) or len({s["key"] for s in steps}) != len(steps):
-        raise CatalogError(f"{where}: field or step keys repeat")
+        raise CatalogError(_l("%(where)s: field or step keys repeat", where=where))
     if not any(f["type"] in ("name_zh", "name_latin") and f["required"]
                for s in steps for f in s["fields"]):
-        raise CatalogError(f"{where}: the form must ask for the applicant's name (a required "
-                           "field of type name_zh or name_latin, as in the shared step "
-                           "'applicant')")
+        raise CatalogError(_l("%(where)s: the form must ask for the applicant's name (a "
+                              "required field of type name_zh or name_latin, as in the shared "
+                              "step 'applicant')", where=where))
     materials = []
     for m_sort, m in enumerate(raw.get("materials") or []):
         key = m.get("key", "")
         if not KEY_RE.match(key):
-            raise CatalogError(f"{where}: bad material key {key!r}")
+            raise CatalogError(_l("%(where)s: bad material key %(key)s", where=where,
+                                  key=repr(key)))
         formats = [f for f in (m.get("formats") or ["jpeg", "png", "pdf"])]
         if not set(formats) <= FORMATS:
-            raise CatalogError(f"{where}.{key}: formats must be among {sorted(FORMATS)}")
+            raise CatalogError(_l("%(where)s.%(key)s: formats must be among %(formats)s",
+                                  where=where, key=key, formats=", ".join(sorted(FORMATS))))
         min_files = int(m.get("min_files", 1))
         max_files = int(m.get("max_files", max(1, min_files)))
         if not 0 <= min_files <= max_files <= 20 or max_files < 1:
-            raise CatalogError(f"{where}.{key}: need 0 <= min_files <= max_files <= 20 "
-                               "and max_files >= 1")
+            raise CatalogError(_l("%(where)s.%(key)s: need 0 <= min_files <= max_files <= 20 "
+                                  "and max_files >= 1", where=where, key=key))
         if min_files == 0 and not m.get("essential", True):
-            raise CatalogError(f"{where}.{key}: an optional material (min_files 0) cannot "
-                               "also be one to send later (essential: false)")
+            raise CatalogError(_l("%(where)s.%(key)s: an optional material (min_files 0) "
+                                  "cannot also be one to send later (essential: false)",
+                                  where=where, key=key))
         materials.append({
             "key": key, "names": _texts(m.get("name"), f"{where}.{key}.name"),
             "description": _texts(m.get("description"), f"{where}.{key}.description", False),
@@ -253,18 +278,19 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
             "essential": bool(m.get("essential", True)), "formats": formats,
             "min_files": min_files, "max_files": max_files, "sort": m_sort})
     if len({m["key"] for m in materials}) != len(materials):
-        raise CatalogError(f"{where}: material keys repeat")
+        raise CatalogError(_l("%(where)s: material keys repeat", where=where))
     fee = raw.get("fee") or {}
     try:
         amount = Decimal(str(fee.get("amount", "0")))
     except InvalidOperation as exc:
-        raise CatalogError(f"{where}: bad fee amount") from exc
+        raise CatalogError(_l("%(where)s: bad fee amount", where=where)) from exc
     delivery = list(raw.get("delivery") or [])
     if not delivery or not set(delivery) <= DELIVERY:
-        raise CatalogError(f"{where}: delivery must be a non-empty subset of {sorted(DELIVERY)}")
+        raise CatalogError(_l("%(where)s: delivery must be a non-empty subset of %(options)s",
+                              where=where, options=", ".join(sorted(DELIVERY))))
     limit = int(raw.get("time_limit_days", 0))
     if limit < 1:
-        raise CatalogError(f"{where}: time_limit_days must be at least 1")
+        raise CatalogError(_l("%(where)s: time_limit_days must be at least 1", where=where))
     return {
         "code": code, "kind": kind, "version": int(raw.get("version", 1)),
         "department": raw["department"], "category": raw["category"],

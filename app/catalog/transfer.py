@@ -9,6 +9,7 @@ already started keep theirs); an unchanged one is left alone.
 """
 
 import yaml
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..models import Category, Department, Item, ItemVersion, db
 from .loader import CatalogError, _item, read_shared_steps
@@ -18,11 +19,12 @@ MAX_ITEMS = 500
 
 
 class ImportRefused(ValueError):
-    """The file is not imported; ``problems`` says why, item by item."""
+    """The file is not imported; ``problems`` says why, item by item: plain strings, in the
+    locale of the moment they are given (the admin's, on a page)."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: list):
+        self.problems = [str(problem) for problem in problems]
+        super().__init__("; ".join(self.problems))
 
 
 def _texts(value: dict | None) -> dict | None:
@@ -82,15 +84,16 @@ def _entries(text: str) -> list:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ImportRefused([f"not valid YAML{where}"]) from None
+        refusal = (_l("not valid YAML (line %(line)d)", line=mark.line + 1)
+                   if mark is not None else _l("not valid YAML"))
+        raise ImportRefused([refusal]) from None
     if isinstance(data, dict) and "code" in data:
         data = {"items": [data]}  # one item file
     entries = data.get("items") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
-        raise ImportRefused(["no items: the file needs an 'items' list, or one item"])
+        raise ImportRefused([_l("no items: the file needs an 'items' list, or one item")])
     if len(entries) > MAX_ITEMS:
-        raise ImportRefused([f"at most {MAX_ITEMS} items in one file"])
+        raise ImportRefused([_l("at most %(max)d items in one file", max=MAX_ITEMS)])
     return entries
 
 
@@ -112,23 +115,28 @@ def check_entries(entries: list, places: list[int]) -> list[dict]:
     categories = {c.key for c in Category.select()}
     problems, items, codes = [], [], set()
     for number, raw in enumerate(entries, 1):
-        label = (raw.get("code") if isinstance(raw, dict) else None) or f"item #{number}"
+        label = str((raw.get("code") if isinstance(raw, dict) else None)
+                    or _("item #%(number)d", number=number))
         try:
             if not isinstance(raw, dict):
-                raise CatalogError(f"{label}: an item is a mapping of its fields")
+                raise CatalogError(_l("%(where)s: an item is a mapping of its fields",
+                                      where=label))
             if raw.get("department") in departments and raw["department"] not in mine:
-                raise CatalogError(f"{label}: department {raw['department']!r} belongs to "
-                                   "another county")
+                raise CatalogError(_l("%(where)s: department %(department)s belongs to "
+                                      "another county", where=label,
+                                      department=repr(raw["department"])))
             item = _item(raw, label, shared, mine, categories, number)
             existing = Item.get_or_none(Item.code == item["code"])
             if existing is not None and existing.department.jurisdiction_id not in places:
-                raise CatalogError(f"{label}: the code belongs to another county's item")
+                raise CatalogError(_l("%(where)s: the code belongs to another county's item",
+                                      where=label))
             if item["code"] in codes:
-                raise CatalogError(f"{label}: the code appears twice in the file")
+                raise CatalogError(_l("%(where)s: the code appears twice in the file",
+                                      where=label))
             codes.add(item["code"])
             items.append(item)
         except CatalogError as error:
-            problems.append(str(error))
+            problems.append(str(error))  # said now, in the admin's language
     problems += _variant_problems(items, codes)
     if problems:
         raise ImportRefused(problems)
@@ -151,12 +159,15 @@ def _variant_problems(items: list[dict], codes: set) -> list[str]:
         if not wanted:
             continue
         if wanted not in parents and not Item.select().where(Item.code == wanted).exists():
-            problems.append(f"{item['code']}: parent {wanted} does not exist")
+            problems.append(_("%(code)s: parent %(parent)s does not exist",
+                              code=item["code"], parent=wanted))
         elif parents.get(wanted):
-            problems.append(f"{item['code']}: parent {wanted} is itself a sub-item of "
-                            f"{parents[wanted]} (one level only)")
+            problems.append(_("%(code)s: parent %(parent)s is itself a sub-item of "
+                              "%(grandparent)s (one level only)", code=item["code"],
+                              parent=wanted, grandparent=parents[wanted]))
         elif any(p == item["code"] for p in parents.values()):
-            problems.append(f"{item['code']}: has sub-items of its own, so it cannot be one")
+            problems.append(_("%(code)s: has sub-items of its own, so it cannot be one",
+                              code=item["code"]))
     return problems
 
 

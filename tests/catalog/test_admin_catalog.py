@@ -103,6 +103,24 @@ def test_a_broken_item_imports_nothing_and_says_which_and_what(admins):
         assert Item.get(Item.code == "QT-GA-HJ-004").fee_amount == 0
 
 
+def test_a_chinese_speaking_admin_reads_the_refusal_in_chinese(admins):
+    admin = sign_in(admins, "qt.admin@test")
+    data = exported(admin)
+    admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    by_code = {i["code"]: i for i in data["items"]}
+    del by_code["QT-GA-ZM-001"]["name"]["zh"]
+    by_code["QT-GA-CR-001"]["time_limit_days"] = 0
+    by_code["QT-GA-HJ-004"]["delivery"] = ["by pigeon"]
+    page = send(admin, data, status=422)
+    problems = page.texts(".error-summary li")
+    assert any(p.startswith("QT-GA-ZM-001.name") and "至少需要 zh" in p for p in problems)
+    assert any(p.startswith("QT-GA-CR-001") and "time_limit_days 至少为 1" in p
+               for p in problems)
+    assert any(p.startswith("QT-GA-HJ-004") and "送达方式（delivery）" in p for p in problems)
+    assert not any("must" in p or "needs" in p for p in problems), "no English left"
+    assert "不是有效的 YAML（第 1 行）" in send(admin, "items: [", status=422).text
+
+
 @pytest.mark.parametrize("body, message", [
     ("items: [", "not valid YAML"),
     ("just: text", "no items"),
