@@ -489,6 +489,18 @@ def confirm_video(app, reference, clerk_email="clerk@test", agent=True, confirme
         return code
 
 
+def slot_started(app, reference):
+    """Move the case's booked video check to a minute ago: the call is on, and its
+    outcome may be recorded (tests that are not about the slot's time)."""
+    from datetime import timedelta
+    from app.clock import utcnow
+    from app.models import Appointment, Case, db
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == reference)
+        Appointment.update(starts_at=utcnow() - timedelta(minutes=1)).where(
+            (Appointment.case == case) & (Appointment.status == "booked")).execute()
+
+
 def decide(client, reference, action, status=303, **data) -> Page:
     """POST the decision ``action`` as the staff page would (its CSRF token and the case
     version the page shows, unless ``data`` gives one); fail unless the answer is

@@ -290,8 +290,8 @@ def new_agent_code() -> tuple[str, str]:
 
 def record_outcome(case: Case, appointment: Appointment, staff: Staff, *, confirmed: bool,
                    participants: list, agent_confirmed: bool, note: str = "",
-                   keep_recording=None, expected_version: int | None = None
-                   ) -> tuple[Case, str | None]:
+                   keep_recording=None, expected_version: int | None = None,
+                   early_reason: str | None = None) -> tuple[Case, str | None]:
     """The clerk's record of a held video check; return the case and a new agent code.
 
     ``keep_recording()``, when given, stores the call's recording in the same
@@ -302,6 +302,8 @@ def record_outcome(case: Case, appointment: Appointment, staff: Staff, *, confir
     outcome = {"identity_confirmed": bool(confirmed), "participants": participants,
                "agent_confirmed": bool(agent_confirmed), "note": note, "recording": None,
                "staff_id": staff.id, "recorded_at": utcnow().isoformat()}
+    if early_reason:  # a supervisor's record before the booked time
+        outcome["early_reason"] = early_reason
 
     def within():
         if keep_recording is not None:
@@ -315,7 +317,7 @@ def record_outcome(case: Case, appointment: Appointment, staff: Staff, *, confir
 
     kind = "video_confirmed" if confirmed else "video_not_confirmed"
     data = {"identity_confirmed": bool(confirmed), "agent_confirmed": bool(agent_confirmed),
-            "appointment": appointment.id}
+            "appointment": appointment.id, "early": bool(early_reason)}
     code, changes, then = None, {}, []
     if case.is_entrusted and confirmed and agent_confirmed and not case.agent_code_issued:
         code, raw = new_agent_code()

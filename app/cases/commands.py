@@ -11,7 +11,7 @@ import secrets
 from datetime import date
 from types import SimpleNamespace
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import (BooleanField, FileField, HiddenField, RadioField, SelectField,
                      TextAreaField)
@@ -32,6 +32,7 @@ from . import lifecycle
 from .appointments import SlotError, current_appointment, identity_confirmed
 from .appointments import record_outcome
 from .journey import home_office, material_states
+from ..templating import format_when
 from .labels import DELIVERY_LABELS
 from .workdays import add_working_days
 
@@ -555,6 +556,11 @@ class VideoForm(DecisionForm):
     recording = FileField(_l("Recording of the video check"),
                           description=_l("MP4, WebM, Ogg or MP3"),
                           render_kw={"accept": "video/*,audio/*"})
+    early_reason = TrimmedString(
+        _l("Why record it before the booked time"), max_chars=500,
+        description=_l("Only a supervisor may record an outcome before the slot starts (the "
+                       "call was held earlier, say). The reason is kept with the outcome, and "
+                       "the audit trail records who did it."))
 
 
 class Video(Command):
@@ -568,12 +574,35 @@ class Video(Command):
     def prepare(self, form, case):
         if not case.is_entrusted:
             del form.agent_confirmed
+        appointment, staff = current_appointment(case), g.get("staff")
+        if not (appointment is not None and utcnow() < appointment.starts_at
+                and staff is not None and staff.role == "supervisor"):
+            del form.early_reason
 
     def unavailable(self) -> str:
         return _("No video check is booked for this case.")
 
+    @staticmethod
+    def _not_before_the_slot(starts_at, staff, form) -> str | None:
+        """An outcome is recorded from the slot's start; before it, only by a supervisor
+        with a reason (audited). Returns that reason, or None when the slot has started."""
+        if utcnow() >= starts_at:
+            return None
+        if staff.role != "supervisor" or "early_reason" not in form:
+            form.form_errors.append(_(
+                "This video check starts at %(when)s. Its outcome can be recorded from then "
+                "on.", when=format_when(starts_at)))
+            raise Refused()
+        if not form.early_reason.data:
+            form.early_reason.errors.append(_("Say why the outcome is recorded before the "
+                                              "booked time."))
+            raise Refused()
+        return form.early_reason.data
+
     def apply(self, case, staff, form):
         confirmed = self._check(form)
+        appointment = current_appointment(case)
+        early = self._not_before_the_slot(appointment.starts_at, staff, form)
         agent_confirmed = "agent_confirmed" in form and bool(form.agent_confirmed.data)
         file = form.recording.data
         keep = None
@@ -583,16 +612,19 @@ class Video(Command):
         try:
             with StoredFiles() as kept:
                 _fresh, code = record_outcome(
-                    case, current_appointment(case), staff, confirmed=confirmed,
+                    case, appointment, staff, confirmed=confirmed,
                     participants=form.participants.data, agent_confirmed=agent_confirmed,
                     note=form.note.data, keep_recording=keep,
-                    expected_version=form.seen_version())
+                    expected_version=form.seen_version(), early_reason=early)
         except SlotError:
             form.form_errors.append(_("This video check was already recorded or cancelled."))
             raise Refused() from None
         except UploadError as error:
             form.recording.errors.append(str(error))
             raise Refused() from None
+        if early:
+            audit.record("video_recorded_early", staff=staff, case=case,
+                         data={"slot": appointment.starts_at.isoformat()})
         done = [(_("Video check recorded: identity confirmed.") if confirmed else
                  _("Video check recorded: identity not confirmed. The applicant can book again."),
                  "info")]

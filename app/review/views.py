@@ -14,7 +14,7 @@ from ..cases.appointments import (PARTICIPANTS, current_appointment, day_appoint
                                   identity_confirmed)
 from ..cases.invites import meeting_url
 from ..cases.journey import material_states
-from ..clock import beijing_today
+from ..clock import beijing_today, utcnow
 from ..documents import service as documents
 from ..documents.context import DOC_TYPES, PAGE_SIZES
 from ..documents.views import pdf_download, render_failed
@@ -118,7 +118,9 @@ def case_context(case, failed=None) -> dict:
     if case.needs_video_check or case.appointments.count():
         held = list(case.appointments.where(Appointment.status == "held")
                     .order_by(Appointment.id.desc()))
-        video = {"needed": case.needs_video_check, "current": current_appointment(case),
+        current = current_appointment(case)
+        video = {"needed": case.needs_video_check, "current": current,
+                 "early": current is not None and utcnow() < current.starts_at,
                  "confirmed": identity_confirmed(case), "participants": PARTICIPANTS,
                  "history": held, "meeting": meeting_url, "recorders": _names(
                      (h.outcome or {}).get("staff_id") for h in held)}

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from app.models import db
 from app.points.seed import load_service_points
 
-from ..conftest import make_staff
+from ..conftest import make_staff, slot_started
 from .test_journey_browser import check_and_send, do_materials, fill_steps, make_photo
 from .test_review_browser import new_page, staff_sign_in as sign_in
 
@@ -107,6 +107,7 @@ def test_volunteer_in_milan_to_agent_pickup(browser, live_server, tmp_path):
         video.get_by_label("The entrusted agent").check()
         video.get_by_label("A volunteer of the service point").check()
         video.get_by_label("The agent was identified and confirmed the entrustment").check()
+        slot_started(app, reference)  # the call is on
         video.get_by_role("button", name="Save the outcome").click()
         flash = clerk.locator(".flash.code")
         expect(flash).to_contain_text("Agent's code")

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app import clock
-from tests.conftest import (Page, case_of, confirm_video, decide, sign_in, smtp, submitted_case,
-                            today)
+from tests.conftest import (Page, case_of, confirm_video, decide, sign_in, slot_started, smtp,
+                            submitted_case, today)
 
 
 def utc(*args):
@@ -317,6 +317,7 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
     assert page.links("#video a[href^='https://meet.onevisit.example/']")
 
     # Identity not confirmed: still not acceptable, and the applicant may book again.
+    slot_started(staff_app, journey.reference)
     decide(clerk, journey.reference, "video", identity="not_confirmed",
            participants=["applicant"])
     decide(clerk, journey.reference, "accept", status=422)
@@ -325,12 +326,14 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
 
     # Confirmed, but the agent did not take part: an entrustment still waits.
     book(journey, free_slot(staff_app, journey.reference))
+    slot_started(staff_app, journey.reference)
     decide(clerk, journey.reference, "video", identity="confirmed", participants=["applicant"])
     decide(clerk, journey.reference, "accept", status=422)
 
     # Both confirmed: the agent's code is shown once and emailed to the applicant.
     book(journey, free_slot(staff_app, journey.reference))
     collector.messages.clear()
+    slot_started(staff_app, journey.reference)
     decide(clerk, journey.reference, "video", identity="confirmed",
            participants=["applicant", "agent"], agent_confirmed="yes")
     shown = clerk.page(f"/staff/cases/{journey.reference}")
@@ -348,12 +351,15 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
 def test_the_outcome_needs_a_verdict_and_the_applicant(staff_app):
     journey = submitted_case(staff_app, entrust=True)
     clerk = sign_in(staff_app, "clerk@test")
+    slot_started(staff_app, journey.reference)
     nothing = decide(clerk, journey.reference, "video", identity="confirmed", status=422)
     assert "No video check is booked for this case." in nothing.one("#video .error-summary").text
     book(journey, free_slot(staff_app, journey.reference))
+    slot_started(staff_app, journey.reference)
     missing = decide(clerk, journey.reference, "video", participants=["applicant"], status=422)
     assert missing.one("#e-video-identity").text == (
         "Error: Say whether the video check confirmed the applicant's identity.")
+    slot_started(staff_app, journey.reference)
     nobody = decide(clerk, journey.reference, "video", identity="confirmed",
                     participants=["agent"], agent_confirmed="yes", status=422)
     assert nobody.one("#e-video-participants").text == (
@@ -362,6 +368,7 @@ def test_the_outcome_needs_a_verdict_and_the_applicant(staff_app):
     assert nobody.field("identity") == "confirmed"
     assert nobody.field("participants") == ["agent"]
     assert nobody.one("#f-video-agent_confirmed").has_attr("checked")
+    slot_started(staff_app, journey.reference)
     absent = decide(clerk, journey.reference, "video", identity="confirmed",
                     participants=["applicant"], agent_confirmed="yes", status=422)
     assert absent.one("#e-video-agent_confirmed").text == (
@@ -377,11 +384,13 @@ def test_a_recording_is_kept_by_content_type_and_never_shown_to_the_applicant(st
     book(journey, free_slot(staff_app, journey.reference))
     outcome = {"identity": "confirmed", "participants": ["applicant", "agent"],
                "agent_confirmed": "yes"}
+    slot_started(staff_app, journey.reference)
     fake = decide(clerk, journey.reference, "video", status=422,
                   recording=(io.BytesIO(b"MZ\x90\x00 not a video at all"), "call.mp4"),
                   **outcome)
     assert "video or audio file" in fake.one("#e-video-recording").text
     webm = b"\x1a\x45\xdf\xa3" + b"\x00" * 2000
+    slot_started(staff_app, journey.reference)
     decide(clerk, journey.reference, "video", recording=(io.BytesIO(webm), "call.webm"),
            **outcome)
     from app.models import Upload, db
@@ -467,3 +476,47 @@ def test_an_applicant_changes_the_video_check_six_times_a_day_at_most(staff_app,
     assert "modifiée de nombreuses fois" in " ".join(journey.client.page(video_url(journey))
                                                      .texts(".flash"))
     assert collector.messages == []
+
+
+def test_an_outcome_is_recorded_from_the_slots_start_or_early_by_a_supervisor(staff_app):
+    """Issue 15, part 4: an outcome saved at 18:52 for a 21:00 slot is refused; from the
+    slot's start it is taken; a supervisor may record it early with a reason, audited."""
+    from app.models import Appointment, AuditEvent, db
+    journey = submitted_case(staff_app, entrust=True)
+    book(journey, free_slot(staff_app, journey.reference))
+    clerk = sign_in(staff_app, "clerk@test")
+    page = clerk.page(f"/staff/cases/{journey.reference}")
+    assert page.one("#video-early").text == "The outcome can be recorded from the slot's start."
+    assert not page.select("[name=early_reason]"), "a clerk is offered no early record"
+    outcome = {"identity": "confirmed", "participants": ["applicant", "agent"],
+               "agent_confirmed": "yes"}
+    refused = decide(clerk, journey.reference, "video", status=422, **outcome)
+    assert "Its outcome can be recorded from then on." in refused.one(
+        "#d-video .error-summary").text
+    assert "(Beijing time)" in refused.one("#d-video .error-summary").text
+    assert refused.field("identity") == "confirmed", "what was chosen is kept"
+
+    supervisor = sign_in(staff_app, "supervisor@test")
+    page = supervisor.page(f"/staff/cases/{journey.reference}")
+    assert page.select("[name=early_reason]")
+    no_reason = decide(supervisor, journey.reference, "video", status=422, **outcome)
+    assert no_reason.field_error("early_reason").endswith(
+        "Say why the outcome is recorded before the booked time.")
+    decide(supervisor, journey.reference, "video", early_reason="The call was moved to 18:40 "
+           "by phone with the applicant", **outcome)
+    with staff_app.app_context(), db.connection_context():
+        held = Appointment.get(Appointment.status == "held")
+        assert held.outcome["early_reason"].startswith("The call was moved")
+        trail = AuditEvent.get(AuditEvent.action == "video_recorded_early")
+        assert trail.staff.email == "supervisor@test"
+    assert "Recorded before the booked time by a supervisor" in clerk.page(
+        f"/staff/cases/{journey.reference}").text
+
+    # From the slot's start, a clerk records it.
+    other = submitted_case(staff_app, entrust=True)
+    book(other, free_slot(staff_app, other.reference))
+    with staff_app.app_context(), db.connection_context():
+        starts = Appointment.get(Appointment.status == "booked").starts_at
+    with clock.clock_at(starts.replace(tzinfo=timezone.utc)):
+        clerk = sign_in(staff_app, "clerk@test")
+        decide(clerk, other.reference, "video", **outcome)
