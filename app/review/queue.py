@@ -66,13 +66,25 @@ def _after_condition(after: str, sort: str, dated: bool = False):
     return (column > key) | ((column == key) & (Case.id > ident))
 
 
+def _reference(text: str) -> str | None:
+    """The reference ``text`` is (with its check digits), or None: then it is a name."""
+    try:
+        return parse_reference(text) if text else None
+    except ReferenceError_:
+        return None
+
+
 def queue(staff, filters: dict):
     """``(cases, next_cursor, counts)`` for the queue page."""
     base = Case.visible_to(staff)
     if base is None:
         return [], None, {}
     where = [base]
-    if filters["status"] == "todo":
+    reference = _reference(filters["q"])
+    if reference is not None:
+        # A reference finds its case in any state the account may see, whatever the tab.
+        where.append(Case.reference == reference)
+    elif filters["status"] == "todo":
         where.append(Case.status.in_(WAITING))
     elif filters["status"] != "all":
         where.append(Case.status == filters["status"])
@@ -87,27 +99,24 @@ def queue(staff, filters: dict):
         where.append(Case.item.in_(department_items))
     today = beijing_today()
     is_open = NodeList((Case.status, SQL(OPEN_SQL)))
-    if filters["due"] == "overdue":
+    due = filters["due"] if reference is None else ""
+    if due == "overdue":
         where += [Case.due_date < today, is_open]
-    elif filters["due"] == "soon":
+    elif due == "soon":
         soon, _exact = add_working_days(today, 3)
         where += [Case.due_date >= today, Case.due_date <= soon, is_open]
-    if filters["deferred"]:
+    if filters["deferred"] and reference is None:
         where += [Case.deferred_due.is_null(False), NodeList((Case.deferred, SQL("!= '[]'"))),
                   is_open]
-    if filters["q"]:
-        text = filters["q"]
-        try:
-            # A reference (with its check digits) is looked up exactly; anything else is a name.
-            where.append(Case.reference == parse_reference(text))
-        except ReferenceError_:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append(NodeList((Case.applicant_name, SQL("LIKE"), f"%{escaped}%",
-                                   SQL("ESCAPE '\\'"))))
+    if filters["q"] and reference is None:  # anything but a reference is a name
+        escaped = (filters["q"].replace("\\", "\\\\").replace("%", "\\%")
+                   .replace("_", "\\_"))
+        where.append(NodeList((Case.applicant_name, SQL("LIKE"), f"%{escaped}%",
+                               SQL("ESCAPE '\\'"))))
     sort = filters["sort"]
     # With a time-limit filter every row has a due date: order by the column
     # itself, which the partial index of open cases already holds in order.
-    dated = bool(filters["due"])
+    dated = bool(due)
     if filters["after"]:
         condition = _after_condition(filters["after"], sort, dated)
         if condition is not None:

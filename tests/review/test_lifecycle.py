@@ -352,3 +352,24 @@ def test_result_document_reaches_the_applicant(staff_app):
     download = journey.client.get(links[0]["href"])
     assert download.status_code == 200
     assert download.data.startswith(b"%PDF")
+
+
+def test_a_reference_finds_its_case_in_any_state(staff_app):
+    """Issue 15, part 14: a withdrawn case vanished from the clerk's search (the default
+    tab lists cases waiting for the window). A reference is looked up in every state the
+    account may see, whatever the tab and filters; a name still follows the tab."""
+    journey = submitted_case(staff_app)
+    page = journey.client.page(f"{journey.base}/withdraw")
+    journey.client.submit(f"{journey.base}/withdraw", {"csrf_token": page.csrf()})
+    assert case_of(staff_app, journey.reference).status == "withdrawn"
+    clerk = sign_in(staff_app, "clerk@test")
+    spelled = journey.reference.lower().replace("-", " ")
+    for url in (f"/staff/queue?q={spelled}", f"/staff/queue?q={journey.reference}&status=todo",
+                f"/staff/queue?q={journey.reference}&status=delivered&due=overdue"):
+        assert listed(clerk, url) == [journey.reference], url
+    assert journey.reference not in listed(clerk, "/staff/queue?q=LIN")
+    assert journey.reference in listed(clerk, "/staff/queue?q=LIN&status=withdrawn")
+    tabs = clerk.page("/staff/queue").texts("ul.counts a")
+    assert any(tab.startswith("Withdrawn (1)") for tab in tabs), tabs
+    other = sign_in(staff_app, "other.clerk@test")
+    assert listed(other, f"/staff/queue?q={journey.reference}") == [], "not theirs to see"
