@@ -119,11 +119,25 @@ def init_cli(app) -> None:
 
     @app.cli.command("load-demo")
     def load_demo():
-        """Demo staff accounts with fresh passwords, printed once."""
-        from .demo import load_demo_data
+        """Demo staff accounts with fresh passwords, printed once (ONEVISIT_DEMO=true)."""
+        from .demo import DemoOff, load_demo_data
         with db.connection_context():
-            accounts = load_demo_data()
-        click.echo("Demo staff accounts (passwords are new on every start; each sets up "
-                   "two-step sign-in with an authenticator app at first sign-in):")
+            try:
+                accounts = load_demo_data()
+            except DemoOff as off:
+                raise click.ClickException(str(off)) from None
+        click.echo("Demo staff accounts (passwords are new on every start; two-step sign-in "
+                   "is set up: `flask demo-code EMAIL` prints the code to type):")
         for email, role, password in accounts:
             click.echo(f"  {role:<10} {email:<32} {password}")
+
+    @app.cli.command("demo-code")
+    @click.argument("email")
+    def demo_code(email):
+        """The current two-step sign-in code of a demo account (ONEVISIT_DEMO=true)."""
+        from .demo import DemoOff, current_code
+        with db.connection_context():
+            try:
+                click.echo(current_code(email))
+            except DemoOff as off:
+                raise click.ClickException(str(off)) from None

@@ -174,6 +174,10 @@ def load_config(overrides=None) -> dict:
         "TUS_MAX_CHUNK": 1024 * 1024,
         # ClamAV's clamd: a Unix socket or host:port turns scanning of uploads on (and it
         # then fails closed); unset, nothing is scanned (said at start).
+        # Demo accounts (flask load-demo) come enrolled in two-step sign-in, and
+        # `flask demo-code` prints their current code; off, neither works and demo
+        # accounts cannot sign in. The README's run command turns it on.
+        "DEMO": _bool(_env("DEMO", "false")),
         # Whether the app may run without clamd: "auto" refuses to start behind an
         # https:// public URL (a real deployment) without it, "on" always, "off" never.
         "UPLOAD_SCAN": _env("UPLOAD_SCAN", "auto"),

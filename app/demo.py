@@ -27,18 +27,44 @@ DEMO_STAFF = [
 ]
 
 
+class DemoOff(Exception):
+    """The demo is off (``ONEVISIT_DEMO``), or the account is not a demo account."""
+
+
 def load_demo_data() -> list[tuple[str, str, str]]:
     """Create or reset the demo accounts; return ``(email, role, password)``.
 
-    Each account sets up two-step sign-in (an authenticator app) at its
-    first sign-in.
+    Each account comes enrolled in two-step sign-in with a secret of its own, so
+    that a newcomer can walk the staff side without an authenticator app:
+    :func:`current_code` gives the code of the moment.
     """
+    from flask import current_app
+    from .auth.mfa import new_secret
+    from .models import Staff
     from .points.seed import load_service_points
+    if not current_app.config["DEMO"]:
+        raise DemoOff("the demo is off: set ONEVISIT_DEMO=true to load demo accounts")
     load_service_points()
     accounts = []
     for email, name, role, office, department, point, place in DEMO_STAFF:
         staff, password = create_staff(email, name, role, office=office, department=department,
                                        service_point=point, jurisdiction=place,
+                                       totp_secret=new_secret(),
                                        must_change=False)  # printed to try the demo with
+        Staff.update(demo=True).where(Staff.id == staff.id).execute()
         accounts.append((staff.email, role, password))
     return accounts
+
+
+def current_code(email: str) -> str:
+    """The authenticator code of the moment for a demo account; :class:`DemoOff` for any
+    other account, and for every account while the demo is off."""
+    import pyotp
+    from flask import current_app
+    from .models import Staff
+    if not current_app.config["DEMO"]:
+        raise DemoOff("the demo is off (ONEVISIT_DEMO): no codes are given")
+    staff = Staff.get_or_none(Staff.email == (email or "").strip().lower())
+    if staff is None or not staff.demo or not staff.totp_secret:
+        raise DemoOff(f"{email} is not a demo account: its codes come from its owner's app")
+    return pyotp.TOTP(staff.totp_secret).now()

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export FLASK_APP=wsgi.py
+# The demo: staff accounts printed below, enrolled in two-step sign-in (see demo-code).
+export ONEVISIT_DEMO="${ONEVISIT_DEMO:-true}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 export ONEVISIT_PUBLIC_URL="${ONEVISIT_PUBLIC_URL:-http://$HOST:$PORT}"
@@ -19,7 +21,8 @@ echo
 .venv/bin/flask load-demo
 echo
 echo "OneVisit is starting at $ONEVISIT_PUBLIC_URL/  (health: $ONEVISIT_PUBLIC_URL/healthz)"
-echo "Staff sign in at $ONEVISIT_PUBLIC_URL/staff/login"
+echo "Staff sign in at $ONEVISIT_PUBLIC_URL/staff/login; the code of the second step, in another"
+echo "terminal: FLASK_APP=wsgi.py ONEVISIT_DEMO=true .venv/bin/flask demo-code clerk@demo.onevisit"
 echo "Emails are written to instance/outbox/ unless ONEVISIT_SMTP_HOST is set. Stop with Ctrl-C."
 # Background jobs (notification emails, daily reminders) run in one huey consumer.
 .venv/bin/huey_consumer wsgi.huey --workers 1 --worker-type thread --quiet &

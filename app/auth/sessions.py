@@ -85,6 +85,11 @@ def authenticate(email: str, password: str) -> Staff:
     if not staff.active:
         record("login_failed", staff=staff, data={"reason": "disabled"})
         raise LoginError("disabled")
+    if staff.demo and not current_app.config["DEMO"]:
+        # A demo account's codes can be printed by anyone at the console: it opens
+        # nothing once the demo is off.
+        record("login_failed", staff=staff, data={"reason": "demo_off"})
+        raise LoginError("disabled")
     PASSWORDS.passed(address)
     return staff
 

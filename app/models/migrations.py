@@ -394,11 +394,19 @@ def _retention(migrator):
     protect_audit()
 
 
+def _demo_accounts(migrator):
+    """Version 17: demo accounts are marked (they sign in only while the demo is on)."""
+    from peewee import BooleanField
+    from .staff import Staff
+    _add_missing_columns(migrator, {"staff": [("demo", BooleanField(default=False))]})
+    Staff.update(demo=True).where(Staff.email.endswith("@demo.onevisit")).execute()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
-              _rate_counters, _case_grants, _retention]
+              _rate_counters, _case_grants, _retention, _demo_accounts]
 
 
 def latest_version() -> int:

@@ -32,6 +32,8 @@ class Staff(BaseModel):
     # A password the system made (create-staff without --password, or a reset) opens the
     # account for INITIAL_PASSWORD_DAYS, and only to choose one's own.
     must_change_password = BooleanField(default=False)
+    # Made by `flask load-demo`: signs in only while ONEVISIT_DEMO is on.
+    demo = BooleanField(default=False)
     password_set_at = DateTimeField(null=True)
     # A volunteer belongs to exactly one overseas service point.
     service_point = ForeignKeyField(ServicePoint, null=True, backref="volunteers",

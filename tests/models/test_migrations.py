@@ -64,6 +64,7 @@ def test_load_catalog_twice_is_an_upsert(tmp_path):
 
 def test_create_staff_and_demo_commands(tmp_path):
     app = _app(tmp_path)
+    app.config["DEMO"] = True
     runner = app.test_cli_runner()
     runner.invoke(args=["db-upgrade"])
     runner.invoke(args=["load-catalog"])
