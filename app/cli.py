@@ -117,6 +117,18 @@ def init_cli(app) -> None:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"service points: {inserted} added")
 
+    @app.cli.command("public-url")
+    @click.argument("url")
+    def public_url_cmd(url):
+        """Keep URL as the address every process of this data directory links to (the
+        run command does it; ONEVISIT_PUBLIC_URL, when set, still wins)."""
+        from .config import keep_public_url
+        try:
+            keep_public_url(current_app.config["DATA_DIR"], url)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"public URL: {url.rstrip('/')}")
+
     @app.cli.command("load-demo")
     def load_demo():
         """Demo staff accounts with fresh passwords, printed once (ONEVISIT_DEMO=true)."""

@@ -79,6 +79,29 @@ def _shared_key_check(config: dict, data_dir_given: bool) -> None:
         "shares, where the key is kept with the uploads, documents and outbox)")
 
 
+#: Where `flask public-url` keeps the address every process builds its links with.
+PUBLIC_URL_FILE = "public_url"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def _kept_public_url(data_dir: Path) -> str:
+    """The public URL kept in the data directory (the run command writes it), so that a
+    command run in another terminal (send-reminders) links to the same server."""
+    try:
+        kept = (data_dir / PUBLIC_URL_FILE).read_text().strip()
+    except OSError:
+        return DEFAULT_PUBLIC_URL
+    return kept if kept.startswith(("http://", "https://")) else DEFAULT_PUBLIC_URL
+
+
+def keep_public_url(data_dir: str, url: str) -> None:
+    """Write the public URL every process of this data directory reads."""
+    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    from .storage import write_atomically
+    write_atomically(Path(data_dir) / PUBLIC_URL_FILE, (url.rstrip("/") + "\n").encode())
+
+
 def load_config(overrides=None) -> dict:
     """Build the configuration mapping for :func:`app.create_app`."""
     overrides = dict(overrides or {})
@@ -90,7 +113,7 @@ def load_config(overrides=None) -> dict:
     data_dir_given = bool(overrides.get("DATA_DIR") or _env("DATA_DIR"))
     data_dir = Path(overrides.get("DATA_DIR") or _env("DATA_DIR", instance_dir))
     upload_cap_mb = float(_env("UPLOAD_MAX_MB", "10"))
-    public_url = overrides.get("PUBLIC_URL") or _env("PUBLIC_URL", "http://127.0.0.1:8000")
+    public_url = overrides.get("PUBLIC_URL") or _env("PUBLIC_URL") or _kept_public_url(data_dir)
     https = public_url.lower().startswith("https://")
     config = {
         "INSTANCE_DIR": str(instance_dir),

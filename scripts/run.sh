@@ -18,6 +18,8 @@ if [ -z "${ONEVISIT_CLAMD_SOCKET:-}${ONEVISIT_CLAMD_ADDRESS:-}" ]; then
   echo "NOTE: uploads are NOT scanned for malware (no clamd; see the README's Security section)."
 fi
 echo
+# Commands run later in another terminal (send-reminders, demo-code) link to this server.
+.venv/bin/flask public-url "$ONEVISIT_PUBLIC_URL"
 .venv/bin/flask load-demo
 echo
 echo "OneVisit is starting at $ONEVISIT_PUBLIC_URL/  (health: $ONEVISIT_PUBLIC_URL/healthz)"

@@ -129,3 +129,31 @@ def test_the_client_address_is_believed_only_from_the_configured_proxies(app, tm
     assert other == (422 if proxies else 429), (
         "another client behind the proxy has its own count" if proxies
         else "without a trusted proxy, the header is not believed at all")
+
+
+def test_every_process_of_a_data_directory_links_to_the_same_address(tmp_path, monkeypatch):
+    """Issue 15, part 16: `flask send-reminders` run in another terminal linked to port
+    8000 while the server ran on another, because only the run command's children knew
+    the address. The run command keeps it in the data directory (`flask public-url`);
+    every process reads it there unless ONEVISIT_PUBLIC_URL says otherwise."""
+    import os
+    import subprocess
+    import sys
+    monkeypatch.delenv("ONEVISIT_PUBLIC_URL", raising=False)
+    env = {k: v for k, v in os.environ.items() if k != "ONEVISIT_PUBLIC_URL"}
+    env.update(ONEVISIT_INSTANCE_DIR=str(tmp_path), FLASK_APP="wsgi.py", ONEVISIT_SECRET_KEY="x")
+    flask = [sys.executable, "-m", "flask"]
+    kept = subprocess.run(flask + ["public-url", "http://127.0.0.1:8123/"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert kept.returncode == 0 and "public URL: http://127.0.0.1:8123" in kept.stdout
+    probe = "from app import create_app; print(create_app().config['PUBLIC_URL'])"
+    seen = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert seen.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123"
+    told = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=dict(env, ONEVISIT_PUBLIC_URL="https://onevisit.example",
+                                   ONEVISIT_UPLOAD_SCAN="off"), timeout=60)
+    assert told.stdout.strip().splitlines()[-1] == "https://onevisit.example", "the setting wins"
+    refused = subprocess.run(flask + ["public-url", "javascript:alert(1)"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "not an http(s) URL" in refused.stderr
