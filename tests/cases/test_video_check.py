@@ -520,3 +520,13 @@ def test_an_outcome_is_recorded_from_the_slots_start_or_early_by_a_supervisor(st
     with clock.clock_at(starts.replace(tzinfo=timezone.utc)):
         clerk = sign_in(staff_app, "clerk@test")
         decide(clerk, other.reference, "video", **outcome)
+
+
+def test_the_status_page_shows_the_booked_time_in_beijing_too(staff_app):
+    """Issue 15, part 10: the applicant's status page showed the call in local time only;
+    the window works in Beijing time, and every other page shows both."""
+    journey = submitted_case(staff_app, entrust=True)
+    book(journey, free_slot(staff_app, journey.reference))
+    page = journey.client.page(journey.base)
+    assert "Italy" in page.one("#video").text
+    assert "Beijing" in page.one("#video-beijing").text
