@@ -277,10 +277,14 @@ class Accept(Command):
         return case.can("accept")
 
     def apply(self, case, staff, form):
-        if case.is_entrusted and not identity_confirmed(case):
+        if case.needs_video_check and not identity_confirmed(case):
+            # The item's flag holds for every case of it, not only entrusted ones.
             form.form_errors.append(_(
                 "An entrustment can only be accepted after a video check has confirmed the "
-                "applicant and the agent. Record the video check first."))
+                "applicant and the agent. Record the video check first.")
+                if case.is_entrusted else _(
+                "This service is accepted only after a video check has confirmed the "
+                "applicant's identity. Record the video check first."))
             raise Refused()
         today = beijing_today()
         due, _exact = add_working_days(today, case.spec.time_limit_days)

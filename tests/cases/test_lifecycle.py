@@ -14,7 +14,7 @@ from app.cases.reference import normalize_access_code
 from app.models import Case, Event, Material, Staff, Upload, db
 from app.uploads.service import UploadError, storage_root
 
-from ..conftest import (Journey, case_of, decide, fill_driving_licence, jpeg_bytes, make_staff,
+from ..conftest import (confirm_video, Journey, case_of, decide, fill_driving_licence, jpeg_bytes, make_staff,
                         pdf_bytes, sign_in, submitted_case)
 
 
@@ -131,6 +131,7 @@ def test_a_refused_result_leaves_no_file_behind(staff_app):
     keeps neither its row nor its bytes."""
     journey = submitted_case(staff_app, defer=False)
     clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     decide(clerk, journey.reference, "approve")
     with staff_app.app_context(), db.connection_context():

@@ -15,7 +15,7 @@ from app import clock
 from app.models import AuditEvent, Case, CaseGrant, CaseNote, Event, IssuedDocument, Upload, db
 from app.uploads.service import path_for
 
-from ..conftest import (Journey, case_of, decide, fill_driving_licence, jpeg_bytes, sign_in,
+from ..conftest import (Journey, case_of, confirm_video, decide, fill_driving_licence, jpeg_bytes, sign_in,
                         submitted_case)
 from ..pages import Page
 
@@ -77,6 +77,7 @@ def _delivered(app):
     """A case sent, accepted, decided and delivered; its form PDF issued once."""
     journey = submitted_case(app, defer=False)
     clerk = sign_in(app, "clerk@test")
+    confirm_video(app, journey.reference, agent=False)
     assert journey.client.get(f"{journey.base}/documents/form.pdf").status_code == 200
     for action, data in (("accept", {}), ("approve", {}),
                          ("result", {"note": "Licence No. 330328 issued to LIN Mei"}),
@@ -163,7 +164,8 @@ def test_an_ended_cases_personal_details_go_after_two_years(staff_app):
         assert personal not in page.text, personal
     assert "Files and personal details deleted on" in page.one("#retention").text
     assert journey.client.get(journey.base).status_code != 200, "the browser's hold ended"
-    assert reference not in clerk.get("/staff/queue?q=LIN+Mei&status=all").get_data(as_text=True)
+    found = clerk.page("/staff/queue?q=LIN+Mei&status=all").texts("#queue-table tbody tr td a")
+    assert reference not in found, "the name no longer finds it"
 
 
 def test_open_cases_and_recent_ends_keep_everything(staff_app):

@@ -530,3 +530,25 @@ def test_the_status_page_shows_the_booked_time_in_beijing_too(staff_app):
     page = journey.client.page(journey.base)
     assert "Italy" in page.one("#video").text
     assert "Beijing" in page.one("#video-beijing").text
+
+
+def test_an_item_that_asks_for_a_video_check_needs_it_for_every_case(staff_app):
+    """Issue 15, part 13: "Video identity check: required" held only for entrustments; an
+    applicant acting alone was accepted with no check booked. The item's flag now holds
+    for every case of it; an item without it is accepted without one."""
+    from app.models import Item, ItemVersion, db
+    journey = submitted_case(staff_app, entrust=False)
+    clerk = sign_in(staff_app, "clerk@test")
+    refused = decide(clerk, journey.reference, "accept", status=422)
+    assert "only after a video check has confirmed the applicant's identity" in refused.one(
+        "#d-accept .error-summary").text
+    assert case_of(staff_app, journey.reference).status == "submitted"
+    assert "Video identity check" in journey.client.page(journey.base).one("#video").text
+    confirm_video(staff_app, journey.reference, agent=False)
+    decide(clerk, journey.reference, "accept")
+
+    with staff_app.app_context(), db.connection_context():
+        Item.update(video_check=False).where(Item.code == "JJ-JZ-001").execute()
+        ItemVersion.keep(Item.get(Item.code == "JJ-JZ-001"))
+    plain = submitted_case(staff_app, entrust=False)
+    decide(clerk, plain.reference, "accept")

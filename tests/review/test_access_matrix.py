@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from app.auth.permissions import ROLE_PERMISSIONS
 from app.authz import declared_access
-from tests.conftest import (Journey, Page, csrf_token, live_sessions, make_staff, sign_in,
-                            staff_post, submitted_case)
+from tests.conftest import (Journey, Page, confirm_video, csrf_token, live_sessions, make_staff,
+                            sign_in, staff_post, submitted_case)
 
 OFFICE = "police-global-window"
 DEPARTMENT = "traffic-vehicle-office"
@@ -430,6 +430,7 @@ def test_access_matrix(staff_app):
 
     # Phase 2: the clerk accepts it and passes it to the traffic department.
     clerk = personas["clerk"]
+    confirm_video(app, reference, agent=False)  # the item asks for one before acceptance
     step(staff_post(clerk, reference, "accept"), "the clerk accepts the case")
     step(staff_post(clerk, reference, "transfer", department=DEPARTMENT, note="please check"),
          "the clerk transfers the case")

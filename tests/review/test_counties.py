@@ -6,7 +6,7 @@ import pytest
 
 from app.models import Case, Office, Staff, db
 
-from ..conftest import (case_of, copy_item, jpeg_bytes, make_point, make_staff, sign_in,
+from ..conftest import (confirm_video, case_of, copy_item, jpeg_bytes, make_point, make_staff, sign_in,
                         staff_post, submitted_case)
 from ..pages import Page
 
@@ -210,6 +210,7 @@ def test_nearest_office_passes_a_case_to_another_county_and_gets_the_result_back
     assert "Wencheng County" in holder(journey.client, reference)
 
     clerk = sign_in(app, "clerk@test")
+    confirm_video(app, reference, agent=False)
     assert staff_post(clerk, reference, "accept").status_code == 303
     page = Page(clerk.get(f"/staff/cases/{reference}"))
     choices = {o["value"]: o.get_text() for o in page.select("select[name=department] option")}

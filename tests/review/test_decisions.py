@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from app.models import Case, Event, IssuedDocument, db
 
-from ..conftest import case_of, decide, sign_in, smtp, submitted_case, today
+from ..conftest import confirm_video, case_of, decide, sign_in, smtp, submitted_case, today
 
 TYPED = {"materials": ["passport_page", "id_photo"],
          "reason_passport_page": "Glare over the number: photograph it without the flash",
@@ -107,6 +107,7 @@ def test_accepting_with_deferred_materials_when_the_letter_cannot_be_made(staff_
     timeout = staff_app.config["RENDER_TIMEOUT_S"]
     staff_app.config["RENDER_TIMEOUT_S"] = 0.001  # no PDF can be made that fast
     try:
+        confirm_video(staff_app, journey.reference, agent=False)
         page = decide(clerk, journey.reference, "accept", status=503)
     finally:
         staff_app.config["RENDER_TIMEOUT_S"] = timeout
@@ -223,6 +224,7 @@ def test_a_decision_and_its_audit_record_commit_together(staff_app, monkeypatch)
         assert case.assigned_to_id is not None
         assert AuditEvent.select().where(AuditEvent.case_id == case.id,
                                          AuditEvent.action == "decision").count() == 1
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     with staff_app.app_context(), db.connection_context():
         accepted = Event.get(Event.case == case, Event.kind == "accepted")

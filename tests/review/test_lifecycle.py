@@ -9,12 +9,12 @@ from peewee import DatabaseError
 
 from app.models import AuditEvent, Case, Event, IssuedDocument, Upload, db
 
-from ..conftest import (case_of, decide, jpeg_bytes, pdf_bytes, sign_in, smtp, submitted_case,
+from ..conftest import (confirm_video, case_of, decide, jpeg_bytes, pdf_bytes, sign_in, smtp, submitted_case,
                         today)
 
 
 def bodies(collector):
-    return [(m["Subject"], m.get_content()) for _to, m in collector.messages]
+    return [(m["Subject"], m.get_body(("plain",)).get_content()) for _to, m in collector.messages]
 
 
 def future(days=10):
@@ -110,6 +110,7 @@ def test_accept_with_deferred_material_issues_the_commitment_letter(staff_app, s
     collector = smtp(staff_app, smtp_server)
     journey = submitted_case(staff_app, defer=True)
     clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     case = case_of(staff_app, journey.reference)
     assert case.status == "accepted"
@@ -144,6 +145,7 @@ def test_transfer_department_result_delivery_close(staff_app, smtp_server):
     clerk = sign_in(staff_app, "clerk@test")
     officer = sign_in(staff_app, "officer@test")
     officer.page(f"/staff/cases/{journey.reference}", status=404)
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     decide(clerk, journey.reference, "transfer", department="traffic-vehicle-office",
            note="Please verify the licence record")
@@ -200,6 +202,7 @@ def test_illegal_stale_and_replayed_decisions_are_refused(staff_app):
         "This decision is not possible in the case's current state.")
     # Both clerks load the case; one accepts; the other's decision is stale.
     seen = other.page(url)
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     stale = other.submit(f"{url}/decide/reject", dict(seen.form_data("#d-reject"), reason="no"),
                          status=422)
@@ -261,6 +264,7 @@ def test_deferred_material_reminders(staff_app, smtp_server):
     collector = smtp(staff_app, smtp_server)
     journey = submitted_case(staff_app, defer=True)
     clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     from app.cases.reminders import send_due_reminders
     with staff_app.app_context(), db.connection_context():
@@ -280,6 +284,7 @@ def test_deferred_material_reminders(staff_app, smtp_server):
 def test_time_limit_overdue_is_flagged(staff_app):
     journey = submitted_case(staff_app, defer=False)
     clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     with staff_app.app_context(), db.connection_context():
         Case.update(due_date=today() - timedelta(days=2)).execute()
@@ -303,6 +308,7 @@ def test_staff_actions_are_audited_and_the_trail_is_append_only(staff_app):
     assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
     document = clerk.get(f"/staff/cases/{journey.reference}/documents/form.pdf")
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     with staff_app.app_context(), db.connection_context():
         actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
@@ -341,6 +347,7 @@ def test_internal_notes_stay_internal_and_messages_reach_the_applicant(staff_app
 def test_result_document_reaches_the_applicant(staff_app):
     journey = submitted_case(staff_app, defer=False)
     clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
     decide(clerk, journey.reference, "approve")
     decide(clerk, journey.reference, "result", note="Certificate No. 2026-118",
