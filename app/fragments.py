@@ -38,8 +38,10 @@ def page_or_fragment(page_template: str, fragment_template: str, status: int = 2
 
 def see_other(url: str):
     """After a successful POST: a 303 to ``url``, or for a boosted form (htmx) the same
-    as a full page load (``HX-Redirect``), so the next page comes with its own head."""
-    if htmx and htmx.boosted:
+    as a full page load (``HX-Redirect``), so the next page comes with its own head; and
+    for a fragment request (a slot refreshing itself), so that the next page is not
+    swapped into the fragment's place."""
+    if htmx and (htmx.boosted or wants_fragment()):
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url
         return varies(response)

@@ -378,8 +378,45 @@ class Approve(Command):
         return case.can("approve")
 
     def apply(self, case, staff, form):
+        _nothing_owed(case, form)
         self.change(case, staff, form, action="approve", note=form.note.data or None,
                     changes={"queued_at": utcnow()}, notify=["applicant"])
+
+
+def _nothing_owed(case, form) -> None:
+    """Materials promised for later (容缺) block approval and the result until they arrive,
+    or a supervisor waives them: a result must not go out on a promise."""
+    if not case.deferred:
+        return
+    names = [localized(s.material.names) for s in material_states(case) if s.deferred]
+    form.form_errors.append(_(
+        "Materials promised for later have not arrived yet: %(materials)s. Decide once they "
+        "are in, or ask a supervisor to waive them.", materials=", ".join(names)))
+    raise Refused()
+
+
+class WaiveForm(DecisionForm):
+    """Why the promised materials are no longer needed."""
+
+    reason = TextAreaField(_l("Why they are no longer needed (kept in the case's record)"),
+                           validators=_reason_checks())
+
+
+class Waive(Command):
+    """A supervisor waives materials promised for later, with a reason (audited)."""
+
+    name, form_class, done = "waive", WaiveForm, _l("The promised materials are waived.")
+
+    def permitted(self, staff, case) -> bool:
+        return staff.role == "supervisor" and not staff.read_only
+
+    def available(self, case):
+        return case.owes_deferred
+
+    def apply(self, case, staff, form):
+        self.change(case, staff, form, kind="deferred_waived", note=form.reason.data.strip(),
+                    data={"materials": list(case.deferred)},
+                    changes={"deferred": [], "deferred_due": None})
 
 
 class RejectForm(DecisionForm):
@@ -419,6 +456,7 @@ class Result(Command):
         return case.can("result_ready")
 
     def apply(self, case, staff, form):
+        _nothing_owed(case, form)
         document = form.document.data
         stored = None
         if document is not None and getattr(document, "filename", ""):
@@ -753,7 +791,7 @@ class Answer(Command):
 
 COMMANDS = {command.name: command for command in (
     Claim(), Review(), Return(), Accept(), Transfer(), TransferBack(), Approve(), Reject(),
-    Result(), Deliver(), Close(), Note(), Video(), Convert(), Answer())}
+    Result(), Deliver(), Close(), Note(), Video(), Convert(), Answer(), Waive())}
 
 
 def run(command: Command, case, staff, form) -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "claimed": _l("A clerk is handling your application"),
     "reminder": _l("Reminder sent about materials you owe"),
     "deferred_supplied": _l("You sent a material you had promised"),
+    "deferred_waived": _l("The office no longer needs the materials you promised"),
     "message": _l("Message from the office"),
     "assisted": _l("Started with a volunteer at a service point"),
     "signed_scan": _l("A scan of a signed paper form was added"),

@@ -106,6 +106,20 @@ def test_return_fix_accept_transfer_approve_deliver(browser, live_server, tmp_pa
                {"Note for the department": "Please check the licence record"})
         expect(clerk.locator(".flash")).to_contain_text("Passed to the department")
 
+        # The applicant sends the certificate promised for later: nothing is approved on a
+        # promise.
+        applicant.goto(f"{live_server}/en/cases/{reference}")
+        applicant.get_by_role("link", name="Send the materials you owe").click()
+        owed = applicant.locator("#m-medical_certificate")
+        applicant.set_input_files("#file-medical_certificate", str(fixed))
+        owed.get_by_role("button", name="Upload").click()
+        # Nothing more is owed: the page moves on to the status page (not inside the slot).
+        expect(applicant).to_have_url(f"{live_server}/en/cases/{reference}")
+        expect(applicant.locator("header")).to_have_count(1)
+        expect(applicant.locator("ol.timeline")).to_contain_text(
+            "You sent a material you had promised")
+        expect(applicant.get_by_role("link", name="Send the materials you owe")).to_have_count(0)
+
         # The department officer sees it in their queue and approves.
         staff_sign_in(officer, live_server, app, "officer@test")
         officer.get_by_role("link", name=reference).click()

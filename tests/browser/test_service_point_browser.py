@@ -115,6 +115,14 @@ def test_volunteer_in_milan_to_agent_pickup(browser, live_server, tmp_path):
         clerk.locator("form.decision", has=clerk.get_by_role(
             "heading", name="Accept (受理)")).get_by_role("button", name="Accept").click()
         expect(clerk.locator(".flash")).to_contain_text("Accepted")
+        # The certificate promised for later arrives through the desk: nothing is approved
+        # on a promise.
+        volunteer.goto(f"{live_server}/en/cases/{reference}/materials")
+        volunteer.set_input_files("#file-medical_certificate",
+                                  str(make_photo(tmp_path / "certificate.jpg", 4)))
+        volunteer.locator("#m-medical_certificate").get_by_role("button", name="Upload").click()
+        expect(volunteer).to_have_url(f"{live_server}/en/cases/{reference}")
+        clerk.reload()
         clerk.locator("form.decision", has=clerk.get_by_role("heading", name="Approve")) \
             .get_by_role("button", name="Approve").click()
         expect(clerk.locator(".flash")).to_contain_text("Approved")

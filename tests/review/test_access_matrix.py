@@ -27,7 +27,7 @@ DEPARTMENT = "traffic-vehicle-office"
 
 #: Every decision a clerk or officer can post to /staff/cases/<ref>/decide/<action>.
 DECIDE_ACTIONS = ("claim", "review", "return", "accept", "transfer", "transfer_back", "approve",
-                  "reject", "result", "deliver", "close", "note", "video")
+                  "reject", "result", "deliver", "close", "note", "video", "waive")
 #: The decisions an officer of the department the case was passed to may take.
 OFFICER_ACTIONS = {"transfer_back", "approve", "reject", "note"}
 
@@ -259,6 +259,8 @@ def expected(persona, route, phase):
             return deny("an officer only takes the department's decisions")
         if persona != "officer" and route.action == "transfer_back":
             return deny("only the department passes a case back")
+        if route.action == "waive" and persona != "supervisor":
+            return deny("only the window's supervisor waives promised materials", {403})
         # An empty form (no version) passes the gate and is refused by the rules: 422.
         return allow("may decide; the empty form is refused, nothing changes", 422)
     if route.method == "GET":

@@ -380,3 +380,52 @@ def test_a_reference_finds_its_case_in_any_state(staff_app):
     assert any(tab.startswith("Withdrawn (1)") for tab in tabs), tabs
     other = sign_in(staff_app, "other.clerk@test")
     assert listed(other, f"/staff/queue?q={journey.reference}") == [], "not theirs to see"
+
+
+def test_a_result_waits_for_the_materials_promised_or_a_supervisors_waiver(staff_app):
+    """Issue 15, part 12: a case accepted with the medical certificate deferred was
+    approved, given its result and delivered, and the certificate never came. Owed
+    materials block approval and the result until they arrive, or the window's
+    supervisor waives them with a reason (audited); reminders go on until then."""
+    from app.models import AuditEvent, db
+    journey = submitted_case(staff_app, defer=True)
+    clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
+    decide(clerk, journey.reference, "accept")
+    refused = decide(clerk, journey.reference, "approve", status=422)
+    assert "Materials promised for later have not arrived yet: Medical certificate" in (
+        refused.one("#d-approve .error-summary").text)
+    assert case_of(staff_app, journey.reference).status == "accepted"
+    assert not refused.select("#d-waive"), "a clerk is offered no waiver"
+    decide(clerk, journey.reference, "waive", reason="x", status=403)
+
+    supervisor = sign_in(staff_app, "supervisor@test")
+    empty = decide(supervisor, journey.reference, "waive", reason=" ", status=422)
+    assert empty.one("#e-waive-reason").text.startswith("Error: ")
+    decide(supervisor, journey.reference, "waive",
+           reason="The traffic police checked the medical record directly")
+    waived = case_of(staff_app, journey.reference)
+    assert waived.deferred == [] and waived.deferred_due is None
+    decide(clerk, journey.reference, "approve")
+    status = journey.client.page(journey.base)
+    assert any("no longer needs the materials you promised" in e for e in timeline(status))
+    with staff_app.app_context(), db.connection_context():
+        assert AuditEvent.get(AuditEvent.target == "waive").staff.email == "supervisor@test"
+
+
+def test_the_result_also_waits_for_promised_materials(staff_app):
+    """A case approved before the rule (or by a department) still owes the materials:
+    the result is refused until they arrive."""
+    from app.cases import lifecycle
+    from app.models import Case, db
+    journey = submitted_case(staff_app, defer=True)
+    clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
+    decide(clerk, journey.reference, "accept")
+    with staff_app.app_context(), db.connection_context():
+        lifecycle.change(Case.get(Case.reference == journey.reference), action="approve",
+                         actor="staff")
+    refused = decide(clerk, journey.reference, "result", note="Licence issued", status=422)
+    assert "have not arrived yet" in refused.one("#d-result .error-summary").text
+    assert journey.upload("medical_certificate", jpeg_bytes()).status_code == 303
+    decide(clerk, journey.reference, "result", note="Licence issued")

@@ -9,7 +9,7 @@ from flask import (abort, current_app, make_response, redirect, render_template,
 from flask_babel import gettext as _
 
 from ...authz import applicant_case, may_open
-from ...fragments import varies, wants_fragment
+from ...fragments import see_other, varies, wants_fragment
 from ...models import Case, Upload
 from ...uploads.service import UploadError, path_for, read_limited
 from .. import journey
@@ -61,7 +61,9 @@ def _closed(case, key=None):
     """A redirect to the status page when this slot (or the page) takes no files now."""
     if case.takes_files_for(key):
         return None
-    return redirect(url_for("cases.status", reference=case.reference), 303)
+    # The last material owed has arrived: the whole page moves on to the status page (a
+    # slot refreshing itself through htmx is not given the status page to swap in).
+    return see_other(url_for("cases.status", reference=case.reference))
 
 
 def _back_to_slot(case, key):
