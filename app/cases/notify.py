@@ -5,13 +5,19 @@ to send, from the event's own data (what was decided, when, for which
 appointment) and the secrets sealed into it. :mod:`.outbox` sends them.
 """
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton
 from types import SimpleNamespace
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 
+from ..clock import now
 from ..i18n import N_, localized
+from ..points.window import format_span, next_open_span
+from ..templating import format_locale
 from ..mail import build_message
 from ..models import AccessToken, Department, Staff
 from ..sealing import unseal
@@ -64,6 +70,25 @@ def _names(case, keys) -> list[str]:
             for k in keys or []]
 
 
+def _deadline(iso: str) -> str:
+    """A due day (a Beijing calendar day, stored as ISO) in the reader's language."""
+    if not iso:
+        return ""
+    day = date.fromisoformat(str(iso)[:10])
+    return _("%(date)s (Beijing time)", date=format_date(day, "long", locale=format_locale()))
+
+
+def _next_window(case) -> dict:
+    """When the window next works (its calendar: Chinese working days, holidays and
+    swapped working days), in Beijing time and in the applicant's."""
+    span = next_open_span(now())
+    if span is None:
+        return {"window_day": "", "window_local": ""}
+    locale = format_locale()
+    return {"window_day": format_skeleton("MMMMEEEEd", span.start, locale=locale),
+            "window_local": format_span(span, ZoneInfo(case.timezone), locale)}
+
+
 def _update_details(event, case, secrets: dict) -> dict:
     """What the update email of ``event`` prints beside the case itself."""
     data = event.data or {}
@@ -73,10 +98,11 @@ def _update_details(event, case, secrets: dict) -> dict:
                          _names(case, [i["material"] for i in data.get("items", [])])))
         supplement = dict(data, items=[dict(i, name=names.get(i["material"], i["material"]))
                                        for i in data.get("items", [])])
-        return {"supplement": supplement, "due": data.get("due", "")}
+        return {"supplement": supplement, "due": _deadline(data.get("due", ""))}
     if kind == "accepted":
-        return {"due": data.get("due_date", ""), "deferred": _names(case, data.get("deferred")),
-                "deferred_due": data.get("deferred_due", "")}
+        return {"due": _deadline(data.get("due_date", "")),
+                "deferred": _names(case, data.get("deferred")),
+                "deferred_due": _deadline(data.get("deferred_due", ""))}
     if kind == "transferred":
         department = Department.get_or_none(Department.key == data.get("department"))
         if department is None:
@@ -89,13 +115,13 @@ def _update_details(event, case, secrets: dict) -> dict:
         return {"department": name}
     if kind == "reminder":
         return {"deferred": _names(case, data.get("deferred")),
-                "deferred_due": data.get("deferred_due", "")}
+                "deferred_due": _deadline(data.get("deferred_due", ""))}
     if kind == "delivered":
         return {"method": data.get("method", ""), "tracking": data.get("tracking", ""),
                 "pickup_code": data.get("pickup_code", "")}
     if kind == "converted":
         return {"item": localized(case.spec.names, case.locale), "note": event.note or "",
-                "due": (case.supplement or {}).get("due", "")}
+                "due": _deadline((case.supplement or {}).get("due", ""))}
     if kind == "agent_code_issued":
         return {"agent_code": secrets.get("agent_code", ""),
                 "agent_name": (case.entrustment or {}).get("agent_name_zh", "")}
@@ -116,7 +142,8 @@ def _applicant_message(event, case, secrets: dict):
         elif kind in ("submitted", "resubmitted"):
             subject = _("We received your application %(reference)s", reference=case.reference)
             text = render_template("emails/submitted.txt", case=case,
-                                   find_link=_public(f"/{case.locale}/cases/find"))
+                                   find_link=_public(f"/{case.locale}/cases/find"),
+                                   **_next_window(case))
         elif kind in UPDATE_KINDS:
             email_kind = UPDATE_KINDS[kind]
             subject = _(SUBJECTS[email_kind], reference=case.reference)

@@ -1,7 +1,7 @@
 """The public directory of service points, ``/<lang>/service-points``, and how its times
 are named."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from ..i18n import localized
 from ..models import WEEKDAYS, ServicePoint
 from ..templating import current_locale, format_locale
 from . import window
+from .window import format_span, window_day
 from .blueprint import bp
 from .service import active_points
 
@@ -51,30 +52,6 @@ def zone_label(name: str, moment: datetime, locale: str) -> str:
     """A zone by its place, with the offset at ``moment``: "France Time (UTC+1)"."""
     tz = ZoneInfo(name)
     return f"{get_timezone_location(tz, locale=locale)} ({utc_offset(moment.astimezone(tz))})"
-
-
-def format_span(span: window.Span, tz: ZoneInfo, locale: str) -> str:
-    """A span in ``tz`` as "07:00–15:00"; weekdays are added when it crosses midnight."""
-    local = span.to(tz)
-    if local.start.date() == local.end.date():
-        return (f"{format_time(local.start, 'HH:mm', locale=locale)}–"
-                f"{format_time(local.end, 'HH:mm', locale=locale)}")
-    return (f"{format_skeleton('EHm', local.start, locale=locale)} – "
-            f"{format_skeleton('EHm', local.end, locale=locale)}")
-
-
-def window_day(moment: datetime) -> tuple[window.Span | None, bool]:
-    """The window's span for today's Beijing date, or for the next working day.
-
-    Returns ``(span, whether it is today's)``; ``(None, False)`` if no working
-    day comes within three weeks.
-    """
-    today = moment.astimezone(window.BEIJING).date()
-    for offset in range(21):
-        span = window.window_span_on(today + timedelta(days=offset))
-        if span is not None:
-            return span, offset == 0
-    return None, False
 
 
 def point_status(point: ServicePoint, moment: datetime, locale: str) -> tuple[bool, str]:

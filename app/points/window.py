@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_skeleton, format_time
 from flask import current_app
 
 from ..cases.workdays import is_workday
@@ -105,4 +106,39 @@ def next_point_opening(point_hours: dict, tz: ZoneInfo, moment: datetime | None 
         for span in point_spans_on(point_hours, tz, local_day + timedelta(days=offset)):
             if span.start > moment:
                 return span.start
+    return None
+
+
+def format_span(span: Span, tz: ZoneInfo, locale: str) -> str:
+    """A span in ``tz`` as "07:00–15:00"; weekdays are added when it crosses midnight."""
+    local = span.to(tz)
+    if local.start.date() == local.end.date():
+        return (f"{format_time(local.start, 'HH:mm', locale=locale)}–"
+                f"{format_time(local.end, 'HH:mm', locale=locale)}")
+    return (f"{format_skeleton('EHm', local.start, locale=locale)} – "
+            f"{format_skeleton('EHm', local.end, locale=locale)}")
+
+
+def window_day(moment: datetime) -> tuple[Span | None, bool]:
+    """The window's span for today's Beijing date, or for the next working day.
+
+    Returns ``(span, whether it is today's)``; ``(None, False)`` if no working
+    day comes within three weeks.
+    """
+    today = moment.astimezone(BEIJING).date()
+    for offset in range(21):
+        span = window_span_on(today + timedelta(days=offset))
+        if span is not None:
+            return span, offset == 0
+    return None, False
+
+
+def next_open_span(moment: datetime) -> Span | None:
+    """The window's next span that has not ended at ``moment`` (today's, or a later
+    working day's: weekends, public holidays and swapped working days counted)."""
+    today = moment.astimezone(BEIJING).date()
+    for offset in range(21):
+        span = window_span_on(today + timedelta(days=offset))
+        if span is not None and moment < span.end:
+            return span
     return None

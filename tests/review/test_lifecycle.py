@@ -429,3 +429,23 @@ def test_the_result_also_waits_for_promised_materials(staff_app):
     assert "have not arrived yet" in refused.one("#d-result .error-summary").text
     assert journey.upload("medical_certificate", jpeg_bytes()).status_code == 303
     decide(clerk, journey.reference, "result", note="Licence issued")
+
+
+def test_emails_print_dates_for_their_reader_and_the_windows_real_calendar(staff_app,
+                                                                           smtp_server):
+    """Issue 15, part 7: emails printed ISO dates ("au plus tard le 2026-12-09") and said
+    the window works "Monday to Friday". Dates are written for the reader's language with
+    the zone they count in; the window's next working day comes from its calendar."""
+    import re as regex
+    collector = smtp(staff_app, smtp_server)
+    journey = submitted_case(staff_app, lang="fr", defer=True)
+    received = next(body for subject, body in bodies(collector) if "bien reçu" in subject)
+    assert "jours ouvrés chinois" in received and "lundi au vendredi" not in received
+    assert "à votre heure" in received
+    clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
+    collector.messages.clear()
+    decide(clerk, journey.reference, "accept")
+    accepted = bodies(collector)[-1][1]
+    assert not regex.search(r"\d{4}-\d{2}-\d{2}", accepted), accepted
+    assert regex.search(r"\d{1,2} \w+ 20\d\d \(heure de Pékin\)", accepted), accepted
