@@ -165,11 +165,10 @@ def end_own_sessions(row: StaffSession, password: str, chosen: list[int]) -> dic
     password is given again: ``{"ended": n}``, or ``{"password": "wrong"}`` /
     ``{"password": "slowed", "wait": s}`` / ``{"signed_out": True}`` (a third wrong
     password ended this session, as a wrong code would)."""
-    from . import verify_password as check
     wait = SECOND_STEPS.wait(str(row.staff_id))
     if wait:
         return {"password": "slowed", "wait": wait}
-    if not check(row.staff.password_hash, password or ""):
+    if not verify_password(row.staff.password_hash, password or ""):
         return {"signed_out": True} if second_step_failed(row) else {"password": "wrong"}
     SECOND_STEPS.passed(str(row.staff_id))
     ended = StaffSession.update(ended_at=utcnow()).where(
