@@ -1,8 +1,8 @@
 """Root redirect, home page and health check."""
 
-from flask import Blueprint, make_response, redirect, render_template, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 
-from .i18n import negotiate_locale
+from .i18n import LANGUAGE_KEY, negotiate_locale
 from .catalog import hometown
 from .catalog.search import department_list
 from .models import Category, Item, db
@@ -37,6 +37,17 @@ def _home_page():
         form=hometown.chooser())))
     response.vary.add("Cookie")
     return response
+
+
+@bp.route("/<lang:lang>/staff/", defaults={"rest": ""})
+@bp.route("/<lang:lang>/staff/<path:rest>")
+@public
+def staff_in(rest):
+    """``/it/staff/…``: the staff page, in that language from now on in this browser
+    (staff URLs carry no language; the header's switch also keeps it for the account)."""
+    session[LANGUAGE_KEY] = g.lang
+    query = request.query_string.decode()
+    return redirect(f"/staff/{rest}" + (f"?{query}" if query else ""), 303)
 
 
 @bp.route("/healthz")

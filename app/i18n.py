@@ -2,7 +2,7 @@
 
 import re
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from werkzeug.routing import BaseConverter
 
@@ -11,6 +11,9 @@ from .config import LOCALES
 #: The language each locale is named in, for the language switch.
 LOCALE_NAMES = {"zh": "中文", "en": "English", "it": "Italiano", "fr": "Français",
                 "es": "Español", "pt": "Português"}
+
+#: Where the session keeps the staff pages' language.
+LANGUAGE_KEY = "staff_lang"
 
 _LOOKS_LIKE_LOCALE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
 
@@ -42,16 +45,36 @@ def negotiate_locale() -> str:
 
 
 def select_locale() -> str:
-    """flask-babel locale selector: the URL's locale, else negotiation."""
+    """flask-babel locale selector: the URL's locale, else negotiation (staff pages: see
+    :func:`staff_locale`)."""
     lang = getattr(g, "lang", None)
     if lang:
         return lang
     if request.path.startswith("/staff"):
-        from flask import session
-        chosen = session.get("staff_lang")
-        if chosen in LOCALES:
-            return chosen
+        return staff_locale()
     return negotiate_locale()
+
+
+def staff_locale() -> str:
+    """A staff page's language: ``?lang=`` shows one page in another language (the
+    applicant's, at a volunteer's desk); else the account's choice, kept in the session
+    from sign-in or the language switch; else the browser's."""
+    shown = request.args.get("lang", "")
+    if shown in LOCALES and request.method in ("GET", "HEAD"):
+        return shown
+    return own_staff_locale()
+
+
+def own_staff_locale() -> str:
+    """The staff member's own language (a page shown for the applicant goes back to it)."""
+    chosen = session.get(LANGUAGE_KEY)
+    return chosen if chosen in LOCALES else negotiate_locale()
+
+
+def shown_for_applicant() -> bool:
+    """Whether this staff page is shown, for once, in a language other than the staff
+    member's own (with a way back)."""
+    return request.args.get("lang", "") in LOCALES and request.method in ("GET", "HEAD")
 
 
 def localized(texts, locale=None):
@@ -69,6 +92,13 @@ def localized(texts, locale=None):
         if texts.get(candidate):
             return texts[candidate]
     return next(iter(texts.values()), "")
+
+
+def on_record(entry: dict, question: str = "label") -> dict:
+    """How the case record (staff pages, documents) names a step or a field, by locale:
+    its ``record`` text, else the applicant's wording (``title`` or ``label``) in that
+    locale."""
+    return {**(entry.get(question) or {}), **(entry.get("record") or {})}
 
 
 def locale_redirect_target(path: str) -> str | None:

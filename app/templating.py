@@ -1,6 +1,7 @@
 """Template helpers: localized catalog text, dates with their time zone, money."""
 
 from datetime import date, datetime, timezone
+from urllib.parse import urlencode
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,9 +16,10 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from .auth.permissions import allows
 from .cases.entrustment import POWER_LABELS, RELATIONSHIP_LABELS
 from .cases.fields import display_value
-from .cases.labels import DELIVERY_LABELS, EVENT_LABELS, STATUS_LABELS
+from .cases.labels import (DELIVERY_LABELS, EVENT_LABELS, STAFF_DELIVERY_LABELS,
+                           STAFF_EVENT_LABELS, STAFF_STATUS_LABELS, STATUS_LABELS)
 from .documents.titles import TITLES
-from .i18n import LOCALE_NAMES, localized
+from .i18n import LOCALE_NAMES, localized, on_record, own_staff_locale, shown_for_applicant
 
 BEIJING = "Asia/Shanghai"
 
@@ -158,6 +160,15 @@ def switch_locale_url(target: str) -> str:
     return url_for(request.endpoint, **args)
 
 
+def staff_page_in(target: str | None) -> str:
+    """This staff page shown in ``target`` for once (``None``: in the staff member's own
+    language again), same address and query otherwise."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    if target:
+        args.append(("lang", target))
+    return request.path + (f"?{urlencode(args)}" if args else "")
+
+
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
     403: _l("You do not have access to this page"),
@@ -219,6 +230,8 @@ def staff_may(permission: str) -> bool:
 def init_templating(app) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["lt"] = localized
+    app.jinja_env.filters["on_record"] = lambda entry, question="label": localized(
+        on_record(entry, question))
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["slot"] = format_slot
@@ -236,8 +249,14 @@ def init_templating(app) -> None:
     app.jinja_env.globals["answer_text"] = answer_text
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["STAFF_STATUS_LABELS"] = STAFF_STATUS_LABELS
+    app.jinja_env.globals["STAFF_EVENT_LABELS"] = STAFF_EVENT_LABELS
+    app.jinja_env.globals["STAFF_DELIVERY_LABELS"] = STAFF_DELIVERY_LABELS
     app.jinja_env.globals["doc_title"] = doc_title
     app.jinja_env.globals["staff_may"] = staff_may
+    app.jinja_env.globals["staff_page_in"] = staff_page_in
+    app.jinja_env.globals["shown_for_applicant"] = shown_for_applicant
+    app.jinja_env.globals["staff_language"] = own_staff_locale
     app.jinja_env.globals["EVENT_LABELS"] = EVENT_LABELS
     app.jinja_env.globals["POWER_LABELS"] = POWER_LABELS
     app.jinja_env.globals["RELATIONSHIP_LABELS"] = RELATIONSHIP_LABELS

@@ -15,6 +15,8 @@ from flask import current_app, g, session
 
 from ..audit import client_ip, record
 from ..clock import utcnow
+from ..config import LOCALES
+from ..i18n import LANGUAGE_KEY
 from ..models import Staff, StaffSession
 from ..ratelimits import SlowDown
 from . import verify_password
@@ -111,13 +113,26 @@ def start_session(staff: Staff) -> StaffSession:
     if previous:  # signing in again ends the session this browser had
         StaffSession.update(ended_at=utcnow()).where(
             (StaffSession.token_hash == _hash(previous)) & StaffSession.ended_at.is_null()).execute()
+    chosen = session.get(LANGUAGE_KEY)
     session.clear()
+    keep_language(staff, staff.lang or chosen)
     row = StaffSession.create(token_hash=_hash(token), staff=staff, ip=client_ip())
     session[COOKIE_KEY] = token
     session.permanent = False
     Staff.update(last_login_at=utcnow()).where(Staff.id == staff.id).execute()
     record("login", staff=staff, data={"mfa": False})
     return row
+
+
+def keep_language(staff: Staff | None, lang: str | None) -> None:
+    """Show the staff pages in ``lang`` in this browser and, signed in, on every sign-in
+    of the account (its emails follow it too); an unknown language changes nothing."""
+    if lang not in LOCALES:
+        return
+    session[LANGUAGE_KEY] = lang
+    if staff is not None and staff.lang != lang:
+        Staff.update(lang=lang).where(Staff.id == staff.id).execute()
+        staff.lang = lang
 
 
 def _rotate(row: StaffSession, **changes) -> None:

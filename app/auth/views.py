@@ -1,19 +1,19 @@
 """The ``auth`` blueprint, ``/staff/…``: sign-in, two-step enrolment, sign-out, accounts."""
 
 from flask import (Blueprint, abort, flash, g, make_response, redirect, render_template,
-                   request, session, url_for)
+                   request, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from ..audit import record
 from ..authz import public, staff
-from ..config import LOCALES
 from ..extensions import limiter
 from ..models import Staff
 from . import mfa
 from .forms import CodeForm, EndSessionsForm, LoginForm, PasswordChangeForm
 from .sessions import (SECOND_STEPS, LoginError, authenticate, change_password,
-                       current_session, end_all_sessions, end_own_sessions, end_session,
-                       open_sessions, pass_mfa, second_step_failed, set_active, start_session)
+                       current_session, current_staff, end_all_sessions, end_own_sessions,
+                       end_session, keep_language, open_sessions, pass_mfa, second_step_failed,
+                       set_active, start_session)
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -151,9 +151,7 @@ def logout():
 @public
 def language():
     """Choose the language of the staff pages."""
-    chosen = request.form.get("lang", "")
-    if chosen in LOCALES:
-        session["staff_lang"] = chosen
+    keep_language(current_staff(), request.form.get("lang", ""))
     target = request.form.get("next", "")
     if not target.startswith("/staff/") or "//" in target:
         target = url_for("review.home")

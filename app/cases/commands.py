@@ -33,7 +33,7 @@ from .appointments import SlotError, current_appointment, identity_confirmed
 from .appointments import record_outcome
 from .journey import home_office, material_states
 from ..templating import format_when
-from .labels import DELIVERY_LABELS
+from .labels import STAFF_DELIVERY_LABELS
 from .workdays import add_working_days
 
 DELIVERY_METHODS = ("courier", "agent_pickup", "electronic", "self_pickup")
@@ -509,7 +509,7 @@ class Deliver(Command):
         return case.can("deliver")
 
     def prepare(self, form, case):
-        form.method.choices = options((m, DELIVERY_LABELS[m]) for m in case.spec.delivery)
+        form.method.choices = options((m, STAFF_DELIVERY_LABELS[m]) for m in case.spec.delivery)
         if not (case.result or {}).get("pickup_code"):
             del form.pickup_code
 

@@ -66,3 +66,33 @@ DELIVERY_LABELS = {
     "self_pickup": _l("Collected by you at the window"),
     "electronic": _l("Electronic document by email"),
 }
+
+#: The same, as staff read them: the applicant is "the applicant", not "you".
+STAFF_STATUS_LABELS = {
+    **STATUS_LABELS,
+    "submitted": _l("Waiting for review"),
+    "returned": _l("Returned to the applicant for corrections"),
+}
+STAFF_EVENT_LABELS = {
+    **EVENT_LABELS,
+    "started": _l("The applicant started the application"),
+    "submitted": _l("The applicant sent the application"),
+    "resubmitted": _l("The applicant sent corrections"),
+    "returned": _l("Returned to the applicant for corrections"),
+    "withdrawn": _l("The applicant withdrew the application"),
+    "converted": _l("The window found the service for the matter; the applicant completes "
+                    "the application"),
+    "answered": _l("The window answered the matter"),
+    "claimed": _l("A clerk took the case"),
+    "reminder": _l("Reminder sent to the applicant about owed materials"),
+    "deferred_supplied": _l("The applicant sent a promised material"),
+    "deferred_waived": _l("The promised materials were waived"),
+    "message": _l("Message to the applicant"),
+    "agent_code_issued": _l("The entrusted relative received their own access code"),
+}
+STAFF_DELIVERY_LABELS = {
+    "courier": _l("By courier to the applicant's address abroad"),
+    "agent_pickup": _l("Collected by the entrusted relative at home"),
+    "self_pickup": _l("Collected by the applicant at the window"),
+    "electronic": _l("Electronic document by email"),
+}

@@ -181,7 +181,7 @@ def messages(event, case, recipient: str) -> list:
         zone = "Asia/Shanghai"
         if person.role == "volunteer" and person.service_point_id:
             zone = person.service_point.timezone
-        return [video_message(person.email, "zh", kind, case, appointment, None, zone, True,
+        return [video_message(person.email, person.lang or "zh", kind, case, appointment, None, zone, True,
                               _message_id(event, recipient))]
     if recipient != "applicant" or not case.contact_email:
         return []

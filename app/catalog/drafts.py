@@ -110,12 +110,17 @@ def text_slots(doc: dict) -> list[Slot]:
     for s in doc.get("steps") or []:
         group = Words(N_("Step %(key)s"), key=s["key"])
         slots += [Slot(f"s.{s['key']}.title", group, _l("Title"), True),
-                  Slot(f"s.{s['key']}.intro", group, _l("Introduction"), False, long=True)]
+                  Slot(f"s.{s['key']}.intro", group, _l("Introduction"), False, long=True),
+                  Slot(f"s.{s['key']}.record", group, _l("Title on the case record (staff "
+                                                         "pages, documents)"), False)]
         for f in s.get("fields") or []:
             where = f"{s['key']}.{f['key']}"
             slots += [Slot(f"f.{where}.label", group, Words(N_("Field %(key)s: question"), key=f["key"]),
                            True),
                       Slot(f"f.{where}.help", group, Words(N_("Field %(key)s: hint"), key=f["key"]),
+                           False),
+                      Slot(f"f.{where}.record", group,
+                           Words(N_("Field %(key)s: name on the case record"), key=f["key"]),
                            False)]
             for c in f.get("choices") or []:
                 slots.append(Slot(f"c.{where}.{_choice_id(c['value'])}", group,
@@ -556,8 +561,9 @@ def _field_from(old: dict, k: str, flat: dict) -> dict:
     kind = flat[f"{k}.type"]
     field = {"key": old["key"], "type": kind, "label": old.get("label") or {},
              "required": bool(flat[f"{k}.required"])}
-    if old.get("help"):
-        field["help"] = old["help"]
+    for text in ("help", "record"):
+        if old.get(text):
+            field[text] = old[text]
     attrs = TYPE_ATTRS.get(kind, ())
     if "max_length" in attrs and flat[f"{k}.max_length"]:
         field["max_length"] = int(flat[f"{k}.max_length"])

@@ -78,6 +78,9 @@ def _field(raw, where):
         "type": kind,
         "label": _texts(raw.get("label"), f"{where}.{key}.label"),
         "help": _texts(raw.get("help"), f"{where}.{key}.help", required=False),
+        # How the case record, the staff pages and the documents name the answer (the
+        # label is a question to the applicant); the label stands in where it is absent.
+        "record": _texts(raw.get("record"), f"{where}.{key}.record", required=False),
         "required": bool(raw.get("required", True)),
     }
     if kind in {"text", "textarea", "address_abroad", "address_home"}:
@@ -117,6 +120,7 @@ def _step(raw, where):
         raise CatalogError(_l("%(where)s.%(key)s: a step needs fields", where=where, key=key))
     return {"key": key, "title": _texts(raw.get("title"), f"{where}.{key}.title"),
             "intro": _texts(raw.get("intro"), f"{where}.{key}.intro", required=False),
+            "record": _texts(raw.get("record"), f"{where}.{key}.record", required=False),
             "fields": fields}
 
 

@@ -37,7 +37,8 @@ def _clean(mapping: dict) -> dict:
 
 
 def _field(field: dict) -> dict:
-    out = dict(field, label=field["label"], help=_texts(field.get("help")))
+    out = dict(field, label=field["label"], help=_texts(field.get("help")),
+               record=_texts(field.get("record")))
     if field.get("choices"):
         out["choices"] = [dict(c) for c in field["choices"]]
     return _clean(out)
@@ -46,7 +47,7 @@ def _field(field: dict) -> dict:
 def step_document(step: dict) -> dict:
     """A form step as an item file says it."""
     return _clean({"key": step["key"], "title": step["title"], "intro": _texts(step.get("intro")),
-                   "fields": [_field(f) for f in step["fields"]]})
+                   "record": _texts(step.get("record")), "fields": [_field(f) for f in step["fields"]]})
 
 
 def item_document(item: Item, content: dict | None = None) -> dict:

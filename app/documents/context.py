@@ -16,7 +16,7 @@ from ..cases.journey import material_states
 from ..cases.entrustment import POWER_MESSAGES, POWERS, RELATIONSHIP_MESSAGES
 from ..cases.fields import display_value
 from ..cases.workdays import add_working_days
-from ..i18n import N_, localized
+from ..i18n import N_, localized, on_record
 from ..clock import utcnow
 from ..models import ServicePoint
 from ..templating import FORMAT_LOCALES
@@ -106,14 +106,15 @@ def _sections(item, answers: dict, second: str, blank: bool) -> list:
     for step in item.steps:
         rows = []
         for field in step["fields"]:
-            row = {"key": field["key"], "label": texts_pair(field["label"], second),
+            row = {"key": field["key"], "label": texts_pair(on_record(field), second),
                    "long": field["type"] in {"textarea", "address_abroad", "address_home"},
                    "required": field["required"]}
             if blank and field["type"] == "choice":
                 row["choices"] = [texts_pair(c["label"], second) for c in field["choices"]]
             row["value"] = None if blank else _value_text(field, answers.get(field["key"]), second)
             rows.append(row)
-        sections.append({"key": step["key"], "title": texts_pair(step["title"], second),
+        sections.append({"key": step["key"], "title": texts_pair(on_record(step, "title"),
+                                                                   second),
                          "rows": rows, "lines": _pair_up(rows)})
     return sections
 

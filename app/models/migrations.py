@@ -402,11 +402,17 @@ def _demo_accounts(migrator):
     Staff.update(demo=True).where(Staff.email.endswith("@demo.onevisit")).execute()
 
 
+def _staff_languages(migrator):
+    """Version 18: each staff account keeps the language of its pages and emails."""
+    from peewee import CharField
+    _add_missing_columns(migrator, {"staff": [("lang", CharField(max_length=5, default=""))]})
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
-              _rate_counters, _case_grants, _retention, _demo_accounts]
+              _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages]
 
 
 def latest_version() -> int:

@@ -35,6 +35,8 @@ class Staff(BaseModel):
     # Made by `flask load-demo`: signs in only while ONEVISIT_DEMO is on.
     demo = BooleanField(default=False)
     password_set_at = DateTimeField(null=True)
+    # The language of the staff pages and staff emails ("" until the person chooses).
+    lang = CharField(max_length=5, default="")
     # A volunteer belongs to exactly one overseas service point.
     service_point = ForeignKeyField(ServicePoint, null=True, backref="volunteers",
                                     on_delete="SET NULL")

@@ -99,7 +99,7 @@ def test_return_fix_accept_transfer_approve_deliver(browser, live_server, tmp_pa
         # certificate deferred, and passes it on.
         confirm_video(app, reference)
         clerk.reload()
-        expect(clerk.locator("h1 .badge").first).to_have_text("Sent, waiting for review")
+        expect(clerk.locator("h1 .badge").first).to_have_text("Waiting for review")
         decide(clerk, "Accept (受理)", "Accept")
         expect(clerk.locator(".flash")).to_contain_text("Accepted")
         decide(clerk, "Pass to the responsible department (流转)", "Pass on",

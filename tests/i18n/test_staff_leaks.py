@@ -1,0 +1,119 @@
+"""Every staff page and staff email in the five languages besides English: no untranslated
+English (the applicant side's test, tests/i18n/test_no_english_leaks.py, for staff)."""
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from app.models import Office, ServicePoint, Staff, db
+
+from ..conftest import csrf_token, sign_in, staff_post, submitted_case
+from .test_no_english_leaks import english_catalog_texts, english_messages, leaks, visible_text
+from .test_staff_languages import choose
+
+LOCALES = ("zh", "it", "fr", "es", "pt")
+#: Staff GET pages that are not HTML pages to read (files, PDFs, YAML) or not pages at all.
+NOT_PAGES = {"review.case_document", "review.case_file", "points.desk_blanks",
+             "points.desk_pack", "points.desk_slip", "catalog_admin.export_one",
+             "catalog_admin.export_all", "review.home"}
+
+
+def staff_pages(app, ref, point_id, assisted="X") -> dict:
+    """Each staff page to read, by endpoint: (who, url, status)."""
+    case, code = f"/staff/cases/{ref}", "JJ-JZ-001"
+    return {
+        "auth.login": (None, "/staff/login", 200),
+        "auth.verify": ("half", "/staff/login/code", 200),
+        "auth.enrol": ("nomfa", "/staff/mfa/setup", 200),
+        "auth.password": ("clerk", "/staff/password", 200),
+        "auth.sessions": ("clerk", "/staff/sessions", 200),
+        "auth.accounts": ("supervisor", "/staff/accounts", 200),
+        "review.queue": ("clerk", "/staff/queue?status=all", 200),
+        "review.case_view": ("clerk", case, 200),
+        "review.case_audit": ("supervisor", f"{case}/audit", 200),
+        "points.desk": ("volunteer", "/staff/point/", 200),
+        "points.desk_case": ("volunteer", f"/staff/point/cases/{assisted}", 200),
+        "points.admin_list": ("admin", "/staff/admin/service-points", 200),
+        "points.admin_new": ("admin", "/staff/admin/service-points/new", 200),
+        "points.admin_edit": ("admin", f"/staff/admin/service-points/{point_id}", 200),
+        "catalog_admin.items": ("admin", "/staff/admin/catalog", 200),
+        "catalog_editor.new_item": ("admin", "/staff/admin/catalog/new", 200),
+        "catalog_editor.draft": ("admin", f"/staff/admin/catalog/{code}/draft", 200),
+        "catalog_editor.section": ("admin", f"/staff/admin/catalog/{code}/draft/materials",
+                                   200),
+        "catalog_editor.preview": ("admin", f"/staff/admin/catalog/{code}/draft/preview", 200),
+    }
+
+
+def test_every_staff_get_page_is_read(staff_app):
+    """The list below is the URL map's: a new staff page joins this test."""
+    pages = staff_pages(staff_app, "X", 1)
+    routes = {rule.endpoint for rule in staff_app.url_map.iter_rules()
+              if rule.rule.startswith("/staff") and "GET" in rule.methods}
+    assert routes - NOT_PAGES == set(pages)
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_staff_pages_and_emails_have_no_english(staff_app, lang):
+    from ..conftest import make_staff
+    make_staff(staff_app, "admin@test", "admin")
+    sources = english_messages(lang) | english_catalog_texts()
+    journey = submitted_case(staff_app, lang=lang, entrust=True)
+    ref = journey.reference
+    clients = {who: sign_in(staff_app, f"{who}@test")
+               for who in ("clerk", "supervisor", "volunteer", "admin")}
+    clients["nomfa"] = sign_in(staff_app, "nomfa@test", mfa=False)
+    half = staff_app.test_client()
+    half.post("/staff/login", data={"csrf_token": csrf_token(half, "/staff/login"),
+                                    "email": "clerk2@test",
+                                    "password": "correct horse battery"})
+    clients["half"], clients[None] = half, staff_app.test_client()
+    for who, client in clients.items():
+        client.get(f"/{lang}/staff/login")  # this browser's language
+        if who not in (None, "half", "nomfa"):
+            choose(client, lang, "/staff/sessions")  # and the account's
+    # The case as the window knows it: a booked video check (its email to the staff), a
+    # return with a reason, a draft of its item in the editor.
+    video = f"/{lang}/cases/{ref}/video-check"
+    slot = journey.client.page(video).first('input[name="slot"]:not([disabled])')["value"]
+    journey.client.submit(video, {"slot": slot})
+    assert staff_post(clients["clerk"], ref, "return", materials="id_photo",
+                      reason_id_photo="—", due="2099-01-01").status_code == 303
+    admin = clients["admin"]
+    admin.post("/staff/admin/catalog/JJ-JZ-001/draft", data={
+        "csrf_token": csrf_token(admin, "/staff/admin/catalog")})
+    volunteer = clients["volunteer"]
+    started = volunteer.post("/staff/point/start", data={
+        "csrf_token": csrf_token(volunteer, "/staff/point/"), "item": "JJ-JZ-001",
+        "language": lang, "email": "walk.in@example.it", "consent": "yes"})
+    assisted = started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
+    with staff_app.app_context(), db.connection_context():
+        point = Staff.get(Staff.email == "volunteer@test").service_point_id
+        ServicePoint.update(office=Office.get(Office.key == "police-global-window")).where(
+            ServicePoint.id == point).execute()
+    problems = {}
+    for endpoint, (who, url, status) in staff_pages(staff_app, ref, point, assisted).items():
+        response = clients[who].get(url)
+        if response.status_code != status:
+            problems[endpoint] = f"status {response.status_code}"
+            continue
+        from ..pages import Page
+        page = Page(response)
+        if page.soup.html.get("lang") not in (lang, "zh-Hans"):
+            problems[endpoint] = f"lang {page.soup.html.get('lang')}"
+        found = leaks(visible_text(page.soup), sources)
+        if found:
+            problems[endpoint] = found
+    outbox = sorted(Path(staff_app.config["OUTBOX_DIR"]).glob("*.eml"))
+    staff_mail = [message for message in (
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in outbox) if message["To"].endswith("@test")]
+    assert staff_mail, "the clerk hears of the booking"
+    for message in staff_mail:
+        found = leaks(message["Subject"] + " " + message.get_body(("plain",)).get_content(),
+                      sources)
+        if found:
+            problems[f"email to {message['To']}: {message['Subject']}"] = found
+    assert not problems, problems
