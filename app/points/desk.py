@@ -28,6 +28,7 @@ from ..models import Case, Department, Event, Item, Jurisdiction, Upload
 from ..models.base import in_one_transaction
 from ..uploads.service import UploadError, read_limited
 from .blueprint import bp
+from .clocks import clocks
 from .forms import BlankBatchForm, DeskStartForm, ScanForm
 from .scans import SIGNED_KEYS, SIGNED_LABELS
 
@@ -50,6 +51,7 @@ def _home(start_form=None, batch_form=None, status=200):
     items = _items()
     return render_template(
         "points/desk.html", point=point, cases=list(query), search=search,
+        clocks=clocks(g.staff),
         form=start_form or DeskStartForm(formdata=None, point=point, items=items),
         batch=batch_form or BlankBatchForm(formdata=None, items=items)), status
 
@@ -201,3 +203,10 @@ def desk_blanks():
     except RenderError as error:
         return render_failed(error)
     return pdf_download(data, f"blank-forms-{form.size.data}.pdf")
+
+
+@bp.route("/staff/clocks")
+@staff()
+def shift_clocks():
+    """The clocks alone (the queue and the desk refresh theirs every minute)."""
+    return render_template("points/clocks.html", clocks=clocks(g.staff))

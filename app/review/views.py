@@ -23,6 +23,7 @@ from ..i18n import localized
 from ..models import (Appointment, Case, CaseNote, Department, Event, Item, ItemSpec,
                       MaterialReview, ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
+from ..points.clocks import clocks
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..slowclients import body_limit
 from ..uploads.service import path_for
@@ -54,7 +55,7 @@ def queue():
 
 def _queue_page() -> dict:
     """What the whole queue page adds to its table: the filters' choices, the day's calls."""
-    return {"video": _video_day(),
+    return {"video": _video_day(), "clocks": clocks(g.staff),
             "departments": list(Department.select().where(
                 Department.jurisdiction.in_(g.staff.scope_ids())).order_by(Department.sort)),
             "all_items": list(Item.select(Item.code, Item.names).join(Department).where(

@@ -53,7 +53,7 @@ MANAGERS = {"supervisor", "province", "county_supervisor", "county_admin"}
 
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
-NON_CASE_ROUTES = {"review.home", "review.queue", "auth.accounts", "auth.disable",
+NON_CASE_ROUTES = {"review.home", "review.queue", "points.shift_clocks", "auth.accounts", "auth.disable",
                    "auth.password", "auth.sessions", "auth.end_account_sessions",
                    "points.desk", "points.desk_start", "points.desk_blanks",
                    "points.admin_list", "points.admin_new", "points.admin_edit",
@@ -193,6 +193,8 @@ def expected(persona, route, phase):
         if persona not in QUEUE_ROLES:
             return deny("a volunteer has no review queue")
         return allow("a reviewer's own queue (the case is listed only if theirs)", 200)
+    if endpoint == "points.shift_clocks":
+        return allow("any signed-in staff member reads the clocks of their own points", 200)
     if endpoint == "auth.password":
         # Everyone changes their own password, the province's read-only supervisor too
         # (the form, or a refused empty post).
