@@ -166,7 +166,7 @@ def test_transfer_department_result_delivery_close(staff_app, smtp_server):
     assert "SF1234567890" in body
     status = journey.client.page(f"/en/cases/{journey.reference}")
     assert status.one("p.status strong").text == "Delivered"
-    delivery = after_heading(status, "How you receive the result").get_text(" ", strip=True)
+    delivery = after_heading(status, "How the result was delivered").get_text(" ", strip=True)
     assert delivery == "By courier to your address abroad · Tracking number: SF1234567890"
     events = timeline(status)
     for text in ("The result was delivered", "The office accepted the application",
