@@ -121,3 +121,27 @@ def test_the_delivered_email_follows_the_method(staff_app):
     assert told["courier"][0].endswith("is on its way")
     for subject, body in told.values():
         assert "ready for collection" not in body and "pickup code" not in body
+
+
+def test_the_receipt_says_what_the_case_is_now(staff_app):
+    journey = submitted_case(staff_app, defer=False)
+    url = f"/en/cases/{journey.reference}/documents/receipt.pdf"
+    before = pdf_text(journey.client.get(url).data)
+    assert "It is not yet an acceptance" in before and "Accepted (Beijing time)" not in before
+    clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
+    decide(clerk, journey.reference, "accept")
+    after = pdf_text(journey.client.get(url).data)
+    assert "not yet an acceptance" not in after
+    assert "received and accepted by the window on the date above" in after
+    assert "Accepted (Beijing time)" in after and "受理时间（北京时间）" in after
+    assert "本回执证明申请已收到，并已于上述日期由窗口受理" in after
+
+
+def test_a_receipt_of_a_case_rejected_before_acceptance_does_not_promise_one(staff_app):
+    journey = submitted_case(staff_app, defer=False)
+    clerk = sign_in(staff_app, "clerk@test")
+    decide(clerk, journey.reference, "reject", reason="Not the holder of this licence")
+    text = pdf_text(journey.client.get(
+        f"/en/cases/{journey.reference}/documents/receipt.pdf").data)
+    assert "not yet an acceptance" not in text and "The window did not accept it" in text
