@@ -469,7 +469,7 @@ class Result(Command):
             stored = (slot, data, document.filename)
         text = form.note.data.strip()
         result = {"note": text, "at": utcnow().isoformat(), "upload": None}
-        if case.agent_code_issued and "agent_pickup" in case.spec.delivery:
+        if case.agent_code_issued and "agent_pickup" in case.delivery_methods:
             # The agent sees this code on their page and shows it at the window.
             result["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
 
@@ -509,13 +509,17 @@ class Deliver(Command):
         return case.can("deliver")
 
     def prepare(self, form, case):
-        form.method.choices = options((m, STAFF_DELIVERY_LABELS[m]) for m in case.spec.delivery)
+        # Only the ways open to this applicant (their relative only when one is entrusted
+        # to collect), preselecting the one their choices point to.
+        form.method.choices = options((m, STAFF_DELIVERY_LABELS[m]) for m in case.delivery_methods)
+        if not form.method.data:
+            form.method.data = case.default_delivery
         if not (case.result or {}).get("pickup_code"):
             del form.pickup_code
 
     def apply(self, case, staff, form):
         method = form.method.data
-        if method not in DELIVERY_METHODS or method not in case.spec.delivery:
+        if method not in DELIVERY_METHODS or method not in case.delivery_methods:
             form.method.errors.append(_("Choose a delivery method this service offers."))
             raise Refused()
         delivery = {"method": method}

@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext as _
 from ..clock import now
 from ..i18n import N_, localized
 from ..points.window import format_span, next_open_span
-from ..templating import format_locale
+from ..templating import format_locale, format_when
 from ..mail import build_message
 from ..models import AccessToken, Department, Staff
 from ..sealing import unseal
@@ -39,6 +39,13 @@ SUBJECTS = {
     "agent_code": N_("Your relative's access code for application %(reference)s"),
     "converted": N_("Your matter %(reference)s: the service for it, and what is still needed"),
     "answered": N_("An answer to your matter %(reference)s"),
+}
+#: The delivered email's subject says what happened, by the way the result went.
+DELIVERED_SUBJECTS = {
+    "courier": SUBJECTS["delivered"],
+    "agent_pickup": N_("The result of your application %(reference)s was collected"),
+    "self_pickup": N_("The result of your application %(reference)s was collected"),
+    "electronic": N_("The result of your application %(reference)s was sent to you"),
 }
 #: The update email each event kind sends (named like the event, but for one).
 UPDATE_KINDS = dict({kind: kind for kind in SUBJECTS if kind != "agent_code"},
@@ -117,8 +124,10 @@ def _update_details(event, case, secrets: dict) -> dict:
         return {"deferred": _names(case, data.get("deferred")),
                 "deferred_due": _deadline(data.get("deferred_due", ""))}
     if kind == "delivered":
+        # When it happened, in the applicant's time zone (the window's clock beside it).
         return {"method": data.get("method", ""), "tracking": data.get("tracking", ""),
-                "pickup_code": data.get("pickup_code", "")}
+                "agent_name": (case.entrustment or {}).get("agent_name_zh", ""),
+                "at": format_when(event.created_at, case.timezone or "Asia/Shanghai")}
     if kind == "converted":
         return {"item": localized(case.spec.names, case.locale), "note": event.note or "",
                 "due": _deadline((case.supplement or {}).get("due", ""))}
@@ -127,6 +136,13 @@ def _update_details(event, case, secrets: dict) -> dict:
                 "agent_name": (case.entrustment or {}).get("agent_name_zh", "")}
     # rejected (the reason), result_ready (the result), message (the text)
     return {"reason": event.note or "", "note": event.note or "", "body": event.note or ""}
+
+
+def _subject(event, email_kind: str) -> str:
+    """The subject (a message id) of the update email ``email_kind`` about ``event``."""
+    if event.kind == "delivered":
+        return DELIVERED_SUBJECTS.get((event.data or {}).get("method"), SUBJECTS[email_kind])
+    return SUBJECTS[email_kind]
 
 
 def _applicant_message(event, case, secrets: dict):
@@ -146,7 +162,7 @@ def _applicant_message(event, case, secrets: dict):
                                    **_next_window(case))
         elif kind in UPDATE_KINDS:
             email_kind = UPDATE_KINDS[kind]
-            subject = _(SUBJECTS[email_kind], reference=case.reference)
+            subject = _(_subject(event, email_kind), reference=case.reference)
             text = render_template("emails/update.txt", case=case, kind=email_kind,
                                    link=access_link(case), **_update_details(event, case, secrets))
         else:

@@ -190,6 +190,15 @@ def _power_pair(power: str, second: str) -> dict:
     return Bilingual(second).pair(POWER_MESSAGES[power])
 
 
+def receipt_stage(case) -> str:
+    """What a receipt can say of the case: ``accepted`` (the window accepted it),
+    ``received`` (sent, the window has not decided yet) or ``not_accepted`` (it ended
+    without an acceptance: rejected, withdrawn, answered)."""
+    if case.accepted_at:
+        return "accepted"
+    return "received" if case.status in ("submitted", "returned") else "not_accepted"
+
+
 def case_context(doc_type: str, case, code: str, page_size: str) -> dict:
     """Everything one issued document of ``case`` prints, as plain data."""
     second = second_locale(case.locale)
@@ -214,6 +223,9 @@ def case_context(doc_type: str, case, code: str, page_size: str) -> dict:
             if case.submitted_at else None,
             "submitted_local": when_pair(case.submitted_at, case.timezone, second)
             if case.submitted_at and case.timezone != "Asia/Shanghai" else None,
+            "accepted_bj": when_pair(case.accepted_at, "Asia/Shanghai", second)
+            if case.accepted_at else None,
+            "stage": receipt_stage(case),
             "contact_email": case.contact_email or "",
             "contact_phone": display_value({"type": "phone"}, case.contact_phone, localized)
             if case.contact_phone else "",
@@ -245,6 +257,7 @@ def blank_context(doc_type: str, item, locale: str, page_size: str) -> dict:
                 "page_size": PAGE_SIZES[page_size], "blank": True, "second": second},
         "item": _item_block(item, second),
         "case": {"reference": "", "status": "", "submitted_bj": None, "submitted_local": None,
+                 "accepted_bj": None, "stage": "",
                  "contact_email": "", "contact_phone": "", "city": "", "country": "",
                  "status_qr": None, "status_url": None},
         "applicant": {k: "" for k in ("name_zh", "name_latin", "cn_id", "passport",

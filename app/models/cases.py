@@ -291,6 +291,27 @@ class Case(BaseModel):
         return (self.entrustment or {}).get("mode") == "agent"
 
     @property
+    def agent_collects(self) -> bool:
+        """The applicant chose to have the entrusted relative collect the result."""
+        return bool(self.is_entrusted and self.spec.agent_allowed
+                    and "collect" in (self.entrustment or {}).get("powers", []))
+
+    @property
+    def delivery_methods(self) -> list[str]:
+        """How the result can reach this applicant: the item's ways, collection by a
+        relative only when one is entrusted to collect it."""
+        return [m for m in self.spec.delivery if m != "agent_pickup" or self.agent_collects]
+
+    @property
+    def default_delivery(self) -> str | None:
+        """The way the applicant's choices point to: their relative when they entrusted
+        one to collect, else the item's first way open to them."""
+        methods = self.delivery_methods
+        if "agent_pickup" in methods:
+            return "agent_pickup"
+        return methods[0] if methods else None
+
+    @property
     def needs_video_check(self) -> bool:
         """Items that ask for one, and every entrustment of an agent."""
         return bool(self.spec.video_check or (self.spec.agent_allowed and self.is_entrusted))

@@ -55,7 +55,7 @@ def test_queue_shows_the_office_cases_with_counts(staff_app):
     assert cells[1].get_text(" ", strip=True) == "林美 LIN Mei Prato, Italy"
     waiting = cells[4].get_text(" ", strip=True)
     assert "Beijing time" in waiting and "Italy" in waiting  # both clocks
-    assert "Sent, waiting for review (1)" in page.texts("ul.counts li")
+    assert "Waiting for review (1)" in page.texts("ul.counts li")
     # Filters work as plain links and as an htmx partial.
     assert journey.reference in listed(clerk, "/staff/queue?q=LIN")
     assert journey.reference in listed(clerk, f"/staff/queue?q={journey.reference}")
@@ -166,7 +166,7 @@ def test_transfer_department_result_delivery_close(staff_app, smtp_server):
     assert "SF1234567890" in body
     status = journey.client.page(f"/en/cases/{journey.reference}")
     assert status.one("p.status strong").text == "Delivered"
-    delivery = after_heading(status, "How you receive the result").get_text(" ", strip=True)
+    delivery = after_heading(status, "How the result was delivered").get_text(" ", strip=True)
     assert delivery == "By courier to your address abroad · Tracking number: SF1234567890"
     events = timeline(status)
     for text in ("The result was delivered", "The office accepted the application",
