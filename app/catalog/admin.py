@@ -16,7 +16,7 @@ from .transfer import ImportRefused, check, dump, publish
 bp = Blueprint("catalog_admin", __name__, url_prefix="/staff/admin/catalog")
 
 #: The largest file an import takes.
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
 
 class ImportForm(Form):
@@ -29,7 +29,7 @@ class ImportForm(Form):
         if not data:
             raise ValidationError(_("Choose the YAML file to import."))
         if len(data) > MAX_IMPORT_BYTES:
-            raise ValidationError(_("The file is larger than %(size)s MB.", size=2))
+            raise ValidationError(_("The file is larger than %(size)s MB.", size=MAX_IMPORT_BYTES // (1024 * 1024)))
         try:
             self.text = data.decode("utf-8")
         except UnicodeDecodeError:

@@ -335,8 +335,9 @@ def test_the_volunteers_timeline_leaves_out_the_windows_bookkeeping(points_app):
     assert {"Internal note", "File added", "Answers changed"} <= labels(staff_side)
     # ... the volunteer's shows what happened to the application, and none of them.
     entries = timeline(volunteer.page(case_url))
-    assert {"Started with a volunteer at a service point", "You sent the application",
-            "The office asked for corrections", "You sent your corrections"} <= labels(entries)
+    assert {"Started with a volunteer at a service point", "The applicant sent the application",
+            "Returned to the applicant for corrections",
+            "The applicant sent corrections"} <= labels(entries)
     assert not labels(entries) & BOOKKEEPING
     assert not [entry for entry in entries if "Called the applicant" in entry]
     # The applicant's own status page leaves them out too.

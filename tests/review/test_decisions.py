@@ -188,7 +188,7 @@ def test_emails_given_up_are_shown_on_the_case(staff_app):
     notice = page.one(".notice.warn[role=status]")
     assert "could not be delivered" in notice.get_text()
     assert [li.get_text(" ", strip=True).split(" · ")[0] for li in notice.select("li")] == [
-        "You started the application", "You sent the application"]
+        "The applicant started the application", "The applicant sent the application"]
 
 
 def test_a_decision_and_its_audit_record_commit_together(staff_app, monkeypatch):
