@@ -402,11 +402,18 @@ def _demo_accounts(migrator):
     Staff.update(demo=True).where(Staff.email.endswith("@demo.onevisit")).execute()
 
 
+def _held_refusals(_migrator):
+    """Version 18: a refused decision waits on the server for the case page that shows it
+    (the refusal answers with a redirect, so a reload does not post it again)."""
+    from .staff import HeldRefusal
+    db.create_tables([HeldRefusal])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
-              _rate_counters, _case_grants, _retention, _demo_accounts]
+              _rate_counters, _case_grants, _retention, _demo_accounts, _held_refusals]
 
 
 def latest_version() -> int:
