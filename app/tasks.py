@@ -34,7 +34,7 @@ from .cases.reminders import send_due_reminders
 from . import ratelimits
 from .clock import utcnow
 from .config import BASE_DIR
-from .models import PeriodicRun, db
+from .models import HeldRefusal, PeriodicRun, db
 from .models.migrations import refresh_statistics
 from .uploads.resumable import purge_expired
 
@@ -132,9 +132,11 @@ def daily_reminders() -> int:
 @huey.periodic_task(crontab(hour="20", minute="0"))
 @once_per("day")
 def nightly_maintenance() -> None:
-    """04:00 Beijing time: refresh the query planner's statistics; forget old claims; end
-    what the retention periods end (app/cases/retention.py)."""
+    """04:00 Beijing time: refresh the query planner's statistics; forget old claims and
+    refused decisions never shown; end what the retention periods end
+    (app/cases/retention.py)."""
     PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
+    HeldRefusal.purge()
     ratelimits.purge_expired()
     purge_ended_grants()
     retention.nightly()

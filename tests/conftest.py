@@ -513,6 +513,20 @@ def decide(client, reference, action, status=303, **data) -> Page:
     return client.submit(f"/staff/cases/{reference}/decide/{action}", payload, status=status)
 
 
+def refuse(client, reference, action, **data) -> Page:
+    """POST the decision ``action`` as :func:`decide` does, one the rules refuse: the
+    answer is a 303 to the case page's error summary (never a page at the POST address);
+    returns the case page it leads to, which shows the refusal with what was typed."""
+    return shown(client, reference, decide(client, reference, action, **data))
+
+
+def shown(client, reference, answer) -> Page:
+    """The case page a refused decision's ``answer`` (a 303) leads to, as it shows."""
+    assert answer.status == 303, answer
+    assert answer.location == f"/staff/cases/{reference}#error-summary", answer.location
+    return client.page(answer.location)
+
+
 def live_sessions(app, email) -> list:
     """The staff sessions of ``email`` that have not ended (rows, read fresh)."""
     from app.models import Staff, StaffSession, db

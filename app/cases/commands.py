@@ -834,9 +834,9 @@ def _carry_out(command: Command, case, staff, form):
         raise Refused() from None
 
 
-def forms_for(case, staff, failed=None) -> dict:
-    """The form of every command the page offers for ``case``: the refused one as it was
-    posted (``failed`` is ``(name, form)``), the others fresh."""
+def forms_for(case, staff, refused=()) -> dict:
+    """The form of every command the page offers for ``case``: the refused ones as they
+    were posted (``refused`` holds ``(name, form)`` pairs), the others fresh."""
     forms = {}
     for name, command in COMMANDS.items():
         if name == "review" or not command.available(case) or not command.permitted(staff, case):
@@ -846,8 +846,7 @@ def forms_for(case, staff, failed=None) -> dict:
     if review.available(case) and review.permitted(staff, case):
         forms["review"] = {s.material.key: review.form(case, material=s.material.key)
                            for s in material_states(case)}
-    if failed:
-        name, form = failed
+    for name, form in refused:
         if name == "review":
             forms.setdefault("review", {})[form.material.data] = form
         else:

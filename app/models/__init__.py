@@ -9,16 +9,17 @@ from .documents import IssuedDocument
 from .drafts import ItemDraft
 from .jobs import PeriodicRun, RateCounter
 from .organisation import WEEKDAYS, Jurisdiction, Office, PointJurisdiction, ServicePoint
-from .staff import ROLES, AuditEvent, Staff, StaffSession
+from .staff import ROLES, AuditEvent, HeldRefusal, Staff, StaffSession
 
 #: Every table, in dependency order.
 MODELS = [Jurisdiction, Office, ServicePoint, PointJurisdiction, Department, Category, Item,
           ItemSearch, Material, ItemVersion, Staff, Case,
           Upload, Event, IssuedDocument, StaffSession, AuditEvent, MaterialReview, CaseNote,
-          AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter, CaseGrant]
+          AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter, CaseGrant,
+          HeldRefusal]
 
 __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "ItemSearch",
            "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
            "AuditEvent", "Office", "StaffSession", "MaterialReview", "CaseNote",
            "AccessToken", "TusUpload", "ServicePoint", "Appointment", "WEEKDAYS", "Jurisdiction", "ItemSpec", "ItemVersion",
-           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant"]
+           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant", "HeldRefusal"]

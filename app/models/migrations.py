@@ -408,11 +408,19 @@ def _staff_languages(migrator):
     _add_missing_columns(migrator, {"staff": [("lang", CharField(max_length=5, default=""))]})
 
 
+def _held_refusals(_migrator):
+    """Version 19: a refused decision waits on the server for the case page that shows it
+    (the refusal answers with a redirect, so a reload does not post it again)."""
+    from .staff import HeldRefusal
+    db.create_tables([HeldRefusal])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
-              _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages]
+              _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
+              _held_refusals]
 
 
 def latest_version() -> int:

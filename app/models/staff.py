@@ -1,5 +1,7 @@
 """Staff: accounts, their sessions, and the audit trail."""
 
+from datetime import timedelta
+
 from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField)
 
 from ..clock import utcnow
@@ -105,6 +107,29 @@ class StaffSession(BaseModel):
     mfa_passed = BooleanField(default=False)
     ended_at = DateTimeField(null=True, index=True)
     ip = CharField(max_length=64, default="")
+
+
+class HeldRefusal(BaseModel):
+    """A refused decision waiting for the case page that shows it (Post/Redirect/Get):
+    what the clerk typed (``values``: the posted fields, no files) and why it was refused
+    (``errors`` by field, ``form_errors``). Kept under the session, the case and the
+    decision; the page takes it once, and it lapses after :attr:`KEPT` unshown."""
+
+    KEPT = timedelta(minutes=10)
+
+    session = ForeignKeyField(StaffSession, on_delete="CASCADE")
+    case_id = IntegerField()
+    action = CharField(max_length=32)
+    data = JSONField()
+    created_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("session", "case_id", "action"), True),)
+
+    @classmethod
+    def purge(cls) -> int:
+        """Drop what lapsed unshown."""
+        return cls.delete().where(cls.created_at < utcnow() - cls.KEPT).execute()
 
 
 class AuditEvent(BaseModel):

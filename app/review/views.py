@@ -27,7 +27,7 @@ from ..points.clocks import clocks
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..slowclients import body_limit
 from ..uploads.service import path_for
-from . import queue as queues
+from . import queue as queues, refusals
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
 
@@ -113,8 +113,9 @@ def _before_conversion(case) -> dict | None:
     return {"item": spec, "fields": fields, "files": files}
 
 
-def case_context(case, failed=None) -> dict:
-    """Everything the case page shows, with the form of each decision possible now."""
+def case_context(case, refused=()) -> dict:
+    """Everything the case page shows, with the form of each decision possible now (a
+    refused one as it was posted: ``refused`` holds ``(action, form)`` pairs)."""
     video = None
     if case.needs_video_check or case.appointments.count():
         held = list(case.appointments.where(Appointment.status == "held")
@@ -130,9 +131,10 @@ def case_context(case, failed=None) -> dict:
         events=_timeline(case),
         reviews=MaterialReview.latest(case), documents=documents.available(case),
         notes=list(CaseNote.for_case(case)),
-        kept_files=list(Upload.current(case, SIGNED_KEYS + ["_recording"])), failed=failed,
+        kept_files=list(Upload.current(case, SIGNED_KEYS + ["_recording"])),
+        failed=refused[-1] if refused else None,
         SIGNED_LABELS=SIGNED_LABELS,
-        forms=commands.forms_for(case, g.staff, failed), flags=queues.flags,
+        forms=commands.forms_for(case, g.staff, refused), flags=queues.flags,
         undelivered=list(Event.undelivered(case)), before=_before_conversion(case),
         is_officer=g.staff.role == "officer")
 
@@ -140,9 +142,10 @@ def case_context(case, failed=None) -> dict:
 @bp.route("/cases/<reference>")
 @staff_case("case")
 def case_view(case):
-    """Everything about one case, and the decisions possible now."""
+    """Everything about one case, and the decisions possible now (with a refused one
+    as the clerk typed it, the once after the refusal)."""
     audit.record("case_view", staff=g.staff, case=case)
-    return render_template("review/case.html", **case_context(case))
+    return render_template("review/case.html", **case_context(case, refusals.take(case)))
 
 
 @bp.route("/cases/<reference>/files/<int:upload_id>")
@@ -194,7 +197,8 @@ def case_audit(case):
             if args.get("action") == "video" else None)
 @staff_case("decide")
 def decide(case, action):
-    """Carry out one decision; a refused one shows the page again with what was typed."""
+    """Carry out one decision; a refused one goes back to the case page, which shows it
+    with what was typed."""
     command = commands.COMMANDS.get(action) or abort(404)
     if not command.permitted(g.staff, case):
         abort(403)
@@ -202,8 +206,7 @@ def decide(case, action):
     try:
         messages = commands.run(command, case, g.staff, form)
     except commands.Refused:
-        fresh = type(case).get_by_id(case.id)
-        return render_template("review/case.html", **case_context(fresh, (action, form))), 422
+        return refusals.hold(case, action, form)
     except documents.RenderError as error:
         return render_failed(error, done=_("The decision is saved. The letter it issues will be "
                                            "made when it is next opened."),

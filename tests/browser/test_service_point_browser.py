@@ -101,6 +101,8 @@ def test_volunteer_in_milan_to_agent_pickup(browser, live_server, tmp_path):
             "heading", name="Accept (受理)"))
         form.get_by_role("button", name="Accept").click()
         expect(clerk.locator(".error-summary")).to_contain_text("video check")
+        # Refused, the browser is at the case's address (a reload posts nothing again).
+        expect(clerk).to_have_url(f"{live_server}/staff/cases/{reference}#error-summary")
         video = clerk.locator("form.decision", has=clerk.get_by_role(
             "heading", name="Record the video check"))
         video.get_by_label("Confirmed: the person matches the passport or ID card").check()

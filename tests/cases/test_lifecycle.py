@@ -142,7 +142,8 @@ def test_a_refused_result_leaves_no_file_behind(staff_app):
         "csrf_token": page.csrf(), "version": str(stale), "note": "Licence no. 123",
         "document": (io.BytesIO(pdf_bytes()), "result.pdf")},
         content_type="multipart/form-data")
-    assert response.status_code == 422
+    assert response.status_code == 303  # refused: back to the case page, which says why
+    assert response.headers["Location"].endswith("#error-summary")
     with staff_app.app_context(), db.connection_context():
         assert sorted(p.name for p in storage_root().rglob("*") if p.is_file()) == on_disk
         assert not Upload.select().where(Upload.material_key == "_result").exists()

@@ -9,7 +9,7 @@ import pytest
 from app.models import Case, Event, db
 
 from ..conftest import (APPLICANT, LICENCE, Journey, case_of, copy_item, jpeg_bytes,
-                        make_staff, sign_in, staff_post, today)
+                        make_staff, shown, sign_in, staff_post, today)
 from ..pages import Page
 
 def due() -> str:
@@ -68,9 +68,8 @@ def test_the_window_turns_a_matter_into_an_application_and_only_the_rest_is_aske
     assert choices.index("QT-TEST-001") < choices.index("JJ-JZ-001"), "its own county first"
 
     # Bad input: no service chosen; everything typed comes back.
-    refused = Page(staff_post(clerk, reference, "convert", item="", due=due(),
-                              note="Please add your licence details."))
-    assert refused.status == 422
+    refused = shown(clerk, reference, Page(staff_post(
+        clerk, reference, "convert", item="", due=due(), note="Please add your licence details.")))
     assert refused.field("note", refused.form("#d-convert")) == "Please add your licence details."
     assert case_of(app, reference).status == "submitted"
 
@@ -115,7 +114,7 @@ def test_the_window_answers_a_matter(window, smtp_server):
     journey = sent_matter(app, files=0)
     clerk = sign_in(app, "qiaohaitong@test")
     answer = "This is done by the market regulator, not at home: call the Qingtian office."
-    assert staff_post(clerk, journey.reference, "answer", answer="").status_code == 422
+    shown(clerk, journey.reference, Page(staff_post(clerk, journey.reference, "answer", answer="")))
     assert staff_post(clerk, journey.reference, "answer", answer=answer).status_code == 303
     assert case_of(app, journey.reference).status == "closed"
     status = Page(journey.client.get(journey.base))
@@ -132,7 +131,9 @@ def test_ordinary_applications_cannot_be_converted_or_answered(window):
     clerk = sign_in(app, "clerk@test")
     page = Page(clerk.get(f"/staff/cases/{journey.reference}"))
     assert not page.select("#d-convert") and not page.select("#d-answer")
-    assert staff_post(clerk, journey.reference, "answer", answer="No.").status_code == 422
+    refused = shown(clerk, journey.reference,
+                    Page(staff_post(clerk, journey.reference, "answer", answer="No.")))
+    assert refused.errors() == ["This decision is not possible in the case's current state."]
     assert case_of(app, journey.reference).status == "submitted"
     with app.app_context(), db.connection_context():
         assert not Event.select().where(Event.kind == "answered").exists()

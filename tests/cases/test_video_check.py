@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app import clock
-from tests.conftest import (Page, case_of, confirm_video, decide, sign_in, slot_started, smtp,
-                            submitted_case, today)
+from tests.conftest import (Page, case_of, confirm_video, decide, refuse, sign_in, slot_started,
+                            smtp, submitted_case, today)
 
 
 def utc(*args):
@@ -302,7 +302,7 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
     collector = smtp(staff_app, smtp_server)
     journey = submitted_case(staff_app, entrust=True)
     clerk = sign_in(staff_app, "clerk@test")
-    refused = decide(clerk, journey.reference, "accept", status=422)
+    refused = refuse(clerk, journey.reference, "accept")
     assert "only be accepted after a video check" in refused.one("#d-accept .error-summary").text
     assert case_of(staff_app, journey.reference).status == "submitted"
 
@@ -320,7 +320,7 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
     slot_started(staff_app, journey.reference)
     decide(clerk, journey.reference, "video", identity="not_confirmed",
            participants=["applicant"])
-    decide(clerk, journey.reference, "accept", status=422)
+    refuse(clerk, journey.reference, "accept")
     status = journey.client.page(video_url(journey))
     assert "could not confirm your identity" in status.one(".notice.warn").text
 
@@ -328,7 +328,7 @@ def test_an_entrustment_cannot_be_accepted_before_the_video_check(staff_app, smt
     book(journey, free_slot(staff_app, journey.reference))
     slot_started(staff_app, journey.reference)
     decide(clerk, journey.reference, "video", identity="confirmed", participants=["applicant"])
-    decide(clerk, journey.reference, "accept", status=422)
+    refuse(clerk, journey.reference, "accept")
 
     # Both confirmed: the agent's code is shown once and emailed to the applicant.
     book(journey, free_slot(staff_app, journey.reference))
@@ -352,16 +352,16 @@ def test_the_outcome_needs_a_verdict_and_the_applicant(staff_app):
     journey = submitted_case(staff_app, entrust=True)
     clerk = sign_in(staff_app, "clerk@test")
     slot_started(staff_app, journey.reference)
-    nothing = decide(clerk, journey.reference, "video", identity="confirmed", status=422)
+    nothing = refuse(clerk, journey.reference, "video", identity="confirmed")
     assert "No video check is booked for this case." in nothing.one("#video .error-summary").text
     book(journey, free_slot(staff_app, journey.reference))
     slot_started(staff_app, journey.reference)
-    missing = decide(clerk, journey.reference, "video", participants=["applicant"], status=422)
+    missing = refuse(clerk, journey.reference, "video", participants=["applicant"])
     assert missing.one("#e-video-identity").text == (
         "Error: Say whether the video check confirmed the applicant's identity.")
     slot_started(staff_app, journey.reference)
-    nobody = decide(clerk, journey.reference, "video", identity="confirmed",
-                    participants=["agent"], agent_confirmed="yes", status=422)
+    nobody = refuse(clerk, journey.reference, "video", identity="confirmed",
+                    participants=["agent"], agent_confirmed="yes")
     assert nobody.one("#e-video-participants").text == (
         "Error: The applicant must take part for their identity to be confirmed.")
     # What was typed is kept: the verdict, who took part, the agent's box.
@@ -369,8 +369,8 @@ def test_the_outcome_needs_a_verdict_and_the_applicant(staff_app):
     assert nobody.field("participants") == ["agent"]
     assert nobody.one("#f-video-agent_confirmed").has_attr("checked")
     slot_started(staff_app, journey.reference)
-    absent = decide(clerk, journey.reference, "video", identity="confirmed",
-                    participants=["applicant"], agent_confirmed="yes", status=422)
+    absent = refuse(clerk, journey.reference, "video", identity="confirmed",
+                    participants=["applicant"], agent_confirmed="yes")
     assert absent.one("#e-video-agent_confirmed").text == (
         "Error: The agent can only be confirmed if they took part in the call.")
     from app.models import Appointment, db
@@ -385,7 +385,7 @@ def test_a_recording_is_kept_by_content_type_and_never_shown_to_the_applicant(st
     outcome = {"identity": "confirmed", "participants": ["applicant", "agent"],
                "agent_confirmed": "yes"}
     slot_started(staff_app, journey.reference)
-    fake = decide(clerk, journey.reference, "video", status=422,
+    fake = refuse(clerk, journey.reference, "video",
                   recording=(io.BytesIO(b"MZ\x90\x00 not a video at all"), "call.mp4"),
                   **outcome)
     assert "video or audio file" in fake.one("#e-video-recording").text
@@ -443,8 +443,8 @@ def test_the_agent_sees_status_and_pickup_code_but_never_the_uploads(staff_app):
     agent.submit("/zh/cases/find", {"reference": journey.reference, "code": code}, status=422)
 
     # Delivery to the agent needs the code the agent shows.
-    refused = decide(clerk, journey.reference, "deliver", method="agent_pickup",
-                     pickup_code="000000" if pickup != "000000" else "111111", status=422)
+    refused = refuse(clerk, journey.reference, "deliver", method="agent_pickup",
+                     pickup_code="000000" if pickup != "000000" else "111111")
     assert refused.one("#e-deliver-pickup_code").text == (
         "Error: Enter the pickup code the agent shows; this one does not match.")
     decide(clerk, journey.reference, "deliver", method="agent_pickup", pickup_code=pickup)
@@ -490,7 +490,7 @@ def test_an_outcome_is_recorded_from_the_slots_start_or_early_by_a_supervisor(st
     assert not page.select("[name=early_reason]"), "a clerk is offered no early record"
     outcome = {"identity": "confirmed", "participants": ["applicant", "agent"],
                "agent_confirmed": "yes"}
-    refused = decide(clerk, journey.reference, "video", status=422, **outcome)
+    refused = refuse(clerk, journey.reference, "video", **outcome)
     assert "Its outcome can be recorded from then on." in refused.one(
         "#d-video .error-summary").text
     assert "(Beijing time)" in refused.one("#d-video .error-summary").text
@@ -499,7 +499,7 @@ def test_an_outcome_is_recorded_from_the_slots_start_or_early_by_a_supervisor(st
     supervisor = sign_in(staff_app, "supervisor@test")
     page = supervisor.page(f"/staff/cases/{journey.reference}")
     assert page.select("[name=early_reason]")
-    no_reason = decide(supervisor, journey.reference, "video", status=422, **outcome)
+    no_reason = refuse(supervisor, journey.reference, "video", **outcome)
     assert no_reason.field_error("early_reason").endswith(
         "Say why the outcome is recorded before the booked time.")
     decide(supervisor, journey.reference, "video", early_reason="The call was moved to 18:40 "
@@ -539,7 +539,7 @@ def test_an_item_that_asks_for_a_video_check_needs_it_for_every_case(staff_app):
     from app.models import Item, ItemVersion, db
     journey = submitted_case(staff_app, entrust=False)
     clerk = sign_in(staff_app, "clerk@test")
-    refused = decide(clerk, journey.reference, "accept", status=422)
+    refused = refuse(clerk, journey.reference, "accept")
     assert "only after a video check has confirmed the applicant's identity" in refused.one(
         "#d-accept .error-summary").text
     assert case_of(staff_app, journey.reference).status == "submitted"

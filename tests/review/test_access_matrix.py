@@ -263,8 +263,9 @@ def expected(persona, route, phase):
             return deny("only the department passes a case back")
         if route.action == "waive" and persona != "supervisor":
             return deny("only the window's supervisor waives promised materials", {403})
-        # An empty form (no version) passes the gate and is refused by the rules: 422.
-        return allow("may decide; the empty form is refused, nothing changes", 422)
+        # An empty form (no version) passes the gate and is refused by the rules: a 303
+        # back to the case page, which shows why (nothing changes: checked after).
+        return allow("may decide; the empty form is refused, nothing changes", 303)
     if route.method == "GET":
         return allow("may open the case", 200)
     return allow("may act on the case", 200, 303, 422)
@@ -286,6 +287,12 @@ def sweep(app, personas, routes, phase, failures):
                     verdict = "NOT REFUSED" if not rule.allowed else "NOT SERVED"
                     failures.append(f"[{phase}] {persona} {route.method} {route.url} -> {status} "
                                     f"({verdict}; expected {sorted(rule.statuses)}: {rule.why})")
+                elif route.endpoint == "review.decide" and status == 303:
+                    # As a browser does: the case page shows the refused form, once.
+                    shown = client.get(response.headers["Location"]).status_code
+                    if shown != 200:
+                        failures.append(f"[{phase}] {persona} {route.url}: the refusal's page "
+                                        f"-> {shown}")
     return checks
 
 

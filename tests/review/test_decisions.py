@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from app.models import Case, Event, IssuedDocument, db
 
-from ..conftest import confirm_video, case_of, decide, sign_in, smtp, submitted_case, today
+from ..conftest import (confirm_video, case_of, decide, refuse, shown, sign_in, smtp,
+                        submitted_case, today)
 
 TYPED = {"materials": ["passport_page", "id_photo"],
          "reason_passport_page": "Glare over the number: photograph it without the flash",
@@ -32,7 +33,7 @@ def test_a_refused_return_keeps_everything_the_clerk_typed(staff_app):
     clerk = sign_in(staff_app, "clerk@test")
     before = case_of(staff_app, journey.reference)
     yesterday = (today() - timedelta(days=1)).isoformat()
-    page = decide(clerk, journey.reference, "return", due=yesterday, status=422, **TYPED)
+    page = refuse(clerk, journey.reference, "return", due=yesterday, **TYPED)
 
     assert page.title.startswith("Error: ")
     assert_typed_kept(page, yesterday)
@@ -76,7 +77,7 @@ def test_a_stale_return_keeps_what_was_typed_and_can_be_sent_again(staff_app):
 
     due = (today() + timedelta(days=10)).isoformat()
     data = dict(seen.form_data("#d-return"), due=due, **TYPED)
-    page = clerk.submit(f"{url}/decide/return", data, status=422)
+    page = shown(clerk, journey.reference, clerk.submit(f"{url}/decide/return", data))
     summary = return_form(page).select_one(".error-summary")
     assert summary.h2.get_text(strip=True) == "Not done"
     assert summary.select_one("li").get_text(strip=True) == (
@@ -144,7 +145,7 @@ def test_a_stale_decision_is_refused_in_the_audit_trail_too(staff_app):
     journey = submitted_case(staff_app)
     clerk = sign_in(staff_app, "clerk@test")
     stale = case_of(staff_app, journey.reference).version - 1
-    decide(clerk, journey.reference, "claim", version=str(stale), status=422)
+    refuse(clerk, journey.reference, "claim", version=str(stale))
     with staff_app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
         trail = [(a.action, a.target) for a in AuditEvent.select().where(
@@ -163,7 +164,7 @@ def test_a_decision_not_possible_now_is_refused_and_changes_nothing(staff_app):
     before = case_of(staff_app, journey.reference)
     assert before.status == "withdrawn"
     assert clerk.page(f"/staff/cases/{journey.reference}").first("#d-claim") is None
-    page = decide(clerk, journey.reference, "claim", version=str(before.version), status=422)
+    page = refuse(clerk, journey.reference, "claim", version=str(before.version))
     assert "This decision is not possible in the case's current state." in page.texts(
         "#d-claim .error-summary li")
     after = case_of(staff_app, journey.reference)

@@ -9,8 +9,8 @@ from peewee import DatabaseError
 
 from app.models import AuditEvent, Case, Event, IssuedDocument, Upload, db
 
-from ..conftest import (confirm_video, case_of, decide, jpeg_bytes, pdf_bytes, sign_in, smtp, submitted_case,
-                        today)
+from ..conftest import (confirm_video, case_of, decide, jpeg_bytes, pdf_bytes, refuse, shown,
+                        sign_in, smtp, submitted_case, today)
 
 
 def bodies(collector):
@@ -157,8 +157,7 @@ def test_transfer_department_result_delivery_close(staff_app, smtp_server):
     decide(clerk, journey.reference, "approve")
     decide(clerk, journey.reference, "result", note="New licence No. 330328...")
     assert "is ready" in bodies(collector)[-1][0]
-    refused = decide(clerk, journey.reference, "deliver", method="courier", tracking="",
-                     status=422)
+    refused = refuse(clerk, journey.reference, "deliver", method="courier", tracking="")
     assert refused.one("#e-deliver-tracking").text == "Error: Enter the courier's tracking number."
     decide(clerk, journey.reference, "deliver", method="courier", tracking="SF1234567890")
     subject, body = bodies(collector)[-1]
@@ -181,7 +180,7 @@ def test_reject_needs_a_reason(staff_app, smtp_server):
     collector = smtp(staff_app, smtp_server)
     journey = submitted_case(staff_app)
     clerk = sign_in(staff_app, "clerk@test")
-    refused = decide(clerk, journey.reference, "reject", reason="  ", status=422)
+    refused = refuse(clerk, journey.reference, "reject", reason="  ")
     assert refused.one("#e-reject-reason").text == "Error: Give a reason: the applicant will read it."
     assert case_of(staff_app, journey.reference).status == "submitted"
     decide(clerk, journey.reference, "reject", reason="The licence was revoked in 2024")
@@ -196,22 +195,21 @@ def test_illegal_stale_and_replayed_decisions_are_refused(staff_app):
     clerk = sign_in(staff_app, "clerk@test")
     other = sign_in(staff_app, "clerk2@test")
     url = f"/staff/cases/{journey.reference}"
-    refused = decide(clerk, journey.reference, "deliver", method="courier", tracking="X1",
-                     status=422)
+    refused = refuse(clerk, journey.reference, "deliver", method="courier", tracking="X1")
     assert refused.one("#d-deliver .error-summary li").text == (
         "This decision is not possible in the case's current state.")
     # Both clerks load the case; one accepts; the other's decision is stale.
     seen = other.page(url)
     confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
-    stale = other.submit(f"{url}/decide/reject", dict(seen.form_data("#d-reject"), reason="no"),
-                         status=422)
+    stale = shown(other, journey.reference, other.submit(
+        f"{url}/decide/reject", dict(seen.form_data("#d-reject"), reason="no")))
     assert "changed this case a moment ago" in stale.one("#d-reject .error-summary").text
     # A decision posted twice (double press, or replayed after a dropped connection).
     form = dict(clerk.page(url).form_data("#d-transfer"), department="traffic-vehicle-office",
                 note="please check")
     clerk.submit(f"{url}/decide/transfer", form)
-    clerk.submit(f"{url}/decide/transfer", form, status=422)
+    shown(clerk, journey.reference, clerk.submit(f"{url}/decide/transfer", form))
     with staff_app.app_context(), db.connection_context():
         case = Case.get(Case.reference == journey.reference)
         assert Event.select().where(Event.case == case, Event.kind == "accepted").count() == 1
@@ -222,19 +220,18 @@ def test_illegal_stale_and_replayed_decisions_are_refused(staff_app):
 def test_return_needs_materials_reasons_and_a_future_due_date(staff_app):
     journey = submitted_case(staff_app)
     clerk = sign_in(staff_app, "clerk@test")
-    nothing = decide(clerk, journey.reference, "return", due=future(), status=422)
+    nothing = refuse(clerk, journey.reference, "return", due=future())
     assert nothing.one("#f-return-materials p.error").text == (
         "Error: Choose at least one material the applicant must fix, with what is wrong.")
-    no_reason = decide(clerk, journey.reference, "return", materials="id_photo",
-                       reason_id_photo="", due=future(), status=422)
+    no_reason = refuse(clerk, journey.reference, "return", materials="id_photo",
+                       reason_id_photo="", due=future())
     assert no_reason.one("#e-return-reason_id_photo").text == (
         "Error: Give a reason: the applicant will read it.")
-    past = decide(clerk, journey.reference, "return", materials="id_photo",
-                  reason_id_photo="blurry", due=(today() - timedelta(days=1)).isoformat(),
-                  status=422)
+    past = refuse(clerk, journey.reference, "return", materials="id_photo",
+                  reason_id_photo="blurry", due=(today() - timedelta(days=1)).isoformat())
     assert past.one("#e-return-due").text == "Error: The due date must be after today."
-    same_day = decide(clerk, journey.reference, "return", materials="id_photo",
-                      reason_id_photo="blurry", due=today().isoformat(), status=422)
+    same_day = refuse(clerk, journey.reference, "return", materials="id_photo",
+                      reason_id_photo="blurry", due=today().isoformat())
     assert same_day.one("#e-return-due").text == "Error: The due date must be after today."
     assert case_of(staff_app, journey.reference).status == "submitted"
 
@@ -392,7 +389,7 @@ def test_a_result_waits_for_the_materials_promised_or_a_supervisors_waiver(staff
     clerk = sign_in(staff_app, "clerk@test")
     confirm_video(staff_app, journey.reference, agent=False)
     decide(clerk, journey.reference, "accept")
-    refused = decide(clerk, journey.reference, "approve", status=422)
+    refused = refuse(clerk, journey.reference, "approve")
     assert "Materials promised for later have not arrived yet: Medical certificate" in (
         refused.one("#d-approve .error-summary").text)
     assert case_of(staff_app, journey.reference).status == "accepted"
@@ -400,7 +397,7 @@ def test_a_result_waits_for_the_materials_promised_or_a_supervisors_waiver(staff
     decide(clerk, journey.reference, "waive", reason="x", status=403)
 
     supervisor = sign_in(staff_app, "supervisor@test")
-    empty = decide(supervisor, journey.reference, "waive", reason=" ", status=422)
+    empty = refuse(supervisor, journey.reference, "waive", reason=" ")
     assert empty.one("#e-waive-reason").text.startswith("Error: ")
     decide(supervisor, journey.reference, "waive",
            reason="The traffic police checked the medical record directly")
@@ -425,7 +422,7 @@ def test_the_result_also_waits_for_promised_materials(staff_app):
     with staff_app.app_context(), db.connection_context():
         lifecycle.change(Case.get(Case.reference == journey.reference), action="approve",
                          actor="staff")
-    refused = decide(clerk, journey.reference, "result", note="Licence issued", status=422)
+    refused = refuse(clerk, journey.reference, "result", note="Licence issued")
     assert "have not arrived yet" in refused.one("#d-result .error-summary").text
     assert journey.upload("medical_certificate", jpeg_bytes()).status_code == 303
     decide(clerk, journey.reference, "result", note="Licence issued")
