@@ -14,10 +14,11 @@ from .test_no_english_leaks import english_catalog_texts, english_messages, leak
 from .test_staff_languages import choose
 
 LOCALES = ("zh", "it", "fr", "es", "pt")
-#: Staff GET pages that are not HTML pages to read (files, PDFs, YAML) or not pages at all.
+#: Staff GET pages that are not HTML pages to read (files, PDFs, YAML), not pages at all
+#: (a redirect), or read inside another (the clocks, in the queue and the desk).
 NOT_PAGES = {"review.case_document", "review.case_file", "points.desk_blanks",
              "points.desk_pack", "points.desk_slip", "catalog_admin.export_one",
-             "catalog_admin.export_all", "review.home"}
+             "catalog_admin.export_all", "review.home", "points.shift_clocks"}
 
 
 def staff_pages(app, ref, point_id, assisted="X") -> dict:
