@@ -130,10 +130,22 @@ class Command:
         raise NotImplementedError
 
     def change(self, case, staff, form, **kwargs):
-        """One lifecycle change by ``staff`` with the version the form carried."""
+        """One lifecycle change by ``staff`` with the version the form carried; a clerk
+        acting on a case nobody holds takes it (see :func:`takes_case`)."""
         if self.versioned and "version" in form:
             kwargs.setdefault("expected_version", form.seen_version())
+        changes = kwargs["changes"] = dict(kwargs.get("changes") or {})
+        if "assigned_to" not in changes and takes_case(staff, case):
+            changes["assigned_to"] = staff.id
         return lifecycle.change(case, actor="staff", staff=staff, **kwargs)
+
+
+def takes_case(staff, case) -> bool:
+    """Whether ``staff`` comes to hold ``case`` by acting on it: a clerk or supervisor of
+    its office, when nobody holds it. A case someone holds stays theirs until it is given
+    to another (the claim command, one case or many from the queue)."""
+    return (case.assigned_to_id is None and staff.role in ("clerk", "supervisor")
+            and staff.office_id is not None and staff.office_id == case.office_id)
 
 
 # -- The commands ------------------------------------------------------------------------
@@ -339,7 +351,8 @@ class Transfer(Command):
             raise Refused()
         self.change(case, staff, form, action="transfer", note=form.note.data.strip(),
                     data={"department": department.key},
-                    changes={"transferred_to": department.id, "queued_at": utcnow()},
+                    changes={"transferred_to": department.id, "queued_at": utcnow(),
+                             "transfer_opened_at": None},
                     notify=["applicant"])
 
 

@@ -123,6 +123,16 @@ def change(case: Case, kind: str | None = None, *, action: str | None = None,
     return Change(Case.get_by_id(case.id), event, result)
 
 
+def opened_by_department(case: Case, staff) -> None:
+    """Note that an officer of the department the case was passed to opened it (the first
+    time counts: until then it heads the department's queue). Not a change of the case:
+    no version, no event (the audit trail has the view)."""
+    if (staff.role == "officer" and case.transferred_to_id == staff.department_id
+            and case.transfer_opened_at is None):
+        Case.update(transfer_opened_at=utcnow()).where(
+            (Case.id == case.id) & Case.transfer_opened_at.is_null()).execute()
+
+
 def retried(case: Case, attempt, retries: int = 3):
     """``attempt(case)`` makes one change that does not depend on a version someone saw
     (an applicant's upload, a volunteer's new code, a booking): when another change

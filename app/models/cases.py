@@ -98,6 +98,9 @@ class Case(BaseModel):
     # Review: the window handling it, who works on it, where it was passed.
     office = ForeignKeyField(Office, null=True, backref="cases", on_delete="RESTRICT")
     assigned_to = ForeignKeyField(Staff, null=True, backref="assigned_cases", on_delete="SET NULL")
+    # When an officer of the department first opened the case after it was passed to them
+    # (until then it heads their queue).
+    transfer_opened_at = DateTimeField(null=True)
     transferred_to = ForeignKeyField(Department, null=True, backref="transferred_cases",
                                      on_delete="RESTRICT")
     # When the case last came (back) to the window: the queue's waiting time.

@@ -415,12 +415,19 @@ def _held_refusals(_migrator):
     db.create_tables([HeldRefusal])
 
 
+def _transfer_opened(migrator):
+    """Version 20: when a department first opened a case passed to it."""
+    from peewee import DateTimeField
+    _add_missing_columns(migrator, {"case": [("transfer_opened_at",
+                                              DateTimeField(null=True))]})
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
-              _held_refusals]
+              _held_refusals, _transfer_opened]
 
 
 def latest_version() -> int:

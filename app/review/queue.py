@@ -7,7 +7,7 @@ from peewee import SQL, NodeList, fn
 from ..cases.reference import ReferenceError_, parse_reference
 from ..cases.workdays import add_working_days
 from ..clock import beijing_today
-from ..models import Case, Department, Item, ServicePoint
+from ..models import Case, Department, Item, ServicePoint, Staff
 from ..models.cases import OPEN, OPEN_SQL, WAITING
 
 PAGE_SIZE = 50
@@ -17,7 +17,7 @@ SORTS = ("waiting", "deadline")
 def parse_filters(args) -> dict:
     """Queue filters from the query string; unknown values are ignored."""
     status = args.get("status", "todo")
-    if status not in {"todo", "all", *OPEN, "rejected", "closed", "withdrawn"}:
+    if status not in {"todo", "open", "all", *OPEN, "rejected", "closed", "withdrawn"}:
         status = "todo"
     sort = args.get("sort", "waiting")
     return {
@@ -30,7 +30,13 @@ def parse_filters(args) -> dict:
         "sort": sort if sort in SORTS else "waiting",
         "after": (args.get("after") or "")[:80],
         "point": (args.get("point") or "")[:64],
+        "holder": _holder(args.get("holder") or ""),
     }
+
+
+def _holder(value: str) -> str:
+    """``mine``, ``nobody`` or a staff id (as text); anything else is no filter."""
+    return value if value in ("mine", "nobody") or (value.isdigit() and len(value) < 10) else ""
 
 
 #: Cases without a deadline sort last; a literal (not a parameter) so that the
@@ -86,6 +92,8 @@ def queue(staff, filters: dict):
         where.append(Case.reference == reference)
     elif filters["status"] == "todo":
         where.append(Case.status.in_(WAITING))
+    elif filters["status"] == "open":
+        where.append(Case.status.in_(OPEN))
     elif filters["status"] != "all":
         where.append(Case.status == filters["status"])
     if filters["item"]:
@@ -93,6 +101,12 @@ def queue(staff, filters: dict):
     if filters["point"]:
         where.append(Case.service_point == ServicePoint.select(ServicePoint.id).where(
             ServicePoint.key == filters["point"]))
+    if filters["holder"] == "mine":
+        where.append(Case.assigned_to == staff.id)
+    elif filters["holder"] == "nobody":
+        where.append(Case.assigned_to.is_null())
+    elif filters["holder"]:
+        where.append(Case.assigned_to == int(filters["holder"]))
     if filters["department"]:
         department_items = (Item.select(Item.id).join(Department)
                             .where(Department.key == filters["department"]))
@@ -155,3 +169,29 @@ def item_names(cases) -> dict:
     if not ids:
         return {}
     return {i.id: i for i in Item.select(Item.id, Item.code, Item.names).where(Item.id.in_(ids))}
+
+
+def holders(staff) -> list:
+    """The clerks and supervisors of the windows in ``staff``'s scope (who may hold a
+    case), for the queue's filter and the bulk assignment."""
+    return list(Staff.select(Staff.id, Staff.name, Staff.office).where(
+        Staff.office.in_(staff.office_ids()) & (Staff.active == True)  # noqa: E712
+        & Staff.role.in_(["clerk", "supervisor"])).order_by(Staff.name))
+
+
+def holder_names(cases) -> dict:
+    """``{staff id: name}`` of those holding ``cases``."""
+    ids = {c.assigned_to_id for c in cases if c.assigned_to_id}
+    return dict(Staff.select(Staff.id, Staff.name).where(Staff.id.in_(ids)).tuples()) if ids else {}
+
+
+def new_transfers(staff) -> list:
+    """Cases passed to an officer's department that no officer has opened yet: they head
+    the officer's queue, oldest first."""
+    if staff.role != "officer" or not staff.department_id:
+        return []
+    return list(Case.select(Case.id, Case.reference, Case.item, Case.applicant_name,
+                            Case.queued_at, Case.due_date)
+                .where((Case.transferred_to == staff.department_id)
+                       & (Case.status == "transferred") & Case.transfer_opened_at.is_null())
+                .order_by(Case.queued_at, Case.id).limit(PAGE_SIZE))

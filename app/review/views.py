@@ -9,7 +9,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from .. import audit
 from ..authz import staff, staff_case
-from ..cases import commands
+from ..cases import commands, lifecycle
 from ..cases.appointments import (PARTICIPANTS, current_appointment, day_appointments,
                                   identity_confirmed)
 from ..cases.invites import meeting_url
@@ -27,7 +27,7 @@ from ..points.clocks import clocks
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..slowclients import body_limit
 from ..uploads.service import path_for
-from . import queue as queues, refusals
+from . import bulk, queue as queues, workload as work, refusals
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
 
@@ -50,12 +50,49 @@ def queue():
     return page_or_fragment("review/queue.html", "review/partial/queue_table.html",
                             cases=cases, next_cursor=next_cursor, counts=counts, filters=filters,
                             items=queues.item_names(cases), flags=queues.flags,
-                            page_only=_queue_page)
+                            holders=queues.holder_names(cases),
+                            colleagues=queues.holders(g.staff), page_only=_queue_page)
+
+
+@bp.route("/queue/bulk", methods=["POST"])
+@staff("decide")
+def queue_bulk():
+    """The ticked cases of the queue given to a clerk, or their packs in one PDF."""
+    back = request.form.get("next", "")
+    back = back if back.startswith("/staff/queue") and "//" not in back else url_for(
+        "review.queue")
+    action = request.form.get("action")
+    if action not in ("assign", "packs"):
+        abort(400)
+    cases, unknown = bulk.chosen_cases(g.staff, request.form.getlist("case"))
+    if not cases:
+        flash(_("Tick at least one case of the list first."), "error")
+    elif action == "packs":
+        return _packs(cases)
+    else:
+        bulk.report(*bulk.assign(g.staff, cases, request.form.get("to", "")), unknown)
+    return redirect(back, 303)
+
+
+@bp.route("/workload")
+@staff("accounts")
+def workload():
+    """Work in hand per clerk: who carries what, to rebalance from the queue."""
+    return render_template("review/workload.html", loads=work.workload(g.staff))
+
+
+def _packs(cases):
+    try:
+        data = bulk.packs(g.staff, cases)
+    except documents.RenderError as error:
+        return render_failed(error)
+    return pdf_download(data, f"packs-{len(cases)}.pdf")
 
 
 def _queue_page() -> dict:
     """What the whole queue page adds to its table: the filters' choices, the day's calls."""
     return {"video": _video_day(), "clocks": clocks(g.staff),
+            "fresh": queues.new_transfers(g.staff),
             "departments": list(Department.select().where(
                 Department.jurisdiction.in_(g.staff.scope_ids())).order_by(Department.sort)),
             "all_items": list(Item.select(Item.code, Item.names).join(Department).where(
@@ -145,6 +182,7 @@ def case_view(case):
     """Everything about one case, and the decisions possible now (with a refused one
     as the clerk typed it, the once after the refusal)."""
     audit.record("case_view", staff=g.staff, case=case)
+    lifecycle.opened_by_department(case, g.staff)
     return render_template("review/case.html", **case_context(case, refusals.take(case)))
 
 

@@ -32,6 +32,7 @@ def staff_pages(app, ref, point_id, assisted="X") -> dict:
         "auth.sessions": ("clerk", "/staff/sessions", 200),
         "auth.accounts": ("supervisor", "/staff/accounts", 200),
         "review.queue": ("clerk", "/staff/queue?status=all", 200),
+        "review.workload": ("supervisor", "/staff/workload", 200),
         "review.case_view": ("clerk", case, 200),
         "review.case_audit": ("supervisor", f"{case}/audit", 200),
         "points.desk": ("volunteer", "/staff/point/", 200),

@@ -53,7 +53,8 @@ MANAGERS = {"supervisor", "province", "county_supervisor", "county_admin"}
 
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
-NON_CASE_ROUTES = {"review.home", "review.queue", "points.shift_clocks", "auth.accounts", "auth.disable",
+NON_CASE_ROUTES = {"review.home", "review.queue", "points.shift_clocks", "review.queue_bulk",
+                   "review.workload", "auth.accounts", "auth.disable",
                    "auth.password", "auth.sessions", "auth.end_account_sessions",
                    "points.desk", "points.desk_start", "points.desk_blanks",
                    "points.admin_list", "points.admin_new", "points.admin_edit",
@@ -202,6 +203,16 @@ def expected(persona, route, phase):
     if endpoint == "auth.sessions":
         # Everyone sees and ends their own sessions (a refused empty post: no password).
         return allow("any signed-in staff member's own sessions", 200, 422)
+    if endpoint == "review.queue_bulk":
+        if persona not in QUEUE_ROLES or persona == "province":
+            return deny("a bulk action changes cases: reviewers who may decide", {403})
+        # Nothing ticked, no action: refused as such; each ticked case is then opened
+        # through the same gate as one at a time (tests/review/test_handling.py).
+        return allow("reviewers act on the cases they may open, checked case by case", 400)
+    if endpoint == "review.workload":
+        if persona not in MANAGERS:
+            return deny("work in hand is for supervisors and admins")
+        return allow("the work of the manager's own windows", 200)
     if endpoint == "auth.accounts":
         if persona not in MANAGERS:
             return deny("accounts are managed by supervisors and admins")
