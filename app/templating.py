@@ -99,11 +99,11 @@ def zone_label(tz: str) -> str:
         return tz
 
 
-def format_day(value) -> str:
-    """A calendar date in the page's locale."""
+def format_day(value, length: str = "medium") -> str:
+    """A calendar date in the page's locale (``length="full"``: with the weekday)."""
     if not value:
         return ""
-    return format_date(value, "medium", locale=format_locale())
+    return format_date(value, length, locale=format_locale())
 
 
 #: The currency an applicant reading each locale most likely pays in.

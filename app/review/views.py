@@ -1,7 +1,5 @@
 """The ``review`` blueprint, ``/staff/``: the clerks' queue, a case, and the decisions on it."""
 
-from datetime import date, timedelta
-
 from flask import (Blueprint, abort, flash, g, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import gettext as _
@@ -10,8 +8,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from .. import audit
 from ..authz import staff, staff_case
 from ..cases import commands, lifecycle
-from ..cases.appointments import (PARTICIPANTS, current_appointment, day_appointments,
-                                  identity_confirmed)
+from ..cases.appointments import PARTICIPANTS, current_appointment, identity_confirmed
 from ..cases.invites import meeting_url
 from ..cases.journey import material_states
 from ..clock import beijing_today, utcnow
@@ -27,7 +24,7 @@ from ..points.clocks import clocks
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..slowclients import body_limit
 from ..uploads.service import path_for
-from . import bulk, queue as queues, workload as work, refusals
+from . import bulk, daysheet, queue as queues, refusals, workload as work
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
 
@@ -106,16 +103,28 @@ def _video_day() -> dict:
     """The day's video checks at the signed-in clerk's window (``?vday=`` moves the day)."""
     today = beijing_today()
     try:
-        day = date.fromisoformat(request.args.get("vday", ""))
-    except ValueError:
+        day = daysheet.parse_day(request.args.get("vday"), today)
+    except daysheet.BadDay:
         day = today
-    if g.staff.role == "admin" or g.staff.read_only:
-        offices = g.staff.office_ids()
-    else:
-        offices = [g.staff.office_id] if g.staff.office_id else []
-    return {"day": day, "today": today, "shown": bool(offices), "meeting": meeting_url,
-            "items": day_appointments(offices, day) if offices else [],
-            "previous": day - timedelta(days=1), "next": day + timedelta(days=1)}
+    return daysheet.video_day(g.staff, day, today)
+
+
+@bp.route("/day-sheet")
+@staff("queue")
+def day_sheet():
+    """The shift's printable day sheet (``?day=YYYY-MM-DD``; today in Beijing by default):
+    the day's video checks, the time limits due, the deferred materials owed."""
+    typed = request.args.get("day", "")
+    try:
+        day = daysheet.parse_day(typed)
+    except daysheet.BadDay as bad:
+        return render_template("review/day_sheet.html", bad=bad, typed=typed[:40],
+                               today=beijing_today()), 400
+    sheet = daysheet.day_sheet(g.staff, day)
+    daysheet.record_view(g.staff, sheet)
+    return render_template("review/day_sheet.html", sheet=sheet, typed=day.isoformat(),
+                           today=sheet["today"], now=utcnow(),
+                           PARTICIPANT_LABELS=commands.PARTICIPANT_LABELS)
 
 
 def _timeline(case) -> list:

@@ -3,6 +3,7 @@ English (the applicant side's test, tests/i18n/test_no_english_leaks.py, for sta
 
 import email
 import email.policy
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ NOT_PAGES = {"review.case_document", "review.case_file", "points.desk_blanks",
              "catalog_admin.export_all", "review.home", "points.shift_clocks"}
 
 
-def staff_pages(app, ref, point_id, assisted="X") -> dict:
-    """Each staff page to read, by endpoint: (who, url, status)."""
+def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
+    """Each staff page to read, by endpoint: (who, url, status); the day sheet of ``day``
+    (YYYY-MM-DD; empty: today)."""
     case, code = f"/staff/cases/{ref}", "JJ-JZ-001"
     return {
         "auth.login": (None, "/staff/login", 200),
@@ -35,6 +37,7 @@ def staff_pages(app, ref, point_id, assisted="X") -> dict:
         "review.workload": ("supervisor", "/staff/workload", 200),
         "review.case_view": ("clerk", case, 200),
         "review.case_audit": ("supervisor", f"{case}/audit", 200),
+        "review.day_sheet": ("clerk", f"/staff/day-sheet?day={day}", 200),
         "points.desk": ("volunteer", "/staff/point/", 200),
         "points.desk_case": ("volunteer", f"/staff/point/cases/{assisted}", 200),
         "points.admin_list": ("admin", "/staff/admin/service-points", 200),
@@ -81,6 +84,8 @@ def test_staff_pages_and_emails_have_no_english(staff_app, lang):
     video = f"/{lang}/cases/{ref}/video-check"
     slot = journey.client.page(video).first('input[name="slot"]:not([disabled])')["value"]
     journey.client.submit(video, {"slot": slot})
+    # The day sheet of the call's day in Beijing (the slot's value is its UTC start).
+    called = (datetime.strptime(slot, "%Y%m%dT%H%M") + timedelta(hours=8)).date().isoformat()
     assert staff_post(clients["clerk"], ref, "return", materials="id_photo",
                       reason_id_photo="—", due="2099-01-01").status_code == 303
     admin = clients["admin"]
@@ -96,7 +101,8 @@ def test_staff_pages_and_emails_have_no_english(staff_app, lang):
         ServicePoint.update(office=Office.get(Office.key == "police-global-window")).where(
             ServicePoint.id == point).execute()
     problems = {}
-    for endpoint, (who, url, status) in staff_pages(staff_app, ref, point, assisted).items():
+    pages = staff_pages(staff_app, ref, point, assisted, day=called)
+    for endpoint, (who, url, status) in pages.items():
         response = clients[who].get(url)
         if response.status_code != status:
             problems[endpoint] = f"status {response.status_code}"

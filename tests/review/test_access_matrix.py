@@ -15,6 +15,7 @@ collected before the test fails, so one run shows the whole picture.
 """
 
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import NamedTuple
 
 from app.auth.permissions import ROLE_PERMISSIONS
@@ -53,8 +54,8 @@ MANAGERS = {"supervisor", "province", "county_supervisor", "county_admin"}
 
 DENIED = frozenset({403, 404})
 #: Staff routes outside any case, each classified by hand in expected().
-NON_CASE_ROUTES = {"review.home", "review.queue", "points.shift_clocks", "review.queue_bulk",
-                   "review.workload", "auth.accounts", "auth.disable",
+NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.shift_clocks",
+                   "review.queue_bulk", "review.workload", "auth.accounts", "auth.disable",
                    "auth.password", "auth.sessions", "auth.end_account_sessions",
                    "points.desk", "points.desk_start", "points.desk_blanks",
                    "points.admin_list", "points.admin_new", "points.admin_edit",
@@ -194,6 +195,10 @@ def expected(persona, route, phase):
         if persona not in QUEUE_ROLES:
             return deny("a volunteer has no review queue")
         return allow("a reviewer's own queue (the case is listed only if theirs)", 200)
+    if endpoint == "review.day_sheet":
+        if persona not in QUEUE_ROLES:
+            return deny("a volunteer has no day sheet", {403})
+        return allow("the day sheet of a reviewer's own window or county", 200)
     if endpoint == "points.shift_clocks":
         return allow("any signed-in staff member reads the clocks of their own points", 200)
     if endpoint == "auth.password":
@@ -424,6 +429,29 @@ def test_access_matrix(staff_app):
                   {"listed" if sees_case(persona, phase) else "absent"},
                   f"[{phase}] the case in the queue only for those who may open it")
 
+    def day_sheet_lists_case(phase):
+        """The day sheets of the days that concern the case (its video check, its time
+        limit, its deferred materials) list it only to those who may open it: another
+        county's staff see nothing of it."""
+        from app.models import Appointment
+        with db_context(app):
+            case = Case.get(Case.reference == reference)
+            held = Appointment.get((Appointment.case == case) & (Appointment.status == "held"))
+            days = {(held.starts_at + timedelta(hours=8)).date(), case.due_date,
+                    case.deferred_due}
+        assert None not in days, days
+        for persona in sorted(QUEUE_ROLES):
+            listed = False
+            for day in sorted(days):
+                url = f"/staff/day-sheet?day={day.isoformat()}"
+                page = Page(personas[persona].get(url))
+                check(persona, "GET", url, page.status, {200}, "a reviewer's own day sheet")
+                listed = listed or reference in page.main
+            check(persona, "GET", "/staff/day-sheet (the case's days)",
+                  "listed" if listed else "absent",
+                  {"listed" if sees_case(persona, phase) else "absent"},
+                  f"[{phase}] the case on day sheets only for those who may open it")
+
     def cross_object(phase):
         """Another case's upload id under this case's reference is not served to anyone."""
         for persona in ("clerk", "supervisor") + (("officer",) if phase == "transferred" else ()):
@@ -464,6 +492,7 @@ def test_access_matrix(staff_app):
     staff_routes = [r for r in routes if r.access == "staff"]
     checks += sweep(app, personas, staff_routes, "transferred", failures)
     queue_lists_case("transferred")
+    day_sheet_lists_case("transferred")
     cross_object("transferred")
     check("everyone", "-", "case state after the sweep", case_state(app, reference), {before},
           "no refused or empty request may change the case")
