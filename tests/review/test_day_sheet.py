@@ -95,7 +95,7 @@ def test_due_overdue_and_owed_materials(staff_app):
     assert due in _text(page, "#due") and late not in _text(page, "#due")
     assert late in _text(page, "#overdue") and due not in _text(page, "#overdue")
     assert "Overdue" in _text(page, "#overdue")
-    assert "Nobody yet" in _text(page, "#due")  # nobody took the case
+    assert "clerk" in _text(page, "#due")  # accepting it, the clerk took the case
     owed = _text(page, "#owed")
     assert due in owed and late not in owed  # the late one owes its materials in two days
     assert "Medical certificate of fitness to drive" in owed
