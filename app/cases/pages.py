@@ -14,7 +14,7 @@ from ..models import Case
 from ..ratelimits import PerTarget
 from . import journey
 from .access import remember_page, remembered_page, shown_access_code
-from .reference import ReferenceError_, parse_reference
+from .reference import read_reference
 
 #: Titles of the journey pages that are not item steps.
 PAGE_TITLES = {"entrustment": _l("Who will do the formalities in China?"),
@@ -113,10 +113,7 @@ def limited_by_reference(kind: str):
         def tried(*args, **kwargs):
             # Counted on the reference itself, however it was spelled (``ov 1234.5678``);
             # a reference that cannot be one opens nothing and is not counted.
-            try:
-                reference = parse_reference(request.form.get("reference", "")[:40])
-            except ReferenceError_:
-                reference = None
+            reference = read_reference(request.form.get("reference", "")[:40])[0]
             if request.method == "POST" and reference:
                 tries = PerTarget(current_app.config["CODE_TRIES_LIMIT"])
                 if not tries.allow(kind, reference):

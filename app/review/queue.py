@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from peewee import SQL, NodeList, fn
 
-from ..cases.reference import ReferenceError_, parse_reference
+from ..cases.reference import read_reference
 from ..cases.workdays import add_working_days
 from ..clock import beijing_today
 from ..models import Case, Department, Item, ServicePoint, Staff
@@ -74,10 +74,7 @@ def _after_condition(after: str, sort: str, dated: bool = False):
 
 def _reference(text: str) -> str | None:
     """The reference ``text`` is (with its check digits), or None: then it is a name."""
-    try:
-        return parse_reference(text) if text else None
-    except ReferenceError_:
-        return None
+    return read_reference(text)[0] if text else None
 
 
 def queue(staff, filters: dict):
