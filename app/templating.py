@@ -103,6 +103,11 @@ def format_day(value, length: str = "medium") -> str:
     """A calendar date in the page's locale (``length="full"``: with the weekday)."""
     if not value:
         return ""
+    if isinstance(value, str):  # a date kept as text (an entrustment's validity)
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     return format_date(value, length, locale=format_locale())
 
 

@@ -376,6 +376,8 @@ def main() -> int:
         "combined_overdue": (f"/staff/queue?status=all&q=LIN&due=overdue&sort=deadline"
                              f"&department={department}"),
         "closed_search": "/staff/queue?status=closed&q=HU",
+        "mine_open": "/staff/queue?holder=mine&status=open",
+        "nobody": "/staff/queue?holder=nobody",
     }
     bodies = {name: run(name, url) for name, url in filters.items()}
     pages = {"next_page": next_link(default_body),

@@ -131,6 +131,9 @@ def queue_indexes():
     from .cases import OPEN_SQL
     db.execute_sql('CREATE INDEX IF NOT EXISTS case_office_open_due ON "case" '
                    f"(office_id, due_date) WHERE status {OPEN_SQL}")
+    # "Mine" and each clerk's list: the cases a person holds, in the queue's order.
+    db.execute_sql('CREATE INDEX IF NOT EXISTS case_holder_queued ON "case" '
+                   "(assigned_to_id, queued_at, id)")
 
 
 def refresh_statistics():
@@ -416,10 +419,12 @@ def _held_refusals(_migrator):
 
 
 def _transfer_opened(migrator):
-    """Version 20: when a department first opened a case passed to it."""
+    """Version 20: when a department first opened a case passed to it; the cases each
+    person holds, indexed in the queue's order."""
     from peewee import DateTimeField
     _add_missing_columns(migrator, {"case": [("transfer_opened_at",
                                               DateTimeField(null=True))]})
+    queue_indexes()
 
 
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.

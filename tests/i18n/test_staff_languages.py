@@ -54,22 +54,35 @@ def test_the_language_in_the_address_like_the_applicant_side(staff_app):
     assert anonymous.post("/it/staff/login").status_code in (404, 405)
 
 
+def desk_case(app, volunteer, lang):
+    started = volunteer.post("/staff/point/start", data={
+        "csrf_token": csrf_token(volunteer, "/staff/point/"), "item": "JJ-JZ-001",
+        "language": lang, "email": "walk.in@example.it", "consent": "yes"})
+    return started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
+
+
 def test_a_volunteer_shows_the_applicant_a_page_in_the_applicant_language(staff_app):
-    ref = submitted_case(staff_app, lang="fr").reference
-    clerk = sign_in(staff_app, "clerk@test")
-    choose(clerk, "it", f"/staff/cases/{ref}")
-    page, lang = page_lang(clerk, f"/staff/cases/{ref}")
+    volunteer = sign_in(staff_app, "volunteer@test")
+    choose(volunteer, "it", "/staff/point/")
+    ref = desk_case(staff_app, volunteer, "fr")
+    url = f"/staff/point/cases/{ref}"
+    page, lang = page_lang(volunteer, url)
     assert lang == "it"
     link = page.first(".show-for a")
-    assert "Français" in link.text and link["href"] == f"/staff/cases/{ref}?lang=fr"
-    shown, lang = page_lang(clerk, link["href"])
+    assert "Français" in link.text and link["href"] == f"{url}?lang=fr"
+    shown, lang = page_lang(volunteer, link["href"])
     assert lang == "fr"
     banner = shown.first(".shown-for")
     assert banner.text.startswith("Cette page est affichée en Français pour le demandeur")
     back = banner.find("a")
-    assert back["href"] == f"/staff/cases/{ref}" and "Italiano" in back.text
+    assert back["href"] == url and "Italiano" in back.text
     # For once: the next page is in the volunteer's own language again.
-    assert page_lang(clerk, back["href"])[1] == "it"
-    # A case in the staff member's own language offers no switch.
-    same = submitted_case(staff_app, lang="it").reference
-    assert not page_lang(clerk, f"/staff/cases/{same}")[0].soup.select(".show-for")
+    assert page_lang(volunteer, back["href"])[1] == "it"
+    # A case in the volunteer's own language offers no switch.
+    same = desk_case(staff_app, volunteer, "it")
+    assert not page_lang(volunteer, f"/staff/point/cases/{same}")[0].soup.select(".show-for")
+    # The window at home has no applicant beside it: its case page offers none either.
+    clerk = sign_in(staff_app, "clerk@test")
+    choose(clerk, "it")
+    french = submitted_case(staff_app, lang="fr").reference
+    assert not page_lang(clerk, f"/staff/cases/{french}")[0].soup.select(".show-for")

@@ -49,7 +49,7 @@ def test_whoever_acts_holds_the_case_until_it_is_given_to_another(staff_app):
     queue = Page(clerk.get("/staff/queue?status=all"))
     rows = {r.select_one("td a").get_text(strip=True): r.select_one("td.holder").get_text(strip=True)
             for r in queue.select("#queue-table tbody tr")}
-    assert rows[first] == "Myself" and rows[second] == "clerk2"
+    assert rows[first] == "clerk" and rows[second] == "clerk2"
     mine = Page(clerk.get("/staff/queue?status=all&holder=mine")).texts(
         "#queue-table tbody tr td:first-child a")
     assert mine == [first]

@@ -22,7 +22,7 @@ def test_the_window_reads_the_case_in_staff_words(staff_app):
     answers = dict(zip(page.texts("dl.answers dt"), page.texts("dl.answers dd")))
     assert answers["Phone number abroad"] == "+39 312 345 6789"
     assert answers["Name as in the passport"] == "LIN Mei"
-    assert "Applicant" in page.texts("h3")
+    assert "Identity and contact details" in page.texts("h3")
     assert page.first("h1 .badge").text == "Returned to the applicant for corrections"
     timeline = " ".join(page.texts("ol.timeline li"))
     assert "The applicant sent the application" in timeline
