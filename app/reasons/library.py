@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import yaml
 from babel import Locale
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from ..config import LOCALES
 from ..i18n import localized
@@ -151,3 +151,33 @@ def returned(case, locale: str | None = None) -> dict[str, SimpleNamespace]:
     reasons = for_case(case)
     return {entry["material"]: explain(entry, reasons, locale) for entry in items
             if entry.get("material")}
+
+
+def visible(jurisdiction, reason_id: int) -> ReturnReason | None:
+    """The reason ``reason_id`` if an admin of ``jurisdiction`` may see it: a default, or
+    one of the jurisdiction's own or of the places above it; None for another county's."""
+    reason = ReturnReason.get_or_none(ReturnReason.id == reason_id)
+    if reason is None or reason.jurisdiction_id is None:
+        return reason
+    ids = chain(jurisdiction) if jurisdiction is not None else []
+    return reason if reason.jurisdiction_id in ids else None
+
+
+def save(jurisdiction_id, key: str, values: dict, new: bool = False) -> ReturnReason:
+    """Keep ``values`` as the reason ``key`` of ``jurisdiction_id`` (None: the default
+    library). A change to a reason of the places above becomes the jurisdiction's own.
+    Raises ValueError when ``new`` and the key is taken."""
+    mine = ReturnReason.jurisdiction.is_null() if jurisdiction_id is None \
+        else ReturnReason.jurisdiction == jurisdiction_id
+    own = ReturnReason.get_or_none(mine & (ReturnReason.key == key))
+    if new:
+        place = (Jurisdiction.get_or_none(Jurisdiction.id == jurisdiction_id)
+                 if jurisdiction_id else None)
+        if own is not None or key in library(place):
+            raise ValueError(_("A reason with this key exists already: change that one."))
+    if own is None:
+        return ReturnReason.create(key=key, jurisdiction=jurisdiction_id, **values)
+    for name, value in values.items():
+        setattr(own, name, value)
+    own.save()
+    return own
