@@ -88,10 +88,11 @@ def _register_blueprints(app: Flask) -> None:
     from .core import bp as core
     from .documents.views import bp as documents
     from .points.routes import bp as points
+    from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
-                      auth, review, points):
+                      auth, review, points, reasons_admin):
         app.register_blueprint(blueprint)
 
 

@@ -12,10 +12,10 @@ from datetime import date
 from types import SimpleNamespace
 
 from flask import current_app, g
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from wtforms import (BooleanField, FileField, HiddenField, RadioField, SelectField,
                      TextAreaField)
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import ValidationError
 
 from .. import audit
 from ..clock import beijing_today, utcnow
@@ -27,6 +27,7 @@ from ..i18n import localized
 from ..models import CaseNote, Department, Item, Jurisdiction, MaterialReview, Staff
 from ..models.base import after_commit, together
 from ..models.cases import OTHER_MATTER
+from ..reasons import library as reason_library
 from ..uploads.service import StoredFiles, UploadError, read_limited, store, store_recording
 from . import lifecycle
 from .appointments import SlotError, current_appointment, identity_confirmed
@@ -187,6 +188,56 @@ def _colleagues(case):
             .order_by(Staff.name))
 
 
+class ReasonsField(MultiCheckboxField):
+    """The standard reasons ticked for one material. What was posted is kept as it is:
+    the command says which reason it cannot take, and why."""
+
+    def pre_validate(self, form):
+        self.data = [str(value) for value in (self.data or []) if str(value).strip()]
+
+
+def _reason_choices(field, reasons: dict, material_key: str) -> None:
+    field.choices = options((r.key, localized(r.texts))
+                            for r in reason_library.offered(reasons, material_key))
+
+
+def _given_reasons(chosen, words, reasons: dict, material_key: str) -> dict | None:
+    """One material's reasons as stored: the standard reasons' keys, the clerk's own words
+    and the language they were written in (the page's). Errors go on the fields; None
+    when there are any."""
+    for key in chosen.data or []:
+        reason = reasons.get(key)
+        if reason is None:
+            chosen.errors.append(_("One of the standard reasons chosen does not exist (any "
+                                   "more). Choose again from the list."))
+        elif not reason.active:
+            chosen.errors.append(_("The standard reason “%(reason)s” was switched off by an "
+                                   "admin. Choose another.", reason=localized(reason.texts)))
+        elif not reason_library.applies(reason, material_key):
+            chosen.errors.append(_("The standard reason “%(reason)s” is not one for this "
+                                   "material. Choose another.", reason=localized(reason.texts)))
+    text = (words.data or "").strip()
+    if len(text) > MAX_TEXT:
+        words.errors.append(_("Keep the reason to 2,000 characters or fewer."))
+    if not chosen.data and not text:
+        words.errors.append(_("Choose a standard reason or write what is wrong: the applicant "
+                              "will read it."))
+    if chosen.errors or words.errors:
+        return None
+    return {"material": material_key, "reasons": list(dict.fromkeys(chosen.data or [])),
+            "reason": text, "lang": str(get_locale()) if text else ""}
+
+
+def _words_warning(case, given: list[dict]) -> list[tuple[str, str]]:
+    """A note to the clerk whose own words go to an applicant who reads another language."""
+    if any(entry["reason"] for entry in given) and case.locale != str(get_locale()):
+        return [(_("Your own words were sent as written, in %(yours)s; the applicant reads "
+                   "%(theirs)s. The standard reasons reach them in %(theirs)s.",
+                   yours=reason_library.language_name(str(get_locale())),
+                   theirs=reason_library.language_name(case.locale)), "warn")]
+    return []
+
+
 class ReviewForm(Form):
     """A verdict on one material, with what is wrong when it needs correcting."""
 
@@ -194,14 +245,10 @@ class ReviewForm(Form):
     verdict = RadioField(_l("Verdict"), choices=options([("accepted", _l("Accepted")),
                                                          ("correction", _l("Needs correction"))]),
                          validate_choice=False, validators=[Asked()])
-    reason = TrimmedString(_l("What is wrong (the applicant reads this)"), max_chars=10_000)
-
-    def validate_reason(self, field):
-        if self.verdict.data == "correction":
-            for check in _reason_checks():
-                check(self, field)
-        elif len(field.data or "") > MAX_TEXT:
-            field.data = field.data[:MAX_TEXT]
+    reasons = ReasonsField(_l("Standard reasons (the applicant reads them in their language)"),
+                           choices=[])
+    reason = TrimmedString(_l("In your own words (the applicant reads them as written)"),
+                           max_chars=10_000)
 
 
 class Review(Command):
@@ -213,22 +260,37 @@ class Review(Command):
     def available(self, case):
         return case.is_reviewable
 
+    def prepare(self, form, case):
+        _reason_choices(form.reasons, reason_library.for_case(case), form.material.data or "")
+
     def apply(self, case, staff, form):
         keys = {state.material.key for state in material_states(case)}
         if form.material.data not in keys or form.verdict.data not in {"accepted", "correction"}:
             form.verdict.errors.append(_("Choose a material and a verdict."))
             raise Refused()
+        given = {"reasons": [], "reason": (form.reason.data or "")[:MAX_TEXT], "lang": ""}
+        if form.verdict.data == "correction":
+            given = _given_reasons(form.reasons, form.reason, reason_library.for_case(case),
+                                   form.material.data)
+            if given is None:
+                raise Refused()
         self.change(case, staff, form, kind="material_reviewed",
                     within=lambda: MaterialReview.create(
                         case=case, material_key=form.material.data, verdict=form.verdict.data,
-                        reason=form.reason.data, staff=staff.id, created_at=utcnow()),
+                        reason=given["reason"], reason_keys=given["reasons"],
+                        reason_lang=given["lang"], staff=staff.id, created_at=utcnow()),
                     data={"material": form.material.data, "verdict": form.verdict.data})
+        return [(str(self.done), "info")] + (
+            _words_warning(case, [given]) if form.verdict.data == "correction" else [])
 
 
 def return_form_class(keys: list[str]):
-    """The return form of an item: a reason field for each of its materials."""
-    attrs = {f"reason_{key}": TrimmedString(_l("What is wrong"), max_chars=10_000,
-                                            validators=[Asked()]) for key in keys}
+    """The return form of an item: standard reasons and a reason in the clerk's own words
+    for each of its materials."""
+    attrs = {}
+    for key in keys:
+        attrs[f"reasons_{key}"] = ReasonsField(_l("Standard reasons"), choices=[])
+        attrs[f"reason_{key}"] = TrimmedString(_l("What is wrong"), max_chars=10_000)
     attrs.update(
         materials=MultiCheckboxField(_l("Materials to fix"), choices=[], validators=[Asked()]),
         note=TextAreaField(_l("Message to the applicant")),
@@ -249,35 +311,40 @@ class Return(Command):
         return return_form_class([s.material.key for s in material_states(case)])
 
     def prepare(self, form, case):
+        states = material_states(case)
         form.materials.choices = options((s.material.key, localized(s.material.names))
-                                         for s in material_states(case))
+                                         for s in states)
+        reasons = reason_library.for_case(case)
+        for state in states:
+            key, name = state.material.key, localized(state.material.names)
+            _reason_choices(form[f"reasons_{key}"], reasons, key)
+            # Named after their material, in the error summary too.
+            form[f"reasons_{key}"].label.text = _("Standard reasons: %(material)s", material=name)
+            form[f"reason_{key}"].label.text = _("In your own words: %(material)s",
+                                                 material=name)
         if form.materials.raw_data is None:
             # A fresh form starts from the verdicts already given.
-            wanting = {r.material_key: r.reason for r in MaterialReview.latest(case).values()
+            wanting = {r.material_key: r for r in MaterialReview.latest(case).values()
                        if r.verdict == "correction"}
             form.materials.data = list(wanting)
-            for key, reason in wanting.items():
-                form[f"reason_{key}"].data = reason
+            for key, review in wanting.items():
+                form[f"reason_{key}"].data = review.reason
+                form[f"reasons_{key}"].data = list(review.reason_keys or [])
 
     def apply(self, case, staff, form):
         if not form.materials.data:
             form.materials.errors.append(_("Choose at least one material the applicant must "
                                            "fix, with what is wrong."))
-        items = []
-        for key in form.materials.data:
-            reason = form[f"reason_{key}"]
-            try:
-                for check in _reason_checks():
-                    check(form, reason)
-            except (StopValidation, ValidationError) as error:
-                reason.errors.append(str(error))
-            items.append({"material": key, "reason": reason.data})
+        reasons = reason_library.for_case(case)
+        items = [_given_reasons(form[f"reasons_{key}"], form[f"reason_{key}"], reasons, key)
+                 for key in form.materials.data]
         if any(field.errors for field in form):
             raise Refused()
         supplement = {"items": items, "note": (form.note.data or "").strip()[:MAX_TEXT],
                       "due": form.due.clean.isoformat(), "asked_at": utcnow().isoformat()}
         self.change(case, staff, form, action="return", note=supplement["note"] or None,
                     data=supplement, changes={"supplement": supplement}, notify=["applicant"])
+        return [(str(self.done), "info")] + _words_warning(case, items)
 
 
 class Accept(Command):

@@ -20,6 +20,7 @@ from ..points.window import format_span, next_open_span
 from ..templating import format_locale, format_when
 from ..mail import build_message
 from ..models import AccessToken, Department, Staff
+from ..reasons import library as reason_library
 from ..sealing import unseal
 from .access import access_expiry, new_access_token
 from .invites import video_message
@@ -103,7 +104,9 @@ def _update_details(event, case, secrets: dict) -> dict:
     if kind == "returned":
         names = dict(zip([i["material"] for i in data.get("items", [])],
                          _names(case, [i["material"] for i in data.get("items", [])])))
-        supplement = dict(data, items=[dict(i, name=names.get(i["material"], i["material"]))
+        reasons = reason_library.for_case(case)
+        supplement = dict(data, items=[dict(i, name=names.get(i["material"], i["material"]),
+                                            said=reason_library.explain(i, reasons, case.locale))
                                        for i in data.get("items", [])])
         return {"supplement": supplement, "due": _deadline(data.get("due", ""))}
     if kind == "accepted":

@@ -19,6 +19,7 @@ from ..config import LOCALES
 from ..models import (Category, Department, Item, ItemSearch, ItemVersion, Jurisdiction, Material,
                       Office, db)
 from ..models.organisation import LEVELS, LOCAL_LEVELS
+from ..reasons.library import seed_defaults
 
 FIELD_TYPES = {"text", "textarea", "date", "choice", "cn_id", "phone", "phone_cn", "email",
                "name_zh", "name_latin", "passport", "address_abroad", "address_home", "number"}
@@ -363,6 +364,9 @@ def load_catalog(directory) -> dict:
         Item.update(active=False).where(Item.code.not_in(list(item_ids))).execute()
         ItemSearch.update(active=False).where(ItemSearch.code.not_in(list(item_ids))).execute()
         adopt_older_rows()
+        # The default library of return reasons comes with the catalog's first load
+        # (only missing keys are added: an admin's edits stay).
+        seed_defaults()
     return {"jurisdictions": len(place_ids), "offices": len(office_ids),
             "departments": len(dept_ids), "categories": len(cat_ids),
             "items": len(item_ids)}

@@ -8,6 +8,7 @@ from .cases import (AccessToken, Case, CaseGrant, CaseNote, Event, MaterialRevie
 from .documents import IssuedDocument
 from .drafts import ItemDraft
 from .jobs import PeriodicRun, RateCounter
+from .reasons import ReturnReason
 from .organisation import WEEKDAYS, Jurisdiction, Office, PointJurisdiction, ServicePoint
 from .staff import ROLES, AuditEvent, HeldRefusal, Staff, StaffSession
 
@@ -16,10 +17,11 @@ MODELS = [Jurisdiction, Office, ServicePoint, PointJurisdiction, Department, Cat
           ItemSearch, Material, ItemVersion, Staff, Case,
           Upload, Event, IssuedDocument, StaffSession, AuditEvent, MaterialReview, CaseNote,
           AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter, CaseGrant,
-          HeldRefusal]
+          HeldRefusal, ReturnReason]
 
 __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "ItemSearch",
            "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
            "AuditEvent", "Office", "StaffSession", "MaterialReview", "CaseNote",
            "AccessToken", "TusUpload", "ServicePoint", "Appointment", "WEEKDAYS", "Jurisdiction", "ItemSpec", "ItemVersion",
-           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant", "HeldRefusal"]
+           "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant", "HeldRefusal",
+           "ReturnReason"]

@@ -369,7 +369,9 @@ class MaterialReview(BaseModel):
     case = ForeignKeyField(Case, backref="reviews", on_delete="CASCADE")
     material_key = CharField(max_length=64)
     verdict = CharField(max_length=16)  # accepted | correction
-    reason = TextField(default="")
+    reason = TextField(default="")  # the clerk's own words, in ``reason_lang``
+    reason_keys = JSONField(default=list)  # standard reasons (ReturnReason keys)
+    reason_lang = CharField(max_length=5, default="")
     staff = ForeignKeyField(Staff, backref="material_reviews", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
 

@@ -427,12 +427,25 @@ def _transfer_opened(migrator):
     queue_indexes()
 
 
+def _return_reasons(migrator):
+    """Version 21: the library of standard return reasons (the defaults seeded), and a
+    material verdict keeps its standard reasons and the language of the clerk's words."""
+    from peewee import CharField
+    from .reasons import ReturnReason
+    from ..reasons.library import seed_defaults
+    db.create_tables([ReturnReason])
+    _add_missing_columns(migrator, {"material_review": [
+        ("reason_keys", TextField(default="[]")), ("reason_lang", CharField(max_length=5,
+                                                                            default=""))]})
+    seed_defaults()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
-              _held_refusals, _transfer_opened]
+              _held_refusals, _transfer_opened, _return_reasons]
 
 
 def latest_version() -> int:

@@ -2,7 +2,7 @@
 
 from flask import (Blueprint, abort, flash, g, redirect, render_template, request, send_file,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from werkzeug.datastructures import CombinedMultiDict
 
 from .. import audit
@@ -21,6 +21,7 @@ from ..models import (Appointment, Case, CaseNote, Department, Event, Item, Item
                       MaterialReview, ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
 from ..points.clocks import clocks
+from ..reasons import library as reason_library
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..slowclients import body_limit
 from ..uploads.service import path_for
@@ -182,7 +183,20 @@ def case_context(case, refused=()) -> dict:
         SIGNED_LABELS=SIGNED_LABELS,
         forms=commands.forms_for(case, g.staff, refused), flags=queues.flags,
         undelivered=list(Event.undelivered(case)), before=_before_conversion(case),
-        is_officer=g.staff.role == "officer")
+        is_officer=g.staff.role == "officer", reasons=reason_library.for_case(case),
+        explain=reason_library.explain, words_hint=_words_hint(case))
+
+
+def _words_hint(case) -> str:
+    """What the clerk is told beside a reason in their own words: the applicant reads
+    another language, so the words go as written (the standard reasons are translated)."""
+    page = str(get_locale())
+    if case.locale == page:
+        return _("The applicant reads this as written.")
+    return _("The applicant reads %(theirs)s: your words are sent as written, in %(yours)s. "
+             "The standard reasons reach them in %(theirs)s.",
+             theirs=reason_library.language_name(case.locale),
+             yours=reason_library.language_name(page))
 
 
 @bp.route("/cases/<reference>")

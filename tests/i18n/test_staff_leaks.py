@@ -49,7 +49,18 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
         "catalog_editor.section": ("admin", f"/staff/admin/catalog/{code}/draft/materials",
                                    200),
         "catalog_editor.preview": ("admin", f"/staff/admin/catalog/{code}/draft/preview", 200),
+        "reasons_admin.reasons": ("admin", "/staff/admin/return-reasons", 200),
+        "reasons_admin.new": ("admin", "/staff/admin/return-reasons/new", 200),
+        "reasons_admin.edit": ("admin", f"/staff/admin/return-reasons/{default_reason(app)}",
+                               200),
     }
+
+
+def default_reason(app) -> int:
+    """The id of a standard return reason of the default library."""
+    from app.models import ReturnReason, db
+    with app.app_context(), db.connection_context():
+        return ReturnReason.get(ReturnReason.key == "blurred").id
 
 
 def test_every_staff_get_page_is_read(staff_app):

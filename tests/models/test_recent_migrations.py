@@ -61,3 +61,26 @@ def test_a_version_15_database_learns_when_its_cases_ended(app):
         except Exception:  # noqa: BLE001 - SQLite and PostgreSQL raise their own errors
             pass
         assert AuditEvent.get_or_none(AuditEvent.id == recent.id) is not None
+
+
+def test_a_version_20_database_gets_the_library_of_return_reasons(app):
+    """Version 21 (issue 15, part 3): the standard return reasons, seeded, and a material
+    verdict's reasons and language; a verdict given before keeps its words."""
+    from app.models import MaterialReview, ReturnReason, Staff
+    reference = submitted_case(app).reference
+    with app.app_context(), db.connection_context():
+        clerk = Staff.create(email="c@test", name="c", role="clerk", password_hash="x")
+        MaterialReview.create(case=Case.get(Case.reference == reference), staff=clerk,
+                              material_key="id_photo", verdict="correction", reason="blurry")
+        db.execute_sql('DROP TABLE "return_reason"')
+        for column in ("reason_keys", "reason_lang"):
+            db.execute_sql(f'ALTER TABLE "material_review" DROP COLUMN "{column}"')
+        SchemaVersion.update(version=20).execute()
+    output = app.test_cli_runner().invoke(args=["db-upgrade"]).output
+    assert f"version 20 -> {migrations.latest_version()}" in output
+    with app.app_context(), db.connection_context():
+        keys = {r.key for r in ReturnReason.select().where(ReturnReason.jurisdiction.is_null())}
+        assert {"blurred", "cut_off", "glare", "expired", "wrong_document", "page_missing",
+                "not_legible", "name_mismatch", "photo_background", "both_sides"} <= keys
+        review = MaterialReview.get()
+        assert (review.reason, review.reason_keys, review.reason_lang) == ("blurry", [], "")

@@ -62,7 +62,8 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "catalog_admin.items", "catalog_admin.export_all", "catalog_admin.export_one",
                    "catalog_admin.import_items", "catalog_editor.new_item", "catalog_editor.start",
                    "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
-                   "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase"}
+                   "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase",
+                   "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -123,6 +124,14 @@ def point_id(app, key):
     from app.models import ServicePoint
     with db_context(app):
         return ServicePoint.get(ServicePoint.key == key).id
+
+
+def wencheng_reason(app):
+    """A standard return reason Wencheng keeps for itself (another county's admin: 404)."""
+    from app.models import Jurisdiction, ReturnReason
+    with db_context(app):
+        return ReturnReason.create(key="wencheng_stamp", texts={"en": "Stamp missing."},
+                                   jurisdiction=Jurisdiction.get(Jurisdiction.key == "wencheng")).id
 
 
 # --- building the matrix -------------------------------------------------------------------
@@ -236,6 +245,12 @@ def expected(persona, route, phase):
         if endpoint == "points.admin_edit":
             return deny("the Milan point serves Wencheng only, not the admin's county", {404})
         return allow("a county's admin adds points (an empty form is refused)", 200, 422)
+    if endpoint.startswith("reasons_admin."):
+        if persona != "county_admin":
+            return deny("standard return reasons are kept by admins", {403})
+        if endpoint == "reasons_admin.edit":
+            return deny("the reason is Wencheng's own, not the admin's county's", {404})
+        return allow("a county's admin: its reasons (an empty new reason is refused)", 200, 422)
     if endpoint.startswith(("catalog_admin.", "catalog_editor.")):
         if persona != "county_admin":
             return deny("the catalog is managed by admins", {403})
@@ -394,7 +409,7 @@ def test_access_matrix(staff_app):
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
-              "code": "JJ-JZ-001", "section": "basics"}
+              "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app)}
     routes, unbuildable = matrix_routes(app, values)
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",

@@ -91,8 +91,10 @@ def test_return_for_supplement_and_resubmit_comes_back_to_the_top(staff_app, smt
     status = first.client.page(f"/en/cases/{first.reference}")
     notice = status.one(".notice.warn:not(#video)")
     assert notice.h2.get_text(strip=True) == "What to correct"
-    assert [li.get_text(strip=True) for li in notice.select("li")] == [
-        "Recent ID photo (white background): The photo is blurry: take it again in daylight"]
+    # The clerk's words are marked as theirs (written in the applicant's language here).
+    assert [li.get_text(strip=True) for li in notice.select(":scope > ul > li")] == [
+        "Recent ID photo (white background):The clerk's own words:"
+        "The photo is blurry: take it again in daylight"]
     assert "Only the photo, the rest is fine." in notice.get_text()
     with staff_app.app_context(), db.connection_context():
         old = Upload.get(Upload.case == case, Upload.material_key == "id_photo",
@@ -226,7 +228,7 @@ def test_return_needs_materials_reasons_and_a_future_due_date(staff_app):
     no_reason = refuse(clerk, journey.reference, "return", materials="id_photo",
                        reason_id_photo="", due=future())
     assert no_reason.one("#e-return-reason_id_photo").text == (
-        "Error: Give a reason: the applicant will read it.")
+        "Error: Choose a standard reason or write what is wrong: the applicant will read it.")
     past = refuse(clerk, journey.reference, "return", materials="id_photo",
                   reason_id_photo="blurry", due=(today() - timedelta(days=1)).isoformat())
     assert past.one("#e-return-due").text == "Error: The due date must be after today."

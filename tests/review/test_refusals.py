@@ -133,7 +133,7 @@ def test_a_refused_material_verdict_comes_back_at_its_material(staff_app):
                   verdict="correction", reason="")
     form = page.first("#m-id_photo form")
     assert page.field("verdict", form=form) == "correction"
-    assert "Give a reason: the applicant will read it." in form.select_one(
+    assert "Choose a standard reason or write what is wrong: the applicant will read it." in form.select_one(
         ".error-summary").get_text(" ", strip=True)
     assert len(page.select(".error-summary")) == 1
 

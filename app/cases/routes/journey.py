@@ -30,6 +30,7 @@ from ..pages import (find_with_code, journey_context, keep_answers, kept_answers
                      typed)
 from ..reference import normalize_access_code
 from ...ratelimits import PerTarget
+from ...reasons.library import returned as returned_reasons
 from .. import lifecycle
 from ..blueprint import bp
 
@@ -125,6 +126,7 @@ def _status_context(case: Case) -> dict:
                 access_code=shown_access_code(case),
                 owed_later=[s for s in states if s.deferred] if case.owes_deferred else [],
                 material_names={s.material.key: localized(s.material.names) for s in states},
+                returned=returned_reasons(case),
                 page_url=page_url)
 
 

@@ -14,6 +14,7 @@ from ...models import Case, Upload
 from ...uploads.service import UploadError, path_for, read_limited
 from .. import journey
 from ..blueprint import bp
+from ...reasons.library import returned as returned_reasons
 from ..pages import journey_context, page_url
 
 
@@ -49,9 +50,11 @@ def _render(case, status=200, errors=None, focus=None):
         state = next(s for s in states if s.material.key == focus)
         page = render_template("cases/partial/slot.html", case=case, state=state, states=states,
                                error=errors.get(focus), oob_summary=True,
+                               returned=returned_reasons(case),
                                upload_messages=upload_messages())
     else:
         page = render_template("cases/materials.html", states=states, slot_errors=errors,
+                               returned=returned_reasons(case),
                                upload_messages=upload_messages(),
                                **journey_context(case, "materials"))
     return varies(make_response(page, status))
