@@ -8,7 +8,7 @@ from datetime import datetime
 
 from app.cases.notify import messages
 from app.models import Case, Event, db
-from tests.conftest import (agent_form, case_of, confirm_video, decide, sign_in, smtp,
+from tests.conftest import (agent_form, case_of, confirm_video, decide, refuse, sign_in, smtp,
                             submitted_case)
 
 
@@ -80,7 +80,7 @@ def test_without_a_relative_nothing_offers_or_defaults_to_collection_by_one(staf
     assert "pickup code" not in bodies(collector)[-1][1]
     offered, chosen = _deliver_form(clerk, journey.reference)
     assert offered == ["courier"] and chosen == ["courier"]
-    refused = decide(clerk, journey.reference, "deliver", method="agent_pickup", status=422)
+    refused = refuse(clerk, journey.reference, "deliver", method="agent_pickup")
     assert refused.one("#e-deliver-method").text == (
         "Error: Choose a delivery method this service offers.")
     assert case_of(staff_app, journey.reference).status == "result_ready"
