@@ -94,11 +94,13 @@ def localized(texts, locale=None):
     return next(iter(texts.values()), "")
 
 
-def on_record(entry: dict, question: str = "label") -> dict:
-    """How the case record (staff pages, documents) names a step or a field, by locale:
+def on_record(entry, question: str = "label") -> dict:
+    """How the case record (staff pages, documents) names a step, a field or a material
+    (``question="names"``), by locale:
     its ``record`` text, else the applicant's wording (``title`` or ``label``) in that
     locale."""
-    return {**(entry.get(question) or {}), **(entry.get("record") or {})}
+    get = entry.get if isinstance(entry, dict) else (lambda name: getattr(entry, name, None))
+    return {**(get(question) or {}), **(get("record") or {})}
 
 
 def locale_redirect_target(path: str) -> str | None:

@@ -23,7 +23,7 @@ from ..documents.context import commitment_due
 from ..documents.service import issue
 from ..forms import (Asked, Check, Form, MultiCheckboxField, Needed, TrimmedString, options,
                      to_int)
-from ..i18n import localized
+from ..i18n import localized, on_record
 from ..models import CaseNote, Department, Item, Jurisdiction, MaterialReview, Staff
 from ..models.base import after_commit, together
 from ..models.cases import OTHER_MATTER
@@ -312,11 +312,12 @@ class Return(Command):
 
     def prepare(self, form, case):
         states = material_states(case)
-        form.materials.choices = options((s.material.key, localized(s.material.names))
+        form.materials.choices = options((s.material.key,
+                                          localized(on_record(s.material, "names")))
                                          for s in states)
         reasons = reason_library.for_case(case)
         for state in states:
-            key, name = state.material.key, localized(state.material.names)
+            key, name = state.material.key, localized(on_record(state.material, "names"))
             _reason_choices(form[f"reasons_{key}"], reasons, key)
             # Named after their material, in the error summary too.
             form[f"reasons_{key}"].label.text = _("Standard reasons: %(material)s", material=name)
@@ -468,7 +469,8 @@ def _nothing_owed(case, form) -> None:
     or a supervisor waives them: a result must not go out on a promise."""
     if not case.deferred:
         return
-    names = [localized(s.material.names) for s in material_states(case) if s.deferred]
+    names = [localized(on_record(s.material, "names"))
+             for s in material_states(case) if s.deferred]
     form.form_errors.append(_(
         "Materials promised for later have not arrived yet: %(materials)s. Decide once they "
         "are in, or ask a supervisor to waive them.", materials=", ".join(names)))

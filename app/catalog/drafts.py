@@ -104,6 +104,8 @@ def text_slots(doc: dict) -> list[Slot]:
     for m in doc.get("materials") or []:
         group = Words(N_("Material %(key)s"), key=m["key"])
         slots += [Slot(f"m.{m['key']}.name", group, _l("Name"), True),
+                  Slot(f"m.{m['key']}.record", group, _l("Name on the case record (staff "
+                                                          "pages, documents)"), False),
                   Slot(f"m.{m['key']}.description", group, _l("What a good one looks like"),
                        False, long=True),
                   Slot(f"m.{m['key']}.why", group, _l("Why we ask"), False, long=True)]

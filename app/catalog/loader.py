@@ -278,6 +278,7 @@ def _item(raw, where, shared, dept_keys, cat_keys, sort):
                                   where=where, key=key))
         materials.append({
             "key": key, "names": _texts(m.get("name"), f"{where}.{key}.name"),
+            "record": _texts(m.get("record"), f"{where}.{key}.record", False),
             "description": _texts(m.get("description"), f"{where}.{key}.description", False),
             "why": _texts(m.get("why"), f"{where}.{key}.why", False),
             "essential": bool(m.get("essential", True)), "formats": formats,
@@ -435,8 +436,8 @@ def upsert_item(raw: dict, dept_ids: dict, cat_ids: dict) -> int:
     existing = {m.key: m for m in Material.select().where(Material.item == item)}
     for m in raw["materials"]:
         obj = existing.pop(m["key"], None) or Material(item=item, key=m["key"])
-        for attr in ("names", "description", "why", "essential", "formats", "min_files",
-                     "max_files", "sort"):
+        for attr in ("names", "record", "description", "why", "essential", "formats",
+                     "min_files", "max_files", "sort"):
             setattr(obj, attr, m[attr])
         obj.save()
     for stale in existing.values():

@@ -67,6 +67,7 @@ def item_document(item: Item, content: dict | None = None) -> dict:
         "delivery": content["delivery"],
         "steps": [step_document(s) for s in content["steps"]],
         "materials": [_clean({"key": m["key"], "name": m["names"],
+                              "record": _texts(m.get("record")),
                               "description": _texts(m["description"]),
                               "why": _texts(m["why"]), "essential": m["essential"],
                               "formats": m["formats"], "min_files": m["min_files"],

@@ -160,7 +160,7 @@ def _materials(case, second: str) -> list:
         status = "received" if state.uploads and state.complete else (
             "deferred" if state.deferred else "none" if material.optional else "missing")
         rows.append({
-            "name": texts_pair(material.names, second),
+            "name": texts_pair(on_record(material, "names"), second),
             "essential": material.essential, "optional": material.optional,
             "status": status,
             "files": [{"name": u.original_name, "sha": u.sha256[:12], "pages": u.pages}
@@ -263,10 +263,10 @@ def blank_context(doc_type: str, item, locale: str, page_size: str) -> dict:
         "applicant": {k: "" for k in ("name_zh", "name_latin", "cn_id", "passport",
                                       "address_abroad")},
         "sections": _sections(item, {}, second, blank=True),
-        "materials": [{"name": texts_pair(m.names, second), "essential": m.essential,
+        "materials": [{"name": texts_pair(on_record(m, "names"), second), "essential": m.essential,
                        "optional": m.optional, "status": None, "files": []}
                       for m in item.ordered_materials()],
-        "deferred": [{"name": texts_pair(m.names, second), "essential": False, "status": None,
+        "deferred": [{"name": texts_pair(on_record(m, "names"), second), "essential": False, "status": None,
                       "files": []} for m in item.ordered_materials() if not m.essential],
         "due": {"date": None, "iso": "", "exact": True, "final": False,
                 "days": current_app.config["COMMITMENT_WORKING_DAYS"]},

@@ -83,6 +83,8 @@ class Material(BaseModel):
     item = ForeignKeyField(Item, backref="materials", on_delete="CASCADE")
     key = CharField(max_length=64)
     names = JSONField()
+    # How the case record (staff pages, documents) names it; the name stands in without.
+    record = JSONField(default=dict)
     description = JSONField(default=dict)
     why = JSONField(default=dict)
     essential = BooleanField(default=True)
@@ -125,8 +127,8 @@ SPEC_FIELDS = ("code", "kind", "version", "names", "synonyms", "summary", "guida
                "next_steps", "fee_currency", "fee_note", "time_limit_days", "agent_allowed",
                "video_check", "delivery", "steps")
 #: What it keeps of each material.
-MATERIAL_FIELDS = ("key", "names", "description", "why", "essential", "formats", "min_files",
-                   "max_files", "sort")
+MATERIAL_FIELDS = ("key", "names", "record", "description", "why", "essential", "formats",
+                   "min_files", "max_files", "sort")
 
 
 class ItemVersion(BaseModel):

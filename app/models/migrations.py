@@ -440,12 +440,17 @@ def _return_reasons(migrator):
     seed_defaults()
 
 
+def _material_records(migrator):
+    """Version 22: a material's name on the case record (staff pages, documents)."""
+    _add_missing_columns(migrator, {"material": [("record", TextField(default="{}"))]})
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
-              _held_refusals, _transfer_opened, _return_reasons]
+              _held_refusals, _transfer_opened, _return_reasons, _material_records]
 
 
 def latest_version() -> int:

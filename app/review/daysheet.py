@@ -15,6 +15,7 @@ from .. import audit
 from ..cases.appointments import day_appointments
 from ..cases.invites import meeting_url
 from ..clock import beijing_today
+from ..i18n import on_record
 from ..models import Case, Department, Item, Staff
 from ..models.cases import IN_PROGRESS, OPEN_SQL
 from ..points.window import window_open_on
@@ -121,7 +122,7 @@ def materials_owed(staff, day: date) -> dict:
         NodeList((Case.deferred, SQL("!= '[]'")))), [Case.deferred_due, Case.id])
     for case in listed["rows"]:
         spec = case.spec
-        case.owed = [m.names if m else key for key, m in
+        case.owed = [on_record(m, "names") if m else key for key, m in
                      ((key, spec.material(key)) for key in case.deferred)]
     return listed
 

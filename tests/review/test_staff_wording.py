@@ -6,7 +6,8 @@ from ..pages import Page
 
 APPLICANT_WORDING = ("About you", "Your phone number abroad", "Name as in your passport",
                      "Your address abroad", "Needs your corrections", "You sent the application",
-                     "You started the application", "Your relative", "Your driving licence")
+                     "You started the application", "Your relative", "Your driving licence",
+                     "Your current driving licence", "Where you live")
 
 
 def test_the_window_reads_the_case_in_staff_words(staff_app):
@@ -23,6 +24,11 @@ def test_the_window_reads_the_case_in_staff_words(staff_app):
     assert answers["Phone number abroad"] == "+39 312 345 6789"
     assert answers["Name as in the passport"] == "LIN Mei"
     assert "Identity and contact details" in page.texts("h3")
+    # Materials by their record names too, in the headings and the return form.
+    assert any(h.startswith("Current driving licence") for h in page.texts("h3"))
+    fresh = Page(clerk.get(f"/staff/cases/{submitted_case(staff_app).reference}"))
+    assert "Current driving licence (front and back)" in fresh.texts(
+        "form.decision label.choice")
     assert page.first("h1 .badge").text == "Returned to the applicant for corrections"
     timeline = " ".join(page.texts("ol.timeline li"))
     assert "The applicant sent the application" in timeline
@@ -36,6 +42,8 @@ def test_the_window_reads_the_case_in_staff_words(staff_app):
     assert "You sent the application" in " ".join(status.texts("ol.timeline li"))
     step = journey.client.page(f"/en/cases/{ref}/steps/applicant")
     assert step.first("h1").text == "About you"
+    materials = journey.client.page(f"/en/cases/{ref}/materials")
+    assert "Your current driving licence (front and back)" in materials.first("main").text
 
 
 def test_the_volunteer_desk_reads_in_staff_words(staff_app):
