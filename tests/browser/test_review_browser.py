@@ -120,9 +120,10 @@ def test_return_fix_accept_transfer_approve_deliver(browser, live_server, tmp_pa
             "You sent a material you had promised")
         expect(applicant.get_by_role("link", name="Send the materials you owe")).to_have_count(0)
 
-        # The department officer sees it in their queue and approves.
+        # The department officer sees it at the top of their queue, not opened yet, and
+        # approves.
         staff_sign_in(officer, live_server, app, "officer@test")
-        officer.get_by_role("link", name=reference).click()
+        officer.locator("section.fresh").get_by_role("link", name=reference).click()
         expect(officer.locator("main")).to_contain_text("Please check the licence record")
         decide(officer, "Approve", "Approve")
         expect(officer.locator(".flash")).to_contain_text("Approved")
