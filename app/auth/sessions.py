@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 
 from ..audit import client_ip, record
 from ..clock import utcnow
@@ -22,6 +22,9 @@ from ..ratelimits import SlowDown
 from . import verify_password
 
 COOKIE_KEY = "staff"
+#: Requests a page makes by itself (the clocks refresh every minute): they do not keep a
+#: session alive, or an open queue would never be signed out for being left.
+NOT_ACTIVITY = frozenset({"points.shift_clocks"})
 ABSOLUTE = timedelta(hours=12)
 #: Wrong passwords per email address (real or not): five free, then a wait that doubles
 #: up to a minute. The owner is slowed like anyone, never locked out.
@@ -219,7 +222,8 @@ def current_session() -> StaffSession | None:
             or not row.staff.active):
         StaffSession.update(ended_at=now).where(StaffSession.id == row.id).execute()
         return None
-    if now - row.last_seen_at > timedelta(seconds=60):
+    if (now - row.last_seen_at > timedelta(seconds=60)
+            and request.endpoint not in NOT_ACTIVITY):
         StaffSession.update(last_seen_at=now).where(StaffSession.id == row.id).execute()
     g.staff_session = row
     return row

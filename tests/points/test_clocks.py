@@ -63,3 +63,23 @@ def test_the_queue_and_the_desk_show_them_in_the_staff_language(staff_app):
     volunteer = sign_in(staff_app, "volunteer@test")
     desk = Page(volunteer.get("/staff/point/"))
     assert len(desk.texts("#clocks .clock")) == 2  # Beijing and the volunteer's own point
+
+
+def test_the_clocks_refreshing_do_not_keep_a_session_alive(staff_app):
+    from datetime import timedelta
+
+    from app.models import StaffSession
+    clerk = sign_in(staff_app, "clerk@test")
+    with staff_app.app_context(), db.connection_context():
+        before = StaffSession.select().order_by(StaffSession.id.desc()).first()
+        StaffSession.update(last_seen_at=before.last_seen_at - timedelta(minutes=20)).where(
+            StaffSession.id == before.id).execute()
+        left = StaffSession.get_by_id(before.id).last_seen_at
+    for _minute in range(3):
+        assert clerk.get("/staff/clocks").status_code == 200
+    with staff_app.app_context(), db.connection_context():
+        assert StaffSession.get_by_id(before.id).last_seen_at == left
+    # A page the person opens does.
+    clerk.get("/staff/queue")
+    with staff_app.app_context(), db.connection_context():
+        assert StaffSession.get_by_id(before.id).last_seen_at > left
