@@ -12,7 +12,7 @@ from app.authz import GUARD_CODE, RULES, declared_access
 
 #: Routes that need no session at all. A new public route must be added here on purpose.
 PUBLIC = {
-    "core.root", "core.home", "core.healthz", "assets.serve",
+    "core.root", "core.home", "core.healthz", "assets.serve", "core.staff_in",
     "catalog.index", "catalog.guide", "catalog.blank_document",
     # A preference cookie for the browser that posts it (no case, no account).
     "catalog.choose_hometown",
