@@ -331,6 +331,9 @@ def _item_versions(migrator):
     current text becomes its current version, so each case keeps what it was shown."""
     from .catalog import Item, ItemVersion
     db.create_tables([ItemVersion])
+    # A version keeps each material as the model reads it now: its record name (version
+    # 22) is read here already.
+    _material_records(migrator)
     present = {c.name for c in db.get_columns("item")}
     for item in Item.select(*[f for f in Item._meta.sorted_fields if f.column_name in present]):
         ItemVersion.keep(item)
