@@ -7,7 +7,7 @@ from peewee import SQL, NodeList, fn
 from ..cases.reference import read_reference
 from ..cases.workdays import add_working_days
 from ..clock import beijing_today
-from ..models import Case, Department, Item, ServicePoint, Staff
+from ..models import Case, Department, Item, Office, ServicePoint, Staff
 from ..models.cases import OPEN, OPEN_SQL, WAITING
 
 PAGE_SIZE = 50
@@ -171,7 +171,7 @@ def item_names(cases) -> dict:
 def holders(staff) -> list:
     """The clerks and supervisors of the windows in ``staff``'s scope (who may hold a
     case), for the queue's filter and the bulk assignment."""
-    return list(Staff.select(Staff.id, Staff.name, Staff.office).where(
+    return list(Staff.select(Staff, Office).join(Office).where(
         Staff.office.in_(staff.office_ids()) & (Staff.active == True)  # noqa: E712
         & Staff.role.in_(["clerk", "supervisor"])).order_by(Staff.name))
 

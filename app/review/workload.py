@@ -7,8 +7,9 @@ from peewee import Case as When, fn
 
 from ..cases.workdays import add_working_days
 from ..clock import beijing_today
-from ..models import Case, Office, Staff
+from ..models import Case, Staff
 from ..models.cases import OPEN, WAITING
+from .queue import holders
 
 
 @dataclass
@@ -37,11 +38,8 @@ def workload(staff) -> list[Load]:
             .where(seen & Case.status.in_(list(OPEN))).group_by(Case.assigned_to).tuples())
     counts = {holder: Load(None, *(int(n or 0) for n in numbers))
               for holder, *numbers in rows}
-    people = (Staff.select(Staff, Office).join(Office).where(
-        Staff.office.in_(staff.office_ids()) & (Staff.active == True)  # noqa: E712
-        & Staff.role.in_(["clerk", "supervisor"])))
     loads = []
-    for person in people:
+    for person in holders(staff):
         load = counts.pop(person.id, Load(None))
         load.staff = person
         loads.append(load)
