@@ -131,9 +131,11 @@ def queue_indexes():
     from .cases import OPEN_SQL
     db.execute_sql('CREATE INDEX IF NOT EXISTS case_office_open_due ON "case" '
                    f"(office_id, due_date) WHERE status {OPEN_SQL}")
-    # "Mine" and each clerk's list: the cases a person holds, in the queue's order.
-    db.execute_sql('CREATE INDEX IF NOT EXISTS case_holder_queued ON "case" '
-                   "(assigned_to_id, queued_at, id)")
+    # "Mine" and each clerk's list: the cases a person holds, in the queue's order. Partial,
+    # so that "nobody yet" (IS NULL) keeps the office's own index.
+    db.execute_sql("DROP INDEX IF EXISTS case_holder_queued")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS case_held_queued ON "case" '
+                   "(assigned_to_id, queued_at, id) WHERE assigned_to_id IS NOT NULL")
 
 
 def refresh_statistics():
