@@ -10,14 +10,15 @@ export ONEVISIT_CHROMIUM="${ONEVISIT_CHROMIUM:-$(command -v chromium || true)}"
 # throwaway PostgreSQL cluster the tests start and stop themselves (tests/pgcluster.py;
 # Redis and nginx likewise, for the tests that need them). Each run has its own ports,
 # temporary directories and databases; the PostgreSQL run's report follows SQLite's.
+# Each run ends with its 25 slowest tests (--durations), to see where the time goes.
 status=0
 pg_log=$(mktemp)
 trap 'rm -f "$pg_log"' EXIT
-ONEVISIT_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider "$@" \
+ONEVISIT_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider --durations=25 "$@" \
   >"$pg_log" 2>&1 &
 pg_run=$!
 echo "==> Tests on SQLite"
-.venv/bin/python -m pytest -q "$@" || status=$?
+.venv/bin/python -m pytest -q --durations=25 "$@" || status=$?
 wait "$pg_run" || status=$?
 echo "==> Tests on PostgreSQL"
 cat "$pg_log"
