@@ -58,3 +58,13 @@ def revalidated(response):
     response.add_etag()
     response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
+
+
+def back_to(target: str | None, within: str, fallback: str) -> str:
+    """Where a form's ``next`` field sends the browser after a POST: ``target`` when it is
+    a path of this site under ``within``, else ``fallback`` (never another site: no
+    ``//host``, no scheme, no backslash a browser would read as a slash)."""
+    target = target or ""
+    if target.startswith(within) and "//" not in target and "\\" not in target:
+        return target
+    return fallback

@@ -111,3 +111,12 @@ def test_the_server_does_not_announce_its_software(tmp_path):
         assert "gunicorn" not in str(answer.headers).lower()
     finally:
         host.stop()
+
+
+def test_back_to_keeps_the_browser_on_this_site_under_the_given_path():
+    from app.security import back_to
+    assert back_to("/staff/queue?holder=mine", "/staff/", "/x") == "/staff/queue?holder=mine"
+    for elsewhere in ("https://evil.example/", "//evil.example/staff/", "/staff//evil.example",
+                      "/staff/\\evil.example", "/files/1", "", None, "staff/queue"):
+        assert back_to(elsewhere, "/staff/", "/staff/queue") == "/staff/queue", elsewhere
+    assert back_to("/staff/cases/X", "/staff/queue", "/staff/queue") == "/staff/queue"

@@ -8,6 +8,7 @@ from ..audit import record
 from ..authz import public, staff
 from ..extensions import limiter
 from ..models import Staff
+from ..security import back_to
 from . import mfa
 from .forms import CodeForm, EndSessionsForm, LoginForm, PasswordChangeForm
 from .sessions import (SECOND_STEPS, LoginError, authenticate, change_password,
@@ -152,10 +153,7 @@ def logout():
 def language():
     """Choose the language of the staff pages."""
     keep_language(current_staff(), request.form.get("lang", ""))
-    target = request.form.get("next", "")
-    if not target.startswith("/staff/") or "//" in target:
-        target = url_for("review.home")
-    return redirect(target, 303)
+    return redirect(back_to(request.form.get("next"), "/staff/", url_for("review.home")), 303)
 
 
 @bp.route("/password", methods=["GET", "POST"])

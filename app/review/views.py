@@ -17,6 +17,7 @@ from ..documents.context import DOC_TYPES, PAGE_SIZES
 from ..documents.views import pdf_download, render_failed
 from ..fragments import page_or_fragment
 from ..i18n import localized
+from ..security import back_to
 from ..models import (Appointment, Case, CaseNote, Department, Event, Item, ItemSpec,
                       MaterialReview, ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
@@ -56,9 +57,7 @@ def queue():
 @staff("decide")
 def queue_bulk():
     """The ticked cases of the queue given to a clerk, or their packs in one PDF."""
-    back = request.form.get("next", "")
-    back = back if back.startswith("/staff/queue") and "//" not in back else url_for(
-        "review.queue")
+    back = back_to(request.form.get("next"), "/staff/queue", url_for("review.queue"))
     action = request.form.get("action")
     if action not in ("assign", "packs"):
         abort(400)
