@@ -182,10 +182,7 @@ class Claim(Command):
 
 def _colleagues(case):
     """The active clerks and supervisors of the case's office (who may be given it)."""
-    return (Staff.select().where((Staff.office == case.office_id)
-                                 & (Staff.active == True)  # noqa: E712
-                                 & Staff.role.in_(["clerk", "supervisor"]))
-            .order_by(Staff.name))
+    return Staff.holders_in([case.office_id])
 
 
 class ReasonsField(MultiCheckboxField):

@@ -91,6 +91,13 @@ class Staff(BaseModel):
         return (cls.office.in_(offices) | cls.department.in_(departments)
                 | cls.jurisdiction.in_(places) | cls.service_point.in_(points))
 
+    @classmethod
+    def holders_in(cls, office_ids):
+        """The active clerks and supervisors of these windows: who may hold a case."""
+        return (cls.select().where(cls.office.in_(office_ids) & (cls.active == True)  # noqa: E712
+                                   & cls.role.in_(["clerk", "supervisor"]))
+                .order_by(cls.name))
+
     @property
     def read_only(self) -> bool:
         """An account above the counties: it sees everything under it and changes nothing."""

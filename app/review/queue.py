@@ -171,9 +171,7 @@ def item_names(cases) -> dict:
 def holders(staff) -> list:
     """The clerks and supervisors of the windows in ``staff``'s scope (who may hold a
     case), for the queue's filter and the bulk assignment."""
-    return list(Staff.select(Staff, Office).join(Office).where(
-        Staff.office.in_(staff.office_ids()) & (Staff.active == True)  # noqa: E712
-        & Staff.role.in_(["clerk", "supervisor"])).order_by(Staff.name))
+    return list(Staff.holders_in(staff.office_ids()).select_extend(Office).join(Office))
 
 
 def holder_names(cases) -> dict:
