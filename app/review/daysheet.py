@@ -120,8 +120,10 @@ def materials_owed(staff, day: date) -> dict:
     listed = _listed(Case.select().where(
         base, Case.status.in_(IN_PROGRESS), Case.deferred_due <= day,
         NodeList((Case.deferred, SQL("!= '[]'")))), [Case.deferred_due, Case.id])
+    specs = {}  # cases of one item at one version share its spec: read it once
     for case in listed["rows"]:
-        spec = case.spec
+        key = (case.item_id, case.item_version)
+        spec = specs[key] if key in specs else specs.setdefault(key, case.spec)
         case.owed = [on_record(m, "names") if m else key for key, m in
                      ((key, spec.material(key)) for key in case.deferred)]
     return listed
