@@ -1,9 +1,11 @@
 """Unfinished resumable uploads: where their bytes wait, how a chunk joins them, and
 their expiry."""
 
+import contextlib
 import hashlib
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,10 +91,21 @@ def purge_one(upload: TusUpload) -> None:
     TusUpload.delete().where(TusUpload.id == upload.id).execute()
 
 
+#: A request's spool file not written to for this long was left by a process that
+#: stopped mid-request (a live one is written to at least every ``BODY_IDLE_S``).
+SPOOL_STALE_S = 3600
+
+
 def purge_expired() -> int:
-    """Delete every expired upload with its bytes; return how many."""
+    """Delete every expired upload with its bytes, and spool files left behind; return
+    how many uploads."""
     count = 0
     for upload in TusUpload.select().where(TusUpload.expires_at < utcnow()):
         purge_one(upload)
         count += 1
+    stale = time.time() - SPOOL_STALE_S
+    for left in partial_path("x").parent.glob("*.part"):
+        with contextlib.suppress(OSError):
+            if left.stat().st_mtime < stale:
+                left.unlink()
     return count

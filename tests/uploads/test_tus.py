@@ -3,7 +3,9 @@
 import base64
 import hashlib
 import io
+import os
 import random
+import time
 from datetime import timedelta
 
 import pytest
@@ -192,6 +194,20 @@ def test_expired_uploads_are_purged_with_their_bytes(app, tus):
             assert purge_expired() == 1
         assert TusUpload.select().count() == 0
         assert not partial_path(later_id).exists()
+
+
+def test_spool_files_left_by_a_stopped_process_are_purged(app, tus):
+    url = tus.create(100).headers["Location"]
+    upload_id = url.rsplit("/", 1)[1]
+    with app.app_context(), db.connection_context():
+        old, live = (partial_path(upload_id).with_name(f"{upload_id}.{n}.part") for n in "ab")
+        old.write_bytes(b"x" * 10)
+        live.write_bytes(b"y" * 10)
+        two_hours_ago = time.time() - 7200
+        os.utime(old, (two_hours_ago, two_hours_ago))
+        assert purge_expired() == 0
+        assert not old.exists() and live.exists()
+        assert partial_path(upload_id).exists()  # the upload itself is not expired
 
 
 def test_termination(tus):
