@@ -312,8 +312,9 @@ def patch(upload):
 
 
 def _keep(upload, arrived, expected):
-    """Add what arrived to the upload: True, or the answer (a body cut short ends the
-    request with its error once what arrived is kept)."""
+    """Add what arrived to the upload: True, or the answer. A body cut short ends the
+    request with its error once what arrived is kept (nothing, if it carried a checksum);
+    one cut after its last byte finishes the upload."""
     checked = expected is not None
     if checked and arrived.cut is None and arrived.sha1 != expected:
         return _response(460, _("The checksum does not match: this part was damaged on the "
@@ -321,7 +322,7 @@ def _keep(upload, arrived, expected):
     if arrived.size and not (checked and arrived.cut) and \
             not append(upload, upload.offset, arrived):
         return _mismatch(TusUpload.get_by_id(upload.id))
-    if arrived.cut is not None:
+    if arrived.cut is not None and (checked or upload.offset + arrived.size < upload.length):
         raise arrived.cut if isinstance(arrived.cut, HTTPException) else ClientDisconnected()
     return True
 
