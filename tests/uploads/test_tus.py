@@ -419,3 +419,18 @@ def test_delete_of_a_finished_upload_after_sending_is_refused(app, client):
     assert "no longer be changed" in _plain_tus(response, 409)
     with app.app_context(), db.connection_context():
         assert not Upload.get(Upload.material_key == "id_photo").removed
+
+
+def test_a_body_of_unknown_length_is_cut_at_what_the_upload_takes(app, tus):
+    # Chunked transfer: no Content-Length to refuse up front; reading stops one byte past
+    # what the upload takes, and nothing of it is kept.
+    url = tus.create(100).headers["Location"]
+    response = tus.client.patch(url, input_stream=io.BytesIO(b"x" * 5000), headers=tus.headers(**{
+        "Upload-Offset": "0", "Content-Type": OFFSET, "Transfer-Encoding": "chunked"}),
+        environ_overrides={"wsgi.input_terminated": True})
+    assert "at most 100 more bytes" in _plain_tus(response, 413)
+    assert tus.client.head(url, headers=V).headers["Upload-Offset"] == "0"
+    taken = tus.client.patch(url, input_stream=io.BytesIO(b"x" * 60), headers=tus.headers(**{
+        "Upload-Offset": "0", "Content-Type": OFFSET, "Transfer-Encoding": "chunked"}),
+        environ_overrides={"wsgi.input_terminated": True})
+    assert taken.status_code == 204 and taken.headers["Upload-Offset"] == "60"
