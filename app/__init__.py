@@ -101,9 +101,12 @@ def _register_errors(app: Flask) -> None:
     from .cases.routes.materials import too_large
     from .i18n import locale_redirect_target
     from .security import same_origin
+    from .uploads.tus import refusal as files_refusal
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        if request.path.startswith("/files/"):
+            return files_refusal(error)
         # A form of this site (its token had expired): what was typed comes back in a
         # form with a fresh token. From anywhere else: a plain refusal, no token.
         if not same_origin(request):
@@ -114,6 +117,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error):
+        if request.path.startswith("/files/") and (error.code or 500) >= 400:
+            return files_refusal(error)  # plain text with Tus-Resumable, never a page
         if error.code == 404:
             target = locale_redirect_target(request.path)
             if target:
@@ -123,8 +128,6 @@ def _register_errors(app: Flask) -> None:
             return error
         if error.code == 413 and request.endpoint == "cases.upload":
             return too_large(request.view_args.get("reference", ""))
-        if request.path.startswith("/files/"):
-            return error
         response = app.make_response((render_template("errors/http.html", error=error),
                                       error.code))
         if error.code in (429, 503):
@@ -138,4 +141,6 @@ def _register_errors(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return _http(error)
         app.logger.exception("Unhandled error on %s %s", request.method, request.endpoint)
+        if request.path.startswith("/files/"):
+            return files_refusal(error)
         return render_template("errors/http.html", error=None), 500

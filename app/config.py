@@ -194,7 +194,6 @@ def load_config(overrides=None) -> dict:
                          if "=" in pair),
         # Incomplete resumable uploads are purged after this many hours.
         "TUS_EXPIRY_HOURS": int(_env("TUS_EXPIRY_HOURS", "24")),
-        "TUS_MAX_CHUNK": 1024 * 1024,
         # ClamAV's clamd: a Unix socket or host:port turns scanning of uploads on (and it
         # then fails closed); unset, nothing is scanned (said at start).
         # Demo accounts (flask load-demo) come enrolled in two-step sign-in, and

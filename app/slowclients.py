@@ -17,7 +17,8 @@ the rest of the service answering:
   typed) after the message.
 - **Quiet bodies end.** While a body is read, the connection may stay silent for at most
   ``BODY_IDLE_S`` seconds; then the request ends with 408 and the connection is closed
-  (a resumable upload keeps every chunk that arrived whole and resumes from there).
+  (a resumable upload keeps what arrived, in whole 64 KB pieces, and resumes from there;
+  one PATCH may carry a whole file, read as it arrives).
 
 Behind nginx (``deploy/nginx.conf``) the proxy buffers bodies, so neither limit is met.
 

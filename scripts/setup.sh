@@ -72,6 +72,15 @@ if [ ! -f "$target" ] || ! echo "$HTMX_SHA256  $target" | sha256sum -c --quiet -
   rm -rf "$tmp"
 fi
 
+# 3b. Tests only: clients of ours we did not write (tus-js-client), pinned with their
+#     integrity in tests/clients/package-lock.json.
+lock_stamp="tests/clients/node_modules/.lock-$(sha256sum tests/clients/package-lock.json | cut -c1-16)"
+if [ "$WITH_DEV" = 1 ] && [ ! -f "$lock_stamp" ]; then
+  log "Installing test clients from the npm registry (tests/clients)"
+  npm ci --prefix tests/clients --silent --no-audit --no-fund >/dev/null
+  touch "$lock_stamp"
+fi
+
 # 4. Compiled translations (the .mo files are build output, not committed).
 log "Compiling translations"
 .venv/bin/pybabel compile -d translations -D messages >/dev/null

@@ -51,6 +51,13 @@
     x.send(body || null);
   });
 
+  // Give up an upload this browser started: only while unfinished (a finished one's
+  // DELETE would take its file off the case, and the slot already shows that file).
+  const drop = async (url) => {
+    const h = await req("HEAD", url);
+    if (h.status == 200 && +h.getResponseHeader("Upload-Offset") < +h.getResponseHeader("Upload-Length")) req("DELETE", url);
+  };
+
   // A decodable photo as a JPEG of at most 2 MP (never upscaled); undefined otherwise.
   const shrink = async (file) => {
     try {
@@ -115,7 +122,7 @@
       const old = ls(key);
       let url = old && old.name == file.name && old.size == file.size &&
         old.lastModified == file.lastModified && old.sum == sum ? old.url : null;
-      if (old && !url) { ls(key, null); req("DELETE", old.url); } // abandoned: free it
+      if (old && !url) { ls(key, null); drop(old.url); } // abandoned: free it
       let head = !!url, off = 0, delay = 1, bad = 0, last, r;
       const meta = Object.entries({case: d.case, material: d.material, filename: name, lang: d.lang})
         .map(([k, v]) => k + " " + btoa(unescape(encodeURIComponent(v || "")))).join(",");
@@ -136,7 +143,7 @@
           if (r.status == 200) {
             head = false;
             off = +r.getResponseHeader("Upload-Offset");
-            if (+r.getResponseHeader("Upload-Length") != size) { ls(key, null); req("DELETE", url); url = null; }
+            if (+r.getResponseHeader("Upload-Length") != size) { ls(key, null); drop(url); url = null; }
             continue;
           }
         } else {

@@ -12,6 +12,8 @@ import time
 
 import requests
 
+from app.uploads.resumable import PIECE
+
 from .conftest import Journey, pdf_bytes
 from .pages import Page
 from .topology import Browser, OneHost, stall_uploads
@@ -55,8 +57,8 @@ def test_stalled_uploads_leave_pages_and_forms_answering(tmp_path):
             assert answer and answer.startswith(b"HTTP/1.1 408"), answer
         assert time.monotonic() - started < 10
 
-        # Each upload resumes where the server stands (nothing was kept of a chunk that
-        # did not arrive whole) and finishes.
+        # Each upload resumes where the server stands (what arrived is kept in 64 KB
+        # pieces: these 100 bytes never filled one) and finishes.
         data = pdf_bytes()
         data += b"%" * (1_000_000 - len(data))
         for stalled in held:
@@ -67,6 +69,27 @@ def test_stalled_uploads_leave_pages_and_forms_answering(tmp_path):
                 "Content-Type": "application/offset+octet-stream",
                 "Upload-Checksum": sha1_header(data)})
             assert done.status_code == 204, done.get_data(as_text=True)[:300]
+    finally:
+        host.stop()
+
+
+def test_a_quiet_patch_keeps_what_arrived_and_resumes_from_there(tmp_path):
+    """One PATCH carrying a whole file (tus-js-client's default) goes quiet on the way:
+    408, and the pieces that arrived whole are kept, so the client resumes from them."""
+    host = OneHost(tmp_path, BODY_IDLE_S=2).start()
+    try:
+        [stalled] = stall_uploads(host.url, 1)
+        stalled.sock.sendall(b"%" * (200_000 - 100))  # then nothing more
+        answer = answer_of(stalled.sock, 10)
+        assert answer and answer.startswith(b"HTTP/1.1 408"), answer
+        assert b"\r\nTus-Resumable: 1.0.0\r\n" in answer
+        stalled.sock.close()
+        offset = int(stalled.phone.head(stalled.path, headers=V).headers["Upload-Offset"])
+        assert offset == 200_000 // PIECE * PIECE
+        more = stalled.phone.patch(stalled.path, b"%" * 1000, {
+            **V, "X-CSRFToken": stalled.token, "Upload-Offset": str(offset),
+            "Content-Type": "application/offset+octet-stream"})
+        assert more.status_code == 204 and more.headers["Upload-Offset"] == str(offset + 1000)
     finally:
         host.stop()
 

@@ -268,6 +268,37 @@ def test_a_refusal_from_the_server_is_shown_in_the_slot(materials, live_server, 
     # Sent as it was: decoding failed, so nothing was re-encoded.
     assert int(net.of("POST")[0].headers["upload-length"]) == path.stat().st_size
     assert (net.of("PATCH")[-1].post_data_buffer or b"").startswith(b"<!doctype html>")
+    # A file we refuse is 422 (415 stays for a PATCH sent with the wrong content type).
+    assert net.of("PATCH")[-1].response().status == 422
     expect(slot.locator(".state")).to_contain_text("Missing")
     expect(slot.get_by_role("button", name="Upload")).to_be_enabled()
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ov-tus:'))") == []
+
+
+def test_a_finished_upload_left_in_storage_is_not_deleted(materials, live_server, tmp_path):
+    """A finished upload still remembered by the browser (its last answer lost, then the
+    page reloaded) is not DELETEd when another file is sent: that would take the file
+    the slot shows off the case."""
+    _context, page = materials
+    net = Net(page)
+    first = tmp_path / "licence front.pdf"
+    first.write_bytes(pdf_bytes())
+    choose_and_upload(page, "driving_licence", first)
+    expect_received(page, "driving_licence", "licence front.pdf")
+    finished = net.of("POST")[0].response().headers["location"]
+    form = page.locator("#m-driving_licence form.upload-form")
+    key = f"ov-tus:{form.get_attribute('data-case')}:driving_licence"
+    page.evaluate("([k, url]) => localStorage.setItem(k, JSON.stringify({url: url, size: 1, "
+                  "name: 'licence front.pdf', lastModified: 0, sum: ''}))", [key, finished])
+    second = tmp_path / "licence back.pdf"
+    second.write_bytes(pdf_bytes() + b"%back")
+    choose_and_upload(page, "driving_licence", second)
+    expect_received(page, "driving_licence", "licence back.pdf")
+    page.wait_for_timeout(500)  # a DELETE sent after the HEAD would have gone by now
+    assert [r.url for r in net.of("HEAD")] == [live_server + finished]
+    assert net.of("DELETE") == []
+    with live_server.app.app_context(), db.connection_context():
+        kept = Upload.select().where((Upload.material_key == "driving_licence")
+                                     & (Upload.removed == False))  # noqa: E712
+        assert sorted(u.original_name for u in kept) == ["licence back.pdf",
+                                                         "licence front.pdf"]
