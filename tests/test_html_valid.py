@@ -14,17 +14,21 @@ The checker is installed by ``WITH_DEV=1 scripts/setup.sh`` under ``.tools/``;
 ``ONEVISIT_VNU_JAR`` names another jar.
 """
 
+import email
+import email.policy
 import json
 import os
 import re
 import shutil
 import subprocess
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from app.models import Office, ServicePoint, Staff, db
+from app.cases.appointments import current_appointment, record_outcome
+from app.models import Case, Office, ServicePoint, Staff, db
 
 from .conftest import (BAD_ID, APPLICANT, Journey, csrf_token, fill_driving_licence, jpeg_bytes,
                        sign_in, staff_post)
@@ -143,8 +147,9 @@ def applicant_pages(app, lang, pages: Collector) -> str:
     return journey.reference, slot
 
 
-def staff_side(app, lang, ref, slot, pages: Collector):
-    """Every staff page of the list in tests/i18n/test_staff_leaks.py, in ``lang``."""
+def staff_clients(app) -> dict:
+    """A browser for each kind of staff page: signed in (clerk, supervisor, volunteer,
+    admin), without a second factor yet (half, nomfa), and signed out (None)."""
     clients = {who: sign_in(app, f"{who}@test")
                for who in ("clerk", "supervisor", "volunteer", "admin")}
     clients["nomfa"] = sign_in(app, "nomfa@test", mfa=False)
@@ -152,6 +157,11 @@ def staff_side(app, lang, ref, slot, pages: Collector):
     half.post("/staff/login", data={"csrf_token": csrf_token(half, "/staff/login"),
                                     "email": "clerk2@test", "password": "correct horse battery"})
     clients["half"], clients[None] = half, app.test_client()
+    return clients
+
+
+def staff_side(app, clients, lang, ref, slot, pages: Collector):
+    """Every staff page of the list in tests/i18n/test_staff_leaks.py, in ``lang``."""
     for who, client in clients.items():
         client.get(f"/{lang}/staff/login")
         if who not in (None, "half", "nomfa"):
@@ -176,6 +186,27 @@ def staff_side(app, lang, ref, slot, pages: Collector):
         pages.get(clients[who], endpoint, url, status=status)
     for section in ("basics", "text", "steps"):   # the list reads the materials section
         pages.get(admin, f"editor-{section}", f"/staff/admin/catalog/JJ-JZ-001/draft/{section}")
+    # The appointment page of the booking email's link, and the agent's own page once
+    # the video check confirmed them.
+    links = []
+    for path in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",))
+        found = body and re.search(rf"https?://\S+?(/{lang}/appointments/\S+)", body.get_content())
+        if found:
+            links.append(found.group(1))
+    if links:
+        pages.get(app.test_client(), "appointment", links[-1])
+    else:
+        pages.problems.append("no appointment link in the outbox")
+    with app.test_request_context(), db.connection_context():
+        case = Case.by_reference(ref)
+        _case, code = record_outcome(case, current_appointment(case),
+                                     Staff.get(Staff.email == "clerk@test"), confirmed=True,
+                                     participants=["applicant", "agent"], agent_confirmed=True)
+    agent = app.test_client()
+    agent.submit(f"/{lang}/agent", {"reference": ref, "code": code})
+    pages.get(agent, "agent-case", f"/{lang}/agent/cases/{ref}")
     pages.get(clients["clerk"], "queue-fragment", "/staff/queue?status=all", fragment=True,
               headers=PARTIAL)
 
@@ -185,18 +216,23 @@ def test_every_page_is_valid_html(staff_app, tmp_path):
     command = vnu_command()      # fails first, and clearly, without the checker
     make_staff(staff_app, "admin@test", "admin")
     files, problems = [], []
+    started = time.monotonic()
+    clients = staff_clients(staff_app)
     for lang in LOCALES:
         pages = Collector(lang)
         ref, slot = applicant_pages(staff_app, lang, pages)
-        staff_side(staff_app, lang, ref, slot, pages)
+        staff_side(staff_app, clients, lang, ref, slot, pages)
         problems += pages.problems
         for name, html in pages.pages.items():
             (tmp_path / name).write_text(html, encoding="utf-8")
             files.append(tmp_path / name)
     assert not problems, problems
-    assert len(files) > 90, f"only {len(files)} pages collected"
+    print(f"vnu: {len(files)} pages collected in {time.monotonic() - started:.1f} s")
+    assert len(files) > 100, f"only {len(files)} pages collected"
     assert command
+    started = time.monotonic()
     errors = check(files)
+    print(f"vnu: one run in {time.monotonic() - started:.1f} s")
     print(f"vnu: {len(files)} pages checked, {len(errors)} errors")
     assert not errors, "\n".join(errors)
 
