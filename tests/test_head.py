@@ -122,3 +122,17 @@ def test_prefetch_only_what_the_next_steps_run(app, client):
     for href in prefetched(home) + prefetched(step):   # each is a real, cacheable file
         response = client.get(href)
         assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
+
+
+def test_a_returned_case_prefetches_what_correcting_it_runs(staff_app):
+    journey = submitted_case(staff_app)
+    status = journey.client.page(journey.base)
+    assert prefetched(status) == []
+    clerk = sign_in(staff_app, "clerk@test")
+    from .conftest import staff_post
+    assert staff_post(clerk, journey.reference, "return", materials="id_photo",
+                      reason_id_photo="—", due="2099-01-01").status_code == 303
+    status = journey.client.page(journey.base)
+    assert f"{journey.base}/materials" in status.links()
+    assert sorted(h.split(".")[0] for h in prefetched(status)) == ["/static/upload",
+                                                                   "/static/vendor/htmx"]
