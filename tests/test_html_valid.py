@@ -247,3 +247,9 @@ def test_the_checker_reports_an_invalid_page(tmp_path):
     assert len(errors) == 2, errors
     assert any("as" in e and "link" in e for e in errors), errors
     assert any("time" in e for e in errors), errors
+
+
+def test_a_missing_checker_fails_clearly(monkeypatch, tmp_path):
+    monkeypatch.setenv("ONEVISIT_VNU_JAR", str(tmp_path / "absent.jar"))
+    with pytest.raises(pytest.fail.Exception, match="vnu.jar not found: run WITH_DEV=1"):
+        vnu_command()
