@@ -81,6 +81,15 @@ def format_when(value: datetime | None, tz: str = BEIJING) -> str:
     return f"{text} ({label})"
 
 
+def machine_time(value: datetime | None) -> str:
+    """A stored (naive UTC) time as a ``<time datetime>`` value: ISO 8601 in UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def format_slot(value: datetime | None, tz: str = BEIJING, with_date: bool = True) -> str:
     """An appointment time in ``tz``: weekday, date, time, the zone and its UTC offset.
 
@@ -178,6 +187,29 @@ def switch_locale_url(target: str) -> str:
     return url_for(request.endpoint, **args)
 
 
+#: Public pages worth finding in a search engine; every other page (a case, a form, an
+#: error, the staff side) carries ``<meta name="robots" content="noindex">``.
+INDEXABLE = {"core.home", "catalog.index", "catalog.guide", "points.directory", "cases.find"}
+
+
+def indexable() -> bool:
+    """Whether this page may be indexed (an error page sets ``noindex`` itself)."""
+    return request.endpoint in INDEXABLE
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the configured public address (alternates must be absolute URLs)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def default_locale_url() -> str:
+    """The ``x-default`` alternate: the language chooser for the home page, elsewhere the
+    page in the source language."""
+    if request.endpoint == "core.home":
+        return url_for("core.root")
+    return switch_locale_url("en")
+
+
 def staff_page_in(target: str | None) -> str:
     """This staff page shown in ``target`` for once (``None``: in the staff member's own
     language again), same address and query otherwise."""
@@ -251,6 +283,10 @@ def init_templating(app) -> None:
     app.jinja_env.filters["on_record"] = lambda entry, question="label": localized(
         on_record(entry, question))
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["iso"] = machine_time
+    app.jinja_env.globals["indexable"] = indexable
+    app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["default_locale_url"] = default_locale_url
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["slot"] = format_slot
     app.jinja_env.filters["zone_date"] = zone_date

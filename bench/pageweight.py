@@ -27,9 +27,16 @@ Figures
   an empty cache landing on that page.
 * ``repeat_kb``: the largest transfer of a page after the first one in the walk,
   with a browser cache: its HTML plus the CSS/JS not referenced by an earlier page.
+* ``critical_kb``: the largest render-critical first visit of an entry page (home,
+  catalog, guide, status): its HTML, its stylesheets and its blocking scripts (a
+  ``defer``/``async`` script and a prefetched file do not hold up the first paint).
+  It must fit one initial TCP window (10 segments, 14.6 KB).
+* ``prefetch_kb``: the largest prefetched bytes (``<link rel=prefetch>``) of an entry
+  page, fetched at low priority after it for the pages that follow. Each page's
+  ``critical_kb`` and ``prefetch_kb`` are on its ``transfer`` line.
 
 Budgets (DESIGN.md "Budgets"): compressed HTML <= 10 KB, first visit <= 40 KB,
-later pages <= 12 KB. Also reported (not part of the exit status): the CSS
+later pages <= 12 KB, render-critical bytes of an entry page <= 14.6 KB. Also reported (not part of the exit status): the CSS
 budget (one file, <= 6 KB compressed, fingerprinted, cached for a year).
 
 Exit status: 0 within budget, 1 a budget is broken, 2 the walk itself failed
@@ -66,6 +73,10 @@ BUDGET_HTML_KB = 10
 BUDGET_FIRST_KB = 40
 BUDGET_REPEAT_KB = 12
 BUDGET_CSS_KB = 6
+#: Render-critical bytes of an entry page fit one initial TCP window (10 segments).
+BUDGET_CRITICAL_KB = 14.6
+ENTRY_PAGES = ("home", "services", "guide", "status")
+CRITICAL = ("css", "blocking")
 
 # Step answers, as in tests/conftest.py.
 APPLICANT = {"name_zh": "林美", "name_latin": "LIN Mei", "cn_id": "11010519491231002X",
@@ -179,14 +190,17 @@ class PageParser(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        rels = (a.get("rel") or "").lower().split()
+        rels = set((a.get("rel") or "").lower().split())
         if tag == "link" and "stylesheet" in rels and a.get("href"):
-            self.assets.append(("css", a["href"]))
-        elif tag == "link" and "prefetch" in rels and a.get("href"):
-            # A browser fetches these too (at low priority): they count as transferred.
-            self.assets.append(("js", a["href"]))
+            self.assets.append(("css", a["href"]))        # render-blocking
+        elif tag == "link" and rels & {"prefetch", "preload", "modulepreload"} \
+                and a.get("href"):
+            # A browser fetches these too (at low priority): they count as transferred,
+            # not as render-critical.
+            self.assets.append(("prefetch", a["href"]))
         elif tag == "script" and a.get("src"):
-            self.assets.append(("js", a["src"]))
+            deferred = "defer" in a or "async" in a or (a.get("type") or "") == "module"
+            self.assets.append(("deferred" if deferred else "blocking", a["src"]))
         elif tag == "form":
             self.forms.append({"action": a.get("action") or "", "inputs": {}})
         elif tag == "input" and self.forms and a.get("name"):
@@ -319,15 +333,18 @@ class Meter:
             self.problems.append(f"{name}: page is not marked lang={want}")
         if must_contain and must_contain not in text:
             self.problems.append(f"{name}: page does not contain {must_contain!r}")
-        urls = []
-        for _kind, url in parsed.assets:
+        urls, kinds = [], {}
+        for kind, url in parsed.assets:
             if url not in urls:
                 urls.append(url)
+                kinds[url] = kind
+            elif kind in ("css", "blocking"):      # used here after all: critical
+                kinds[url] = kind
         for url in urls:
             self.asset(url)
         self.pages.append({"name": name, "path": path, "status": resp.status,
                            "html": len(resp.raw), "encoding": resp.encoding, "assets": urls,
-                           "text": text})
+                           "kinds": kinds, "text": text})
         print(f"page={name} status={resp.status} html_kb={len(resp.raw) / KB:.2f} "
               f"encoding={resp.encoding}", flush=True)
         if resp.status != expect:
@@ -435,6 +452,17 @@ def page_html(meter) -> str:
     return meter.pages[-1]["text"]
 
 
+def critical(meter: Meter, pg: dict) -> int:
+    """Render-critical bytes of a cold visit: the HTML, its CSS and its blocking scripts."""
+    return pg["html"] + sum(meter.asset_size[u][0] for u in pg["assets"]
+                            if pg["kinds"][u] in CRITICAL)
+
+
+def prefetched(meter: Meter, pg: dict) -> int:
+    """Bytes a cold visit fetches at low priority for the pages that follow."""
+    return sum(meter.asset_size[u][0] for u in pg["assets"] if pg["kinds"][u] == "prefetch")
+
+
 def report(meter: Meter) -> int:
     pages = meter.pages
     seen = set()
@@ -451,7 +479,16 @@ def report(meter: Meter) -> int:
     for name, cold, warm, new, n in rows:
         extra = f" new_assets={','.join(new)}" if new else ""
         kind = "first" if n == 0 else "repeat"
-        print(f"transfer page={name} cold_kb={cold / KB:.2f} {kind}_kb={warm / KB:.2f}{extra}")
+        pg = pages[n]
+        print(f"transfer page={name} cold_kb={cold / KB:.2f} {kind}_kb={warm / KB:.2f} "
+              f"critical_kb={critical(meter, pg) / KB:.2f} "
+              f"prefetch_kb={prefetched(meter, pg) / KB:.2f}{extra}")
+    entry = [pg for pg in pages if pg["name"].split("/", 1)[1] in ENTRY_PAGES]
+    critical_kb = max(critical(meter, pg) for pg in entry) / KB
+    prefetch_kb = max(prefetched(meter, pg) for pg in entry) / KB
+    for pg in entry:
+        print(f"entry page={pg['name']} critical_kb={critical(meter, pg) / KB:.2f} "
+              f"prefetch_kb={prefetched(meter, pg) / KB:.2f}")
 
     max_html = max(pg["html"] for pg in pages) / KB
     first = max(r[1] for r in rows) / KB
@@ -470,6 +507,11 @@ def report(meter: Meter) -> int:
         failed.append(f"repeat_kb {repeat:.2f} > {BUDGET_REPEAT_KB} ({worst[0]}: "
                       f"html {pages[worst[4]]['html'] / KB:.2f} + new assets "
                       f"{','.join(worst[3]) or 'none'})")
+    if critical_kb > BUDGET_CRITICAL_KB:
+        worst = max(entry, key=lambda pg: critical(meter, pg))
+        failed.append(f"critical_kb {critical_kb:.2f} > {BUDGET_CRITICAL_KB} ({worst['name']}: "
+                      f"html {worst['html'] / KB:.2f} + "
+                      f"{','.join(u for u in worst['assets'] if worst['kinds'][u] in CRITICAL)})")
     css = [(u, s) for u, (s, _e, _c, _t) in meter.asset_size.items() if u.endswith(".css")]
     notes = []
     if len(css) != 1:
@@ -490,7 +532,8 @@ def report(meter: Meter) -> int:
     for fail in failed:
         print(f"BUDGET BROKEN: {fail}", file=sys.stderr)
     print(f"pageweight: pages={len(pages)} max_html_kb={max_html:.2f} "
-          f"first_visit_kb={first:.2f} repeat_kb={repeat:.2f}", flush=True)
+          f"first_visit_kb={first:.2f} repeat_kb={repeat:.2f} critical_kb={critical_kb:.2f} "
+          f"prefetch_kb={prefetch_kb:.2f}", flush=True)
     if meter.problems:
         return 2
     return 1 if failed else 0

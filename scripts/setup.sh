@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 
 HTMX_VERSION="2.0.8"
 HTMX_SHA256="22283ef68cb7545914f0a88a1bdedc7256a703d1d580c1d255217d0a50d31313"
+# Test tools from the npm registry (WITH_DEV=1), pinned by version and package digest:
+# the Nu HTML Checker (Java) and axe-core, kept under .tools/ (not served, not committed).
+VNU_VERSION="26.9.27"
+VNU_SHA256="5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7"
+AXE_VERSION="4.11.0"
+AXE_SHA256="39bed7d72308f6d620789c169d699bfd7e8da80f65b545821a6b2215c3e83107"
 # Fonts: WenQuanYi Micro Hei prints Chinese (rare name characters included) in
 # small PDFs; DejaVu Sans prints Latin text with a real bold. Noto CJK serves
 # the browser tests' screenshots.
@@ -16,7 +22,9 @@ APT_PACKAGES=(python3 python3-venv python3-dev gcc libharfbuzz-subset0 libpango-
               chromium poppler-utils nodejs npm ca-certificates)
 WITH_DEV="${WITH_DEV:-0}"
 # The tests also run on a throwaway PostgreSQL cluster, Redis, nginx and clamd (Debian's servers).
-[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils clamav-daemon)
+# The HTML checker runs on Java 17.
+[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils clamav-daemon
+                                     openjdk-17-jre-headless)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -79,6 +87,24 @@ if [ "$WITH_DEV" = 1 ] && [ ! -f "$lock_stamp" ]; then
   log "Installing test clients from the npm registry (tests/clients)"
   npm ci --prefix tests/clients --silent --no-audit --no-fund >/dev/null
   touch "$lock_stamp"
+fi
+
+# 3c. Test tools (WITH_DEV=1): one file from each pinned npm package, digest checked.
+npm_file() {  # package version sha256 path-in-package target
+  local pkg=$1 version=$2 sha=$3 inner=$4 dest=$5 tmp
+  [ -f "$dest" ] && return 0
+  log "Fetching $pkg@$version from the npm registry"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$pkg@$version" >/dev/null)
+  echo "$sha  $tmp/$pkg-$version.tgz" | sha256sum -c --quiet -
+  tar -xzf "$tmp/$pkg-$version.tgz" -C "$tmp" "package/$inner"
+  mkdir -p "$(dirname "$dest")"
+  cp "$tmp/package/$inner" "$dest"
+  rm -rf "$tmp"
+}
+if [ "$WITH_DEV" = 1 ]; then
+  npm_file vnu-jar "$VNU_VERSION" "$VNU_SHA256" build/dist/vnu.jar ".tools/vnu-jar-$VNU_VERSION/vnu.jar"
+  npm_file axe-core "$AXE_VERSION" "$AXE_SHA256" axe.min.js ".tools/axe-core-$AXE_VERSION/axe.min.js"
 fi
 
 # 4. Compiled translations (the .mo files are build output, not committed).

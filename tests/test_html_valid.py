@@ -1,0 +1,253 @@
+"""Every page of the app is valid HTML, by the Nu HTML Checker (npm ``vnu-jar``, Java).
+
+The pages are collected through the test client in two locales (zh and it): the
+applicant's whole journey (guide, start, each step, a step refused for bad input,
+materials, check, declaration, confirmation, status, video-check booking, withdraw,
+delete, find, the agent's pages, 404 and 400 pages), the catalog, home, the service
+points, a document's verification page, and every staff page of
+tests/i18n/test_staff_leaks.py's list (queue, case page, workload, day sheet, admin
+pages, catalog editor, a volunteer's desk...). htmx fragments are checked too, wrapped
+in a minimal document. They are written to a temp dir and checked by ONE run of the
+checker (one JVM: it is slow to start); every error is printed with its file and line.
+
+The checker is installed by ``WITH_DEV=1 scripts/setup.sh`` under ``.tools/``;
+``ONEVISIT_VNU_JAR`` names another jar.
+"""
+
+import email
+import email.policy
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.cases.appointments import current_appointment, record_outcome
+from app.models import Case, Office, ServicePoint, Staff, db
+
+from .conftest import (BAD_ID, APPLICANT, Journey, csrf_token, fill_driving_licence, jpeg_bytes,
+                       sign_in, staff_post)
+from .i18n.test_staff_languages import choose
+from .i18n.test_staff_leaks import staff_pages
+from .pages import Page
+
+ROOT = Path(__file__).resolve().parent.parent
+CANARY = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
+          '<link rel="prefetch" href="/x.js" as="script"></head><body>'
+          '<p><time>not a time</time></p></body></html>')
+LOCALES = ("zh", "it")
+#: Fragment answers (htmx partial requests): checked as the body of a minimal page.
+PARTIAL = {"HX-Request": "true"}
+WRAPPER = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fragment'
+           '</title></head><body>{}</body></html>')
+
+
+def vnu_command() -> list:
+    """``java -jar vnu.jar``, or a clear failure saying what to install."""
+    java = shutil.which("java")
+    if not java:
+        pytest.fail("java not found: the Nu HTML Checker needs Java 17 "
+                    "(apt-get install openjdk-17-jre-headless)", pytrace=False)
+    configured = os.environ.get("ONEVISIT_VNU_JAR")
+    jars = [Path(configured)] if configured else sorted(ROOT.glob(".tools/vnu-jar-*/vnu.jar"))
+    if not jars or not jars[-1].is_file():
+        pytest.fail("vnu.jar not found: run WITH_DEV=1 scripts/setup.sh (npm vnu-jar into "
+                    ".tools/) or set ONEVISIT_VNU_JAR", pytrace=False)
+    return [java, "-Xss4m", "-jar", str(jars[-1])]
+
+
+def check(files: list) -> list:
+    """The checker's errors over ``files``, as "file:line: message" lines."""
+    run = subprocess.run([*vnu_command(), "--errors-only", "--format", "json",
+                          *map(str, files)], capture_output=True, text=True, timeout=300)
+    report = json.loads(run.stderr or run.stdout or '{"messages": []}')
+    return [f"{Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m['message']} "
+            f"[{m.get('extract', '').strip()[:120]}]"
+            for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
+
+
+class Collector:
+    """Pages by file name, each fetched once with its expected status."""
+
+    def __init__(self, lang):
+        self.lang = lang
+        self.pages = {}
+        self.problems = []
+
+    def get(self, client, name, url, status=200, fragment=False, **kwargs):
+        response = client.get(url, **kwargs)
+        if response.status_code != status:
+            self.problems.append(f"{url}: status {response.status_code}, expected {status}")
+            return None
+        html = response.get_data(as_text=True)
+        self.add(name, WRAPPER.format(html) if fragment else html)
+        return Page(response)
+
+    def add(self, name, html):
+        self.pages[f"{self.lang}-{re.sub(r'[^a-z0-9]+', '-', name.lower())}.html"] = html
+
+
+def applicant_pages(app, lang, pages: Collector) -> str:
+    """The applicant's journey and public pages in ``lang``; returns the case's reference."""
+    p = f"/{lang}"
+    journey = Journey(app.test_client(), lang=lang)
+    client = journey.client
+    for name, url in (("home", f"{p}/"), ("catalog", f"{p}/services"),
+                      ("search", f"{p}/services?q=JJ"), ("guide", f"{p}/services/JJ-JZ-001"),
+                      ("start", f"{p}/services/JJ-JZ-001/apply"), ("find", f"{p}/cases/find"),
+                      ("points", f"{p}/service-points"), ("agent-find", f"{p}/agent")):
+        pages.get(client, name, url)
+    pages.get(client, "404", f"{p}/nope", status=404)
+    pages.get(client, "points-400", f"{p}/service-points?tz=Bad/Zone", status=400)
+    pages.get(client, "search-fragment", f"{p}/services?q=licence", fragment=True,
+              headers=PARTIAL)
+    assert journey.start(language=lang).status_code == 303
+    base = journey.base
+    refused = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
+    if refused.status < 400:
+        pages.problems.append(f"a wrong ID number answered {refused.status}")
+    pages.add("step-refused", refused.html)
+    pages.get(client, "step-applicant", f"{base}/steps/applicant")
+    pages.get(client, "delete", f"{base}/delete")
+    fill_driving_licence(journey, entrust=True)
+    for key in ("licence", "medical"):
+        pages.get(client, f"step-{key}", f"{base}/steps/{key}")
+    pages.get(client, "entrustment", f"{base}/entrustment")
+    pages.get(client, "materials-empty", f"{base}/materials")
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        assert journey.upload(key, jpeg_bytes()).status_code == 303, key
+    assert journey.defer("medical_certificate").status_code == 303
+    pages.get(client, "materials", f"{base}/materials")
+    pages.get(client, "slot-fragment", f"{base}/materials/id_photo/slot", fragment=True,
+              headers=PARTIAL)
+    pages.get(client, "check", f"{base}/check")
+    pages.get(client, "declaration", f"{base}/declaration")
+    pages.get(client, "draft-status", base)
+    assert journey.submit().status_code == 303
+    pages.get(client, "confirmation", f"{base}/confirmation")
+    pages.get(client, "status", base)
+    pages.get(client, "withdraw", f"{base}/withdraw")
+    video = pages.get(client, "video-check", f"{base}/video-check")
+    pages.get(client, "video-check-400", f"{base}/video-check?tz=Bad/Zone", status=400)
+    slot = video.first('input[name="slot"]:not([disabled])')["value"]
+    client.submit(f"{base}/video-check", {"slot": slot})
+    pages.get(client, "video-booked", f"{base}/video-check")
+    pages.get(client, "video-cancel", f"{base}/video-check/cancel")
+    pages.get(client, "status-booked", base)
+    form = client.get(f"{base}/documents/entrustment.pdf")
+    from .documents.test_documents import pdf_text
+    code = re.search(r"([0-9A-Z]{5}-[0-9A-Z]{5})", pdf_text(form.data))
+    if code:
+        pages.get(app.test_client(), "verify", f"/verify/{code.group(1)}",
+                  headers={"Accept-Language": lang})
+    else:
+        pages.problems.append("no verification code in the entrustment PDF")
+    return journey.reference, slot
+
+
+def staff_clients(app) -> dict:
+    """A browser for each kind of staff page: signed in (clerk, supervisor, volunteer,
+    admin), without a second factor yet (half, nomfa), and signed out (None)."""
+    clients = {who: sign_in(app, f"{who}@test")
+               for who in ("clerk", "supervisor", "volunteer", "admin")}
+    clients["nomfa"] = sign_in(app, "nomfa@test", mfa=False)
+    half = app.test_client()
+    half.post("/staff/login", data={"csrf_token": csrf_token(half, "/staff/login"),
+                                    "email": "clerk2@test", "password": "correct horse battery"})
+    clients["half"], clients[None] = half, app.test_client()
+    return clients
+
+
+def staff_side(app, clients, lang, ref, slot, pages: Collector):
+    """Every staff page of the list in tests/i18n/test_staff_leaks.py, in ``lang``."""
+    for who, client in clients.items():
+        client.get(f"/{lang}/staff/login")
+        if who not in (None, "half", "nomfa"):
+            choose(client, lang, "/staff/sessions")
+    called = (datetime.strptime(slot, "%Y%m%dT%H%M") + timedelta(hours=8)).date().isoformat()
+    assert staff_post(clients["clerk"], ref, "return", materials="id_photo",
+                      reason_id_photo="—", due="2099-01-01").status_code == 303
+    admin = clients["admin"]
+    admin.post("/staff/admin/catalog/JJ-JZ-001/draft",
+               data={"csrf_token": csrf_token(admin, "/staff/admin/catalog")})
+    volunteer = clients["volunteer"]
+    started = volunteer.post("/staff/point/start", data={
+        "csrf_token": csrf_token(volunteer, "/staff/point/"), "item": "JJ-JZ-001",
+        "language": lang, "email": "walk.in@example.it", "consent": "yes"})
+    assisted = started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
+    with app.app_context(), db.connection_context():
+        point = Staff.get(Staff.email == "volunteer@test").service_point_id
+        ServicePoint.update(office=Office.get(Office.key == "police-global-window")).where(
+            ServicePoint.id == point).execute()
+    for endpoint, (who, url, status) in staff_pages(app, ref, point, assisted,
+                                                    day=called).items():
+        pages.get(clients[who], endpoint, url, status=status)
+    for section in ("basics", "text", "steps"):   # the list reads the materials section
+        pages.get(admin, f"editor-{section}", f"/staff/admin/catalog/JJ-JZ-001/draft/{section}")
+    # The appointment page of the booking email's link, and the agent's own page once
+    # the video check confirmed them.
+    links = []
+    for path in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",))
+        found = body and re.search(rf"https?://\S+?(/{lang}/appointments/\S+)", body.get_content())
+        if found:
+            links.append(found.group(1))
+    if links:
+        pages.get(app.test_client(), "appointment", links[-1])
+    else:
+        pages.problems.append("no appointment link in the outbox")
+    with app.test_request_context(), db.connection_context():
+        case = Case.by_reference(ref)
+        _case, code = record_outcome(case, current_appointment(case),
+                                     Staff.get(Staff.email == "clerk@test"), confirmed=True,
+                                     participants=["applicant", "agent"], agent_confirmed=True)
+    agent = app.test_client()
+    agent.submit(f"/{lang}/agent", {"reference": ref, "code": code})
+    pages.get(agent, "agent-case", f"/{lang}/agent/cases/{ref}")
+    pages.get(clients["clerk"], "queue-fragment", "/staff/queue?status=all", fragment=True,
+              headers=PARTIAL)
+
+
+def test_every_page_is_valid_html(staff_app, tmp_path):
+    from .conftest import make_staff
+    command = vnu_command()      # fails first, and clearly, without the checker
+    make_staff(staff_app, "admin@test", "admin")
+    files, problems = [], []
+    started = time.monotonic()
+    clients = staff_clients(staff_app)
+    for lang in LOCALES:
+        pages = Collector(lang)
+        ref, slot = applicant_pages(staff_app, lang, pages)
+        staff_side(staff_app, clients, lang, ref, slot, pages)
+        problems += pages.problems
+        for name, html in pages.pages.items():
+            (tmp_path / name).write_text(html, encoding="utf-8")
+            files.append(tmp_path / name)
+    assert not problems, problems
+    print(f"vnu: {len(files)} pages collected in {time.monotonic() - started:.1f} s")
+    assert len(files) > 100, f"only {len(files)} pages collected"
+    assert command
+    # A page with the two errors of issue 16 goes into the same run: the checker is seen
+    # to find them (one JVM start, not two).
+    canary = tmp_path / "canary.html"
+    canary.write_text(CANARY, encoding="utf-8")
+    started = time.monotonic()
+    errors = check([*files, canary])
+    print(f"vnu: one run in {time.monotonic() - started:.1f} s")
+    found = [e for e in errors if e.startswith("canary.html:")]
+    assert len(found) == 2 and "“as”" in found[0] and "“time”" in found[1], found
+    errors = [e for e in errors if e not in found]
+    print(f"vnu: {len(files)} pages checked, {len(errors)} errors")
+    assert not errors, "\n".join(errors)
+
+
+def test_a_missing_checker_fails_clearly(monkeypatch, tmp_path):
+    monkeypatch.setenv("ONEVISIT_VNU_JAR", str(tmp_path / "absent.jar"))
+    with pytest.raises(pytest.fail.Exception, match="vnu.jar not found: run WITH_DEV=1"):
+        vnu_command()
