@@ -533,3 +533,20 @@ def live_sessions(app, email) -> list:
     with app.app_context(), db.connection_context():
         return list(StaffSession.select().join(Staff).where(
             (Staff.email == email) & StaffSession.ended_at.is_null()))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "markup: checks what pages are made of (valid HTML, accessibility), which "
+        "the database does not change: run once, in the SQLite pass of scripts/test.sh")
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, leave out the ``markup`` tests (reported as deselected): the SQLite
+    pass runs them over the same pages."""
+    if not ON_POSTGRESQL:
+        return
+    kept = [item for item in items if item.get_closest_marker("markup") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

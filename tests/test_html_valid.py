@@ -214,6 +214,7 @@ def staff_side(app, clients, lang, ref, slot, pages: Collector):
               headers=PARTIAL)
 
 
+@pytest.mark.markup
 def test_every_page_is_valid_html(staff_app, tmp_path):
     from .conftest import make_staff
     command = vnu_command()      # fails first, and clearly, without the checker

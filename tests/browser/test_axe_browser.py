@@ -134,6 +134,7 @@ def journey(page, base, lang, audit, tmp_path):
     audit("withdraw")
 
 
+@pytest.mark.markup
 @pytest.mark.parametrize("lang", ["zh", "pt"])
 def test_axe_finds_nothing_over_the_journey(browser, live_server, tmp_path, lang):
     source = axe_source()
