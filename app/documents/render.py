@@ -209,6 +209,8 @@ class RenderWorker:
             self.stop()
             raise RenderError("failed", f"unexpected {reply[0]!r} from the render process")
         self.warm = reply[1]
+        if "error" in self.warm:
+            log.warning("render worker warm-up failed: %s", self.warm["error"])
         log.info("render worker %s warm in %s ms (started by %s)", self.warm.get("pid"),
                  self.warm.get("warm_ms"), self.started_by)
 
@@ -247,7 +249,7 @@ class RenderWorker:
                     self.stop()
                 raise RenderError(reply[0], reply[1])
             self.renders += 1
-            return reply[1], reply[2], reply[3]
+            return reply[1], reply[2], reply[3], self.state()
 
     def state(self) -> dict:
         """How the current worker started: by whom, its warm-up figures, documents made."""
@@ -263,12 +265,13 @@ def render_pdf(html: str, timeout: float = 20.0, memory_mb: int = 2048) -> dict:
     """Render ``html`` to PDF in the limited render process.
 
     Returns ``{"pdf": bytes, "pages": int, "missing_glyphs": [...], "ms": float,
-    "worker": {...}}`` (``worker``: :meth:`RenderWorker.state`) or raises :class:`RenderError` (``timeout``, ``memory`` or ``failed``).
+    "worker": {...}}`` (``worker``: :meth:`RenderWorker.state` after this render) or
+    raises :class:`RenderError` (``timeout``, ``memory`` or ``failed``).
     """
     started = time.perf_counter()
-    pdf, pages, missing = _worker.render(html, timeout, memory_mb)
+    pdf, pages, missing, worker = _worker.render(html, timeout, memory_mb)
     return {"pdf": pdf, "pages": pages, "missing_glyphs": missing,
-            "ms": (time.perf_counter() - started) * 1000, "worker": _worker.state()}
+            "ms": (time.perf_counter() - started) * 1000, "worker": worker}
 
 
 def warm_up(memory_mb: int = 2048) -> bool:
