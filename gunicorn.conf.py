@@ -38,8 +38,13 @@ timeout = 120
 
 
 def post_worker_init(worker):
-    """Say so when the body slots would leave no thread for pages."""
+    """Start the PDF render worker in the background; say so when the body slots
+    would leave no thread for pages."""
     config = getattr(worker.wsgi, "config", {})
+    if config.get("RENDER_WARM_UP"):
+        from app.documents.service import warm_up
+        warm_up(config)
+        worker.log.info("PDF render worker starting (warm-up)")
     slots = config.get("UPLOAD_SLOTS", 0) + config.get("FORM_SLOTS", 0)
     if slots >= worker.cfg.threads:
         worker.log.warning("ONEVISIT_UPLOAD_SLOTS + ONEVISIT_FORM_SLOTS = %s leave none of "

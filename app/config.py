@@ -189,6 +189,9 @@ def load_config(overrides=None) -> dict:
         "COMMITMENT_WORKING_DAYS": int(_env("COMMITMENT_WORKING_DAYS", "15")),
         "RENDER_TIMEOUT_S": float(_env("RENDER_TIMEOUT_S", "20")),
         "RENDER_MEMORY_MB": int(_env("RENDER_MEMORY_MB", "2048")),
+        # Start (and warm up) each app process's PDF render worker when the process
+        # starts, in the background (gunicorn.conf.py), not on the first document.
+        "RENDER_WARM_UP": _bool(_env("RENDER_WARM_UP", "true")),
         # Approximate local prices beside CNY fees, e.g. "EUR=0.128,USD=0.139"; none if unset.
         "FX_RATES": dict(pair.split("=", 1) for pair in _env("FX_RATES", "").split(",")
                          if "=" in pair),

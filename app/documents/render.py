@@ -4,6 +4,10 @@
   imports WeasyPrint once (the import costs ~0.8 s) and keeps its font caches
   warm. It runs under an address-space limit, and a render past its deadline
   is stopped by killing the helper: reported as an error, never a 500 page.
+* :func:`warm_up` starts that helper when the app process starts (gunicorn's
+  ``post_worker_init``), in the background: the helper loads WeasyPrint, the
+  fonts (CJK included) and the stylesheets while the app already answers, so
+  the first document after a start is not the slow one.
 * The URL fetcher serves only files under ``pdfs/`` and ``static/`` and
   ``data:`` URIs (our QR codes); ``file:`` elsewhere, ``http(s):`` and every
   other scheme are refused, so nothing an applicant types can make the
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 PDFS_DIR = BASE_DIR / "pdfs"
+#: What the render worker renders before it says it is ready (never shown).
+WARM_UP_PAGE = PDFS_DIR / "_base" / "warmup.html"
 STATIC_DIR = BASE_DIR / "static"
 ALLOWED_ROOTS = (PDFS_DIR.resolve(), STATIC_DIR.resolve())
 
@@ -149,6 +155,8 @@ class RenderWorker:
     worker has its own address-space cap, and a render over its deadline is
     stopped by killing the worker (a new one starts on the next request).
     Keeping it alive between renders keeps WeasyPrint and its font caches warm.
+    The process warms itself up when it starts and then says ``ready`` (with
+    its figures, kept in :attr:`warm`) before it reads any document.
     """
 
     def __init__(self):
@@ -156,8 +164,11 @@ class RenderWorker:
         self.reader = self.writer = None
         self.memory_mb = None
         self.lock = threading.Lock()
+        self.warm = None          # the worker's "ready" report, once read
+        self.started_by = None    # "warm-up" (at app start) or "render" (on demand)
+        self.renders = 0          # documents rendered by this process
 
-    def _start(self, memory_mb: int) -> None:
+    def _start(self, memory_mb: int, started_by: str = "render") -> None:
         # A fresh interpreter (not a fork): nothing of the app's threads or
         # connections is inherited, and it needs no __main__ guard anywhere.
         process = subprocess.Popen(
@@ -170,6 +181,38 @@ class RenderWorker:
         process.stdin.close()
         process.stdout.close()
         self.memory_mb = memory_mb
+        self.warm, self.started_by, self.renders = None, started_by, 0
+
+    def start(self, memory_mb: int) -> bool:
+        """Start the worker now, without waiting for it (it warms itself up meanwhile).
+        ``False`` when one is already running or being started by a render."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            if self.alive() and self.memory_mb == memory_mb:
+                return False
+            self.stop()
+            self._start(memory_mb, started_by="warm-up")
+            return True
+        finally:
+            self.lock.release()
+
+    def _await_ready(self, timeout: float) -> None:
+        """Read the worker's ``ready`` report (sent once, after its warm-up)."""
+        if self.warm is not None:
+            return
+        if not self.reader.poll(timeout):
+            self.stop()
+            raise RenderError("timeout", f"not ready after {timeout:.0f} s")
+        reply = self.reader.recv()
+        if reply[0] != "ready":
+            self.stop()
+            raise RenderError("failed", f"unexpected {reply[0]!r} from the render process")
+        self.warm = reply[1]
+        if "error" in self.warm:
+            log.warning("render worker warm-up failed: %s", self.warm["error"])
+        log.info("render worker %s warm in %s ms (started by %s)", self.warm.get("pid"),
+                 self.warm.get("warm_ms"), self.started_by)
 
     def stop(self) -> None:
         """Kill the worker (it is restarted on demand)."""
@@ -192,6 +235,7 @@ class RenderWorker:
                 self.stop()
                 self._start(memory_mb)
             try:
+                self._await_ready(timeout)
                 self.writer.send_bytes(html.encode())
                 if not self.reader.poll(timeout):
                     self.stop()
@@ -204,7 +248,13 @@ class RenderWorker:
                 if reply[0] == "memory":
                     self.stop()
                 raise RenderError(reply[0], reply[1])
-            return reply[1], reply[2], reply[3]
+            self.renders += 1
+            return reply[1], reply[2], reply[3], self.state()
+
+    def state(self) -> dict:
+        """How the current worker started: by whom, its warm-up figures, documents made."""
+        return {"started_by": self.started_by, "warm": dict(self.warm or {}),
+                "renders": self.renders}
 
 
 _worker = RenderWorker()
@@ -214,10 +264,18 @@ atexit.register(_worker.stop)
 def render_pdf(html: str, timeout: float = 20.0, memory_mb: int = 2048) -> dict:
     """Render ``html`` to PDF in the limited render process.
 
-    Returns ``{"pdf": bytes, "pages": int, "missing_glyphs": [...], "ms": float}``
-    or raises :class:`RenderError` (``timeout``, ``memory`` or ``failed``).
+    Returns ``{"pdf": bytes, "pages": int, "missing_glyphs": [...], "ms": float,
+    "worker": {...}}`` (``worker``: :meth:`RenderWorker.state` after this render) or
+    raises :class:`RenderError` (``timeout``, ``memory`` or ``failed``).
     """
     started = time.perf_counter()
-    pdf, pages, missing = _worker.render(html, timeout, memory_mb)
+    pdf, pages, missing, worker = _worker.render(html, timeout, memory_mb)
     return {"pdf": pdf, "pages": pages, "missing_glyphs": missing,
-            "ms": (time.perf_counter() - started) * 1000}
+            "ms": (time.perf_counter() - started) * 1000, "worker": worker}
+
+
+def warm_up(memory_mb: int = 2048) -> bool:
+    """Start this process's render worker now, in the background, so that the first
+    document after a start does not pay for starting Python, importing WeasyPrint and
+    loading the fonts. Returns at once (``False`` if a worker was already there)."""
+    return _worker.start(memory_mb)

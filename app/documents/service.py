@@ -3,6 +3,7 @@
 import hashlib
 import json
 import secrets
+import threading
 from pathlib import Path
 
 from flask import current_app
@@ -13,8 +14,8 @@ from ..cases.reference import CODE_ALPHABET
 from ..models import IssuedDocument, Upload
 from ..storage import document_file, write_atomically
 from .context import BLANK_TYPES, DOC_TYPES, PAGE_SIZES, blank_context, case_context, initials
-from .render import PDFS_DIR, RenderError, render_pdf
-from .templates import render_html, second_locale
+from .render import PDFS_DIR, RenderError, render_pdf, warm_up as start_render_worker
+from .templates import prepare, render_html, second_locale
 
 
 class NotAvailable(Exception):
@@ -149,6 +150,15 @@ def blank(item, doc_type: str, locale: str, page_size: str) -> Path:
     return write_atomically(path, result["pdf"])
 
 
+def warm_up(config) -> bool:
+    """At the start of an app process: start the render worker (it loads WeasyPrint,
+    the fonts and the stylesheets in its own process) and compile the document
+    templates in a background thread. Returns at once; ``False`` if the worker was
+    already running."""
+    threading.Thread(target=prepare, name="pdf-templates", daemon=True).start()
+    return start_render_worker(config["RENDER_MEMORY_MB"])
+
+
 def find_issued(code: str) -> IssuedDocument | None:
     """The issued document with this verification code (dashes and case ignored)."""
     cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
@@ -157,5 +167,5 @@ def find_issued(code: str) -> IssuedDocument | None:
     return IssuedDocument.get_or_none(IssuedDocument.code == cleaned)
 
 
-__all__ = ["available", "issue", "blank", "find_issued", "document_path", "NotAvailable",
+__all__ = ["available", "issue", "blank", "find_issued", "warm_up", "document_path", "NotAvailable",
            "RenderError"]

@@ -10,7 +10,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from ..config import BASE_DIR
+from ..config import BASE_DIR, LOCALES
 from .render import PDFS_DIR
 
 TRANSLATIONS_DIR = BASE_DIR / "translations"
@@ -79,3 +79,14 @@ def render_html(doc_type: str, context: dict, second: str) -> str:
     template = environment().get_template(f"{doc_type}/template.html")
     bilingual = Bilingual(second)
     return template.render(bi=bilingual, pair_of=bilingual.pair, four_cols=FOUR_COLUMNS, **context)
+
+
+def prepare() -> None:
+    """Compile every document's template and load every message catalog now (what the
+    first document of a process would otherwise pay for); run at start, beside the
+    render worker's warm-up."""
+    env = environment()
+    for name in env.list_templates(filter_func=lambda name: name.endswith("template.html")):
+        env.get_template(name)
+    for locale in LOCALES:
+        translations(locale)
