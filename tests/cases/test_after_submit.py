@@ -13,7 +13,8 @@ from PIL import Image
 
 from app.models import Case, db
 
-from ..conftest import Journey, case_of, fill_driving_licence, jpeg_bytes, submitted_case
+from ..conftest import (Journey, case_of, confirm_video, fill_driving_licence, jpeg_bytes,
+                        submitted_case)
 from ..pages import Page
 
 START = "/en/services/JJ-JZ-001/apply"
@@ -195,3 +196,13 @@ def test_what_happens_next_follows_the_applicants_choices(app):
     assert "Medical certificate of fitness to drive" in text
     # The status page says the same.
     assert entrusted.client.page(entrusted.base).texts("#next-steps li") == steps
+
+
+def test_what_happens_next_follows_the_video_check(staff_app):
+    journey = submitted_case(staff_app, defer=False, entrust=True)
+    url = f"{journey.base}/confirmation"
+    assert "Book your video identity check" in journey.client.page(url).main
+    confirm_video(staff_app, journey.reference)
+    steps = " ".join(journey.client.page(url).texts("#next-steps li"))
+    assert "Your identity is confirmed: no video call is needed any more." in steps
+    assert "Book your video identity check" not in steps
