@@ -107,7 +107,7 @@ def _lines(page, locator):
     return locator.evaluate("e => e.getClientRects().length")
 
 
-def test_id_numbers_and_codes_do_not_wrap_on_a_phone(browser, live_server, photos):  # noqa: F811
+def test_id_numbers_and_codes_do_not_wrap_on_a_phone(browser, live_server, tmp_path):
     context = _context(browser)
     page = context.new_page()
     try:
@@ -126,6 +126,8 @@ def test_id_numbers_and_codes_do_not_wrap_on_a_phone(browser, live_server, photo
             height = number.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
             assert box["height"] <= height * 1.2, (box, height)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        own.scroll_into_view_if_needed()
+        page.screenshot(path=str(tmp_path / "check-412.png"))
     finally:
         context.close()
 
