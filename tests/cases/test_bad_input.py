@@ -5,11 +5,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from app import clock
 from app.models import Case, Event, db
 
-from ..conftest import (APPLICANT, BAD_ID, GOOD_ID, LICENCE, Journey, fill_driving_licence, jpeg_bytes,
-                        suite_moment, today)
+from ..conftest import (APPLICANT, BAD_ID, GOOD_ID, LICENCE, Journey, fill_driving_licence,
+                        jpeg_bytes, suite_moment, today)
 from ..pages import Page
 
 START = "/en/services/JJ-JZ-001/apply"
@@ -44,6 +46,18 @@ def test_a_mistyped_middle_digit_is_not_blamed_on_the_last_one(client, journey):
     assert "do not add up" in message and "compare every digit" in message
     assert "last" not in message and "check digit" not in message
     assert page.field("cn_id") == wrong
+
+
+@pytest.mark.parametrize("lang", ["zh", "it", "fr", "es", "pt"])
+def test_the_id_number_message_is_in_every_language(app, lang):
+    """The same message in the page's language (no English left, the digit count kept)."""
+    journey = Journey(app.test_client(), lang=lang)
+    journey.start(language=lang)
+    page = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
+    assert page.status == 422
+    message = page.field_error("cn_id")
+    assert "18" in message
+    assert "compare every digit" not in message and "do not add up" not in message
 
 
 def test_id_number_wrong_length(client, journey):
