@@ -1,5 +1,12 @@
 // Small enhancements on top of htmx. Everything works without this file.
 (function () {
+  // htmx "settles" a swapped element by copying the old one's class, style, width and
+  // height attributes onto it for a moment. A style attribute set by anyone (the
+  // browser, an extension, a test tool) then comes back as inline style, which our CSP
+  // (style-src 'self') refuses, with a console error at every slot refresh. We never
+  // use inline style: settle the classes only.
+  if (window.htmx && htmx.config) htmx.config.attributesToSettle = ["class"];
+
   // After a material slot is swapped, keep keyboard and screen-reader users in
   // place: focus returns to the slot's heading instead of falling to <body>.
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -23,6 +23,11 @@
       v ? localStorage.setItem(k, JSON.stringify(v)) : localStorage.removeItem(k);
     } catch (e) { /* private mode or disabled storage: no resume */ }
   };
+  // Bytes per second of this browser's chunks, smoothed (static/estimate.js reads it).
+  const speed = (bytes, ms) => {
+    const now = bytes / Math.max(ms, 1) * 1000, was = +ls("ov-speed") || now;
+    ls("ov-speed", Math.round(was * 0.7 + now * 0.3));
+  };
   const b64 = (buf) => btoa(String.fromCharCode.apply(null, new Uint8Array(buf)));
   const sha1 = async (b) => (subtle ? b64(await subtle.digest("SHA-1", b)) : "");
 
@@ -156,8 +161,10 @@
           }
           last = off + part.size >= size;
           show(off);
+          const t0 = Date.now();
           r = await req("PATCH", url, h, body, (n) => show(off + Math.min(n, part.size)));
           if (r.status == 204) {
+            if (part.size >= 65536) speed(part.size, Date.now() - t0); // not the short tail
             off = +r.getResponseHeader("Upload-Offset") || off + part.size;
             delay = 1; bad = 0;
             if (off >= size) break;

@@ -126,6 +126,45 @@ def grant(case: Case, access_code: str | None = None, kind: str = "applicant") -
                      sealed_code=sealed)
 
 
+#: The start forms this browser was given (their one-time keys), newest last.
+START_KEYS = "start_keys"
+
+
+def remember_start_key(key: str) -> None:
+    """Remember in this browser's session the key of the start form it was given: if the
+    answer to its post is lost, a replay from here can still open the case it made."""
+    keys = [k for k in session.get(START_KEYS, []) if k != key][-4:]
+    session[START_KEYS] = keys + [key]
+
+
+def started_here(key: str) -> bool:
+    """Whether this browser was given the start form with ``key`` and never received the
+    answer to its post (that answer takes the key out of the session)."""
+    return any(hmac.compare_digest(key, k) for k in session.get(START_KEYS, []))
+
+
+def spend_start_key(key: str) -> None:
+    """The answer to a start form's post: its key no longer opens anything here (a later
+    user of a shared computer replaying the form after "remove access" gets nothing)."""
+    keys = [k for k in session.get(START_KEYS, []) if k != key]
+    if keys:
+        session[START_KEYS] = keys
+    else:
+        session.pop(START_KEYS, None)
+
+
+def grant_lost_answer(case: Case) -> None:
+    """Hold the case in this browser after a replayed start, with the access code the
+    first (lost) answer would have shown: the one sealed on the first hold."""
+    first = (CaseGrant.select().where((CaseGrant.case == case.id)
+                                      & (CaseGrant.kind.in_(["applicant", "assisted"]))
+                                      & CaseGrant.sealed_code.is_null(False))
+             .order_by(CaseGrant.id).first())
+    code = unseal(first.sealed_code).get("code") if first is not None else None
+    grant(case, code)
+    spend_start_key(case.start_key)
+
+
 def grant_assisted(case: Case, access_code: str | None = None) -> None:
     """Let a volunteer's browser open ``case`` for as long as they are signed in at its
     service point (signing out, or being disabled, closes it again)."""

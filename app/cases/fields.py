@@ -65,8 +65,11 @@ def clean_cn_id(field, raw, country=None):
     if not re.match(r"^\d{17}[\dX]$", value):
         raise FieldError(_("A resident ID number has 18 characters: 17 digits and a last digit or X."))
     if value[-1] != ric.calc_check_digit(value):
-        raise FieldError(_("This ID number's last character (the check digit) does not match the "
-                           "other digits. Please compare it with your ID card."))
+        # The check digit only shows that some digit is wrong, not which one: never
+        # suggest changing the last one until it passes.
+        raise FieldError(_("These 18 characters do not add up to a valid ID number: at least "
+                           "one of them is mistyped. Please compare every digit with your ID "
+                           "card."))
     try:
         ric.get_birth_date(value)
     except stdnum_errors.ValidationError:

@@ -17,13 +17,15 @@ from flask_babel import force_locale, gettext as _
 from ..clock import now
 from ..i18n import N_, localized
 from ..points.window import format_span, next_open_span
-from ..templating import format_locale, format_when
+from ..templating import format_day, format_locale, format_slot, format_when
 from ..mail import build_message
 from ..models import AccessToken, Department, Staff
 from ..reasons import library as reason_library
 from ..sealing import unseal
 from .access import access_expiry, new_access_token
+from .appointments import current_appointment, identity_confirmed
 from .invites import video_message
+from .next_steps import deferred_due, owed_materials
 
 
 #: Subjects of the update emails, by the kind of email.
@@ -148,6 +150,19 @@ def _subject(event, email_kind: str) -> str:
     return SUBJECTS[email_kind]
 
 
+def _still_to_do(case) -> dict:
+    """What the submission email says is still to do: the materials owed with their due
+    date, and whether a video check is still to book (or when it is booked)."""
+    booked = current_appointment(case) if case.needs_video_check else None
+    return {"owed": [localized(s.material.names) for s in owed_materials(case)],
+            "owed_by": format_day(deferred_due(case)) if case.deferred else "",
+            "video": ("" if not case.video_bookable or identity_confirmed(case) else
+                      "booked" if booked else "to_book"),
+            "video_when": format_slot(booked.starts_at, booked.timezone or case.timezone)
+            if booked else "",
+            "video_link": _public(f"/{case.locale}/cases/{case.reference}/video-check")}
+
+
 def _applicant_message(event, case, secrets: dict):
     """The applicant's email about ``event`` in the case's language, or None."""
     kind = event.kind
@@ -162,7 +177,7 @@ def _applicant_message(event, case, secrets: dict):
             subject = _("We received your application %(reference)s", reference=case.reference)
             text = render_template("emails/submitted.txt", case=case,
                                    find_link=_public(f"/{case.locale}/cases/find"),
-                                   **_next_window(case))
+                                   **_next_window(case), **_still_to_do(case))
         elif kind in UPDATE_KINDS:
             email_kind = UPDATE_KINDS[kind]
             subject = _(_subject(event, email_kind), reference=case.reference)

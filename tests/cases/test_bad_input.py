@@ -5,11 +5,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from app import clock
 from app.models import Case, Event, db
 
-from ..conftest import (APPLICANT, BAD_ID, LICENCE, Journey, fill_driving_licence, jpeg_bytes,
-                        suite_moment, today)
+from ..conftest import (APPLICANT, BAD_ID, GOOD_ID, LICENCE, Journey, fill_driving_licence,
+                        jpeg_bytes, suite_moment, today)
 from ..pages import Page
 
 START = "/en/services/JJ-JZ-001/apply"
@@ -24,12 +26,38 @@ def test_wrong_id_check_digit(client, journey):
     journey.start()
     page = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
     assert page.status == 422
-    assert "check digit" in page.field_error("cn_id")
+    assert "compare every digit" in page.field_error("cn_id")
+    assert "last" not in page.field_error("cn_id")
     assert page.field("cn_id") == BAD_ID
     assert page.field("name_zh") == "林美"  # the rest of the answers are kept
     assert page.one("#f-cn_id")["aria-invalid"] == "true"
     assert "#f-cn_id" in page.links(".error-summary a")
     assert page.title.startswith("Error:")
+
+
+def test_a_mistyped_middle_digit_is_not_blamed_on_the_last_one(client, journey):
+    """One middle digit wrong (the check digit is right for the real number): the message
+    says the number does not add up and asks to compare every digit."""
+    wrong = GOOD_ID[:8] + str((int(GOOD_ID[8]) + 3) % 10) + GOOD_ID[9:]
+    journey.start()
+    page = journey.step("applicant", dict(APPLICANT, cn_id=wrong))
+    assert page.status == 422
+    message = page.field_error("cn_id")
+    assert "do not add up" in message and "compare every digit" in message
+    assert "last" not in message and "check digit" not in message
+    assert page.field("cn_id") == wrong
+
+
+@pytest.mark.parametrize("lang", ["zh", "it", "fr", "es", "pt"])
+def test_the_id_number_message_is_in_every_language(app, lang):
+    """The same message in the page's language (no English left, the digit count kept)."""
+    journey = Journey(app.test_client(), lang=lang)
+    journey.start(language=lang)
+    page = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
+    assert page.status == 422
+    message = page.field_error("cn_id")
+    assert "18" in message
+    assert "compare every digit" not in message and "do not add up" not in message
 
 
 def test_id_number_wrong_length(client, journey):
@@ -340,8 +368,9 @@ def test_bad_input_messages_are_in_the_pages_language(app):
     journey.start(language="zh")
     page = journey.step("applicant", dict(APPLICANT, cn_id=BAD_ID))
     assert page.status == 422
-    assert "校验码" in page.field_error("cn_id")
-    assert "check digit" not in page.main
+    assert "逐位核对" in page.field_error("cn_id")
+    assert "校验码" not in page.field_error("cn_id")
+    assert "compare every digit" not in page.main
     page = journey.step("applicant", dict(APPLICANT, date_of_birth="1968-02-30"))
     assert page.status == 422
     assert "这个日期不存在" in page.field_error("date_of_birth")

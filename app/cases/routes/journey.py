@@ -19,12 +19,14 @@ from ...pagecache import personal
 from ...models import Case, Department, Event, Item, Jurisdiction
 from ...templating import format_phone
 from .. import journey
-from ..access import (case_for_token, check_access_code, forget, grant, in_session,
-                      revoke_everywhere, shown_access_code)
+from ..access import (case_for_token, check_access_code, forget, grant, grant_lost_answer,
+                      in_session, remember_start_key, revoke_everywhere, shown_access_code,
+                      spend_start_key, started_here)
 from ..appointments import current_appointment, identity_confirmed
 from ..forms import (DeclarationForm, FindForm, StartForm, default_entrustment,
                      entrustment_form, step_form, unknown_fields)
 from ..names import suggest_latin
+from ..next_steps import deferred_due, what_next
 from ..pages import (find_with_code, journey_context, keep_answers, kept_answers,
                      limited_by_reference, not_editable, page_url, resume_url, switch_request,
                      typed)
@@ -57,6 +59,7 @@ def start(code):
         kept = kept_answers(f"start:{item.code}") or {"language": g.lang}
         form = StartForm(locale=g.lang, data=kept, formdata=None)
         form.start_key.data = form.start_key.data or secrets.token_urlsafe(24)
+        remember_start_key(form.start_key.data)
         return render_template("cases/start.html", item=item, form=form)
     form = StartForm(locale=g.lang)
     target = switch_request(request.form)
@@ -80,9 +83,14 @@ def _after_start(started: journey.Started):
     case = started.case
     if not started.replayed:
         grant(case, started.access_code)
+        spend_start_key(case.start_key)
     elif not in_session(case):
+        # The answer to the first post was lost: the browser that was given this form
+        # (its session holds the form's key) gets in, with the code it never saw.
         # The same form posted from another browser: never hand out someone's case.
-        abort(409)
+        if not started_here(started.case.start_key):
+            abort(409)
+        grant_lost_answer(case)
     return see_other(resume_url(case))
 
 
@@ -125,6 +133,7 @@ def _status_context(case: Case) -> dict:
                 documents=documents_available(case, states),
                 access_code=shown_access_code(case),
                 owed_later=[s for s in states if s.deferred] if case.owes_deferred else [],
+                deferred_due=deferred_due(case), next_steps=what_next(case),
                 material_names={s.material.key: localized(s.material.names) for s in states},
                 returned=returned_reasons(case),
                 page_url=page_url)
@@ -298,9 +307,14 @@ def confirmation(case):
     """Reference, access code and what happens next."""
     if case.is_draft:
         return redirect(resume_url(case), 303)
-    return render_template("cases/confirmation.html", case=case, item=case.spec,
-                           access_code=shown_access_code(case),
-                           video_needed=case.video_bookable and current_appointment(case) is None)
+    return render_template("cases/confirmation.html", **_confirmation_context(case))
+
+
+def _confirmation_context(case: Case) -> dict:
+    return dict(case=case, item=case.spec, access_code=shown_access_code(case),
+                video_needed=case.video_bookable and current_appointment(case) is None,
+                documents=documents_available(case, journey.material_states(case)),
+                next_steps=what_next(case))
 
 
 @bp.route("/cases/<reference>/withdraw", methods=["GET", "POST"])

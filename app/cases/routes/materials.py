@@ -28,6 +28,12 @@ def upload_messages() -> dict:
         "resuming": _("Continuing where it stopped…"),
         "done": _("Received"),
         "failed": _("The upload did not work. Please try again."),
+        # Before sending (static/estimate.js): {size} in MB, {time} "4 minutes".
+        "size": _("This file is {size} MB: on a slow connection it takes several minutes "
+                  "to send."),
+        "estimate": _("This file is {size} MB: about {time} to send on your connection."),
+        "photos": _("Photos of its {pages} pages would take about {time}."),
+        "photos-button": _("Send photos of the pages instead"),
     }
 
 

@@ -18,6 +18,7 @@ from ...points.window import BEIJING, zone
 from .. import appointments as appts
 from ..blueprint import bp
 from ..invites import meeting_url
+from ..access import shown_access_code
 
 
 def _helper_volunteer(case):
@@ -82,6 +83,7 @@ def _page(case, appointment=None, token=None, error=None, status=200, chosen_slo
         slot_value=appts.slot_value, chosen_slot=chosen_slot,
         meeting=meeting_url(appointment) if appointment else None,
         confirmed=appts.identity_confirmed(case), held=appts.last_held(case),
+        access_code=None if token else shown_access_code(case),
         BEIJING=BEIJING.key), (400 if tz_error and status == 200 else status)
 
 
