@@ -70,9 +70,13 @@ def see_next(url: str):
     return see_other(url)
 
 
+#: Answer headers that tell htmx where the browser goes.
+_MOVES = {"hx-push-url", "hx-replace-url", "hx-redirect", "hx-location", "hx-refresh"}
+
 #: Request keys the GET that follows a POST does not inherit.
 _NOT_FOLLOWED = {"CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH",
-                 "HTTP_TRANSFER_ENCODING", "HTTP_ORIGIN", "werkzeug.request"}
+                 "HTTP_TRANSFER_ENCODING", "HTTP_ORIGIN", "HTTP_IF_NONE_MATCH",
+                 "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE", "werkzeug.request"}
 
 
 class FollowInPlace:
@@ -82,19 +86,27 @@ class FollowInPlace:
     database, page cache, headers), with the cookies the POST set; the client gets its
     page (200) with the POST's ``Set-Cookie`` and ``HX-Push-Url``. If that GET does not
     give a page (a redirect, an error), the client is sent there with ``HX-Redirect``,
-    as :func:`see_other` does."""
+    as :func:`see_other` does. A boosted POST answered with a page (the form and its
+    errors) keeps the address bar as it is (``HX-Push-Url: false``)."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
         held = {}
+        stays = (environ.get("REQUEST_METHOD") == "POST"
+                 and environ.get("HTTP_HX_BOOSTED") == "true")
 
         def hold(status, headers, exc_info=None):
             if exc_info is None and status.startswith("303") and any(
                     name.lower() == FOLLOW.lower() for name, _ in headers):
                 held.update(status=status, headers=headers)
                 return lambda data: None
+            if stays and not status.startswith("3") and not any(
+                    name.lower() in _MOVES for name, _ in headers):
+                # A boosted form answered in place (its errors): the address stays the
+                # page's (htmx would push the form's action, maybe not a page to GET).
+                headers = [*headers, ("HX-Push-Url", "false")]
             return start_response(status, headers, exc_info)
 
         body = self.wsgi_app(environ, hold)
@@ -116,19 +128,7 @@ class FollowInPlace:
 
         page = self.wsgi_app(inner, keep) if inner is not None else None
         if page is not None and answer.get("status", "").startswith("200"):
-            out = [(n, v) for n, v in answer["headers"] if n.lower() not in ("set-cookie", "vary")]
-            # The answer to the POST depends on the htmx headers (303 or page), and the
-            # page on what it names itself.
-            named = []
-            for _n, value in vary + [(n, v) for n, v in answer["headers"] if n.lower() == "vary"]:
-                named += [v.strip() for v in value.split(",")
-                          if v.strip() and v.strip().lower() not in map(str.lower, named)]
-            out.append(("Vary", ", ".join(named)))
-            # The POST's cookies first: the page's own (a newer session) win.
-            out += [("Set-Cookie", c) for c in cookies]
-            out += [(n, v) for n, v in answer["headers"] if n.lower() == "set-cookie"]
-            out.append(("HX-Push-Url", location))
-            start_response("200 OK", out)
+            start_response("200 OK", _merged(answer["headers"], vary, cookies, location))
             return page
         if page is not None:
             _drain(page)
@@ -137,6 +137,24 @@ class FollowInPlace:
             ("Content-Length", "0"), ("Cache-Control", "private, no-store")]
         start_response("200 OK", out)
         return [b""]
+
+
+def _merged(headers, vary, cookies, location) -> list:
+    """The page's headers, with the POST's ``Vary`` (its answer depends on the htmx
+    headers) and cookies (those the page sets again win) and ``HX-Push-Url``."""
+    page_cookies = [v for n, v in headers if n.lower() == "set-cookie"]
+    again = {c.split("=", 1)[0].strip() for c in page_cookies}
+    named = []
+    for _name, value in vary + [(n, v) for n, v in headers if n.lower() == "vary"]:
+        for item in (v.strip() for v in value.split(",")):
+            if item and item.lower() not in {x.lower() for x in named}:
+                named.append(item)
+    out = [(n, v) for n, v in headers if n.lower() not in ("set-cookie", "vary")]
+    out.append(("Vary", ", ".join(named)))
+    out += [("Set-Cookie", c) for c in cookies if c.split("=", 1)[0].strip() not in again]
+    out += [("Set-Cookie", c) for c in page_cookies]
+    out.append(("HX-Push-Url", location))
+    return out
 
 
 def _drain(body) -> None:

@@ -36,7 +36,7 @@ What it does
    right away (``--serial``: one after another, each waiting for "Received"),
    and the medical certificate is "I will supply this later". The upload
    client makes the photos ~2 MP JPEGs and sends them to /files/ (tus) in
-   256 KiB chunks. The step ends when every photo slot shows "Received" (the
+   256 KiB chunks (``CHUNK`` of upload.js, read from it). The step ends when every photo slot shows "Received" (the
    client's status line, or the slot refreshed from the server; a slot the
    client never got refreshed is reported as a problem). The check page must
    then list three received photos.
@@ -147,7 +147,15 @@ THREE_G = {"offline": False, "latency": LATENCY_MS,
 # Offline keeps the 3G figures: throughput 0 would mean "not throttled" to CDP.
 OFFLINE = dict(THREE_G, offline=True)
 
-CHUNK = 256 * 1024                      # the upload client's tus chunk
+def _client_chunk() -> int:
+    """The upload client's tus chunk, as static/upload.js sets it."""
+    found = re.search(r"\bCHUNK = (\d+)", (ROOT / "static" / "upload.js").read_text())
+    if not found:
+        raise SystemExit("throttled: no CHUNK in static/upload.js")
+    return int(found.group(1))
+
+
+CHUNK = _client_chunk()                  # the upload client's tus chunk
 OUTAGE_S = 10
 CHUNK_S = CHUNK / THREE_G["uploadThroughput"] + LATENCY_MS / 1000
 TARGET_JOURNEY_S = 60                   # issue 16 (was 120)

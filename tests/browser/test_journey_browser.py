@@ -380,7 +380,7 @@ def test_js_steps_take_one_request_each_and_back_works(browser, live_server):
     problems, requests = [], []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" else None)
+            if message.type == "error" and "422" not in message.text else None)
     page.on("request", lambda r: requests.append((r.method, r.resource_type, r.url)))
 
     def one_request_to(title, action):
@@ -411,6 +411,13 @@ def test_js_steps_take_one_request_each_and_back_works(browser, live_server):
         expect(page.locator(".refbox")).to_contain_text("Access code")
         fill_about_you(page)
         licence = one_request_to("Your driving licence", lambda: save_step(page, "About you"))
+        # Refused (nothing filled in): the errors, in place, at the same address (no new
+        # history entry), the error summary read first.
+        with page.expect_response(lambda r: r.request.method == "POST") as refused:
+            save_step(page, "Your driving licence")
+        assert refused.value.status == 422
+        expect(page.locator("#error-summary")).to_be_focused()
+        expect(page).to_have_url(f"{live_server}{licence}")
         page.get_by_label("Licence number").fill(LICENCE["licence_number"])
         page.fill("#f-licence_expiry", LICENCE["licence_expiry"])
         page.get_by_label("Licence class").select_option(LICENCE["licence_class"])
