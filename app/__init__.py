@@ -14,6 +14,9 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="../templates",
                 instance_path=None)
     app.config.update(load_config(config))
+    from .fragments import FollowInPlace
+    # A journey step's boosted POST is answered with the next page (see fragments.see_next).
+    app.wsgi_app = FollowInPlace(app.wsgi_app)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         # Behind a load balancer: the client's address, scheme and host are in the

@@ -20,6 +20,49 @@
     (error || heading).focus();
   });
 
+  // A journey step is answered with the next page itself, swapped into <body> (one
+  // round trip; app/fragments.py see_next). Its head may need what this one lacks:
+  // scripts (the materials page's upload client) and named metas (its form token).
+  // They are added before the swap, also when Back restores a page from the server.
+  function adoptHead(html) {
+    if (typeof html !== "string" || html.indexOf("<head") < 0 || !window.CSS) return;
+    var head;
+    try { head = new DOMParser().parseFromString(html, "text/html").head; } catch (e) { return; }
+    head.querySelectorAll("meta[name]").forEach(function (meta) {
+      var name = meta.getAttribute("name");
+      if (name === "htmx-config") return;
+      var mine = document.head.querySelector("meta[name=\"" + CSS.escape(name) + "\"]");
+      if (mine) mine.setAttribute("content", meta.getAttribute("content") || "");
+      else document.head.appendChild(document.importNode(meta, false));
+    });
+    head.querySelectorAll("script[src]").forEach(function (script) {
+      var src = script.getAttribute("src");
+      if (document.head.querySelector("script[src=\"" + CSS.escape(src) + "\"]")) return;
+      var added = document.createElement("script");
+      added.src = src;
+      added.async = false;  // in the page's order, as deferred scripts run
+      document.head.appendChild(added);
+    });
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var d = event.detail;
+    if (d && d.boosted && d.shouldSwap) adoptHead(d.serverResponse);
+  });
+  document.addEventListener("htmx:historyCacheMissLoad", function (event) {
+    adoptHead(event.detail && event.detail.response);
+  });
+  // After a whole page was swapped in, focus starts where a page load would be read
+  // from: the error summary if there is one, else the page's heading.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail || !event.detail.boosted) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var first = document.querySelector("#main .error-summary") || document.querySelector("#main h1");
+    if (!first) return;
+    if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+    first.focus({preventScroll: true});
+  });
+
   // A note at the top of the form that sent the request (one at a time). Nothing
   // is swapped, so every answer stays in the page; pressing the button again
   // sends it again.

@@ -2,13 +2,15 @@
 
 A partial htmx request (a live filter) gets the fragment; a plain visit, a
 boosted navigation and a history restore get the whole page. Every such answer
-names the htmx headers in ``Vary``. A boosted form that succeeds is sent on
-with ``HX-Redirect`` (a plain form with a 303).
+names the htmx headers in ``Vary``. A boosted journey form that succeeds is
+answered with the next page itself and ``HX-Push-Url`` (one round trip; a plain
+form with a 303); a boosted language switch with ``HX-Redirect`` (a full load).
 """
 
 import pytest
 
 from .conftest import APPLICANT, Journey, sign_in, submitted_case
+from .pages import Page
 
 PLAIN = {}
 BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
@@ -104,15 +106,29 @@ def test_queue_fragment_for_a_partial_htmx_request(clerk_with_a_case):
 
 # -- Boosted journey forms ------------------------------------------------------------
 
-def test_a_boosted_step_that_succeeds_is_sent_on_with_hx_redirect(client, journey):
+def test_a_boosted_step_that_succeeds_answers_with_the_next_page(client, journey):
+    """One round trip: the POST's answer is the next step itself (200) and the URL the
+    browser shows for it (HX-Push-Url), a page that a reload or Back can GET."""
     journey.start()
     url = f"/en/cases/{journey.reference}/steps/applicant"
     moved = client.submit(url, APPLICANT, status=200, headers=BOOSTED)
-    assert moved.headers["HX-Redirect"] == f"/en/cases/{journey.reference}/steps/licence"
+    next_url = f"/en/cases/{journey.reference}/steps/licence"
+    assert moved.headers["HX-Push-Url"] == next_url
+    assert "HX-Redirect" not in moved.headers
+    assert "X-OneVisit-Follow" not in moved.headers
     assert moved.location is None
-    assert moved.html == ""
+    assert_whole_page(moved)
+    assert moved.one("h1").get_text(strip=True) == "Your driving licence"
+    assert moved.title.startswith("Your driving licence")
+    assert moved.one("form#journey-form")["action"] == next_url
+    assert moved.field("licence_number") == ""
+    assert journey.reference in moved.one(".refbox").get_text()
     assert varies_by_htmx(moved)
-    assert client.page(moved.headers["HX-Redirect"]).field("licence_number") == ""
+    assert moved.headers["Cache-Control"] == "private, no-store"
+    again = client.page(next_url, headers=HISTORY_RESTORE)  # Back, reload
+    assert again.one("h1").get_text(strip=True) == "Your driving licence"
+    # The step was saved by the POST, once.
+    assert client.page(url).field("name_latin") == "LIN Mei"
 
 
 def test_a_plain_step_that_succeeds_answers_303(client, journey):
@@ -120,7 +136,10 @@ def test_a_plain_step_that_succeeds_answers_303(client, journey):
     url = f"/en/cases/{journey.reference}/steps/applicant"
     moved = client.submit(url, APPLICANT)
     assert moved.location == f"/en/cases/{journey.reference}/steps/licence"
+    assert moved.status == 303 and "About you" not in moved.html
+    assert "X-OneVisit-Follow" not in moved.headers  # the mark stays inside
     assert "HX-Redirect" not in moved.headers
+    assert "HX-Push-Url" not in moved.headers
 
 
 def test_a_boosted_step_with_errors_shows_the_whole_page_again(client, journey):
@@ -129,19 +148,61 @@ def test_a_boosted_step_with_errors_shows_the_whole_page_again(client, journey):
     page = client.submit(url, dict(APPLICANT, date_of_birth="1968-02-30"), status=422,
                          headers=BOOSTED)
     assert "HX-Redirect" not in page.headers
+    assert page.headers["HX-Push-Url"] == "false"  # the address stays, no new history entry
     assert_whole_page(page)
     assert page.field_error("date_of_birth")
     assert page.field("date_of_birth") == "1968-02-30"
     assert page.field("name_latin") == "LIN Mei"
 
 
-def test_a_boosted_start_is_sent_on_with_hx_redirect(app):
+def test_a_boosted_start_answers_with_the_first_step(app):
+    """The case is created and granted to this browser by the POST; the page that comes
+    back in the same answer already sees that access (the POST's session cookie)."""
     journey = Journey(app.test_client())
     url = "/en/services/JJ-JZ-001/apply"
     form = journey.client.page(url).form_data("#journey-form")
     data = dict(form, email="lin.mei@example.it", phone="+39 312 345 6789", language="en",
                 country="IT", city="Prato", tz="Europe/Rome")
     moved = journey.client.submit(url, data, status=200, headers=BOOSTED)
-    target = moved.headers["HX-Redirect"]
+    target = moved.headers["HX-Push-Url"]
     assert target.startswith("/en/cases/OV-") and target.endswith("/steps/applicant")
-    journey.client.page(target)
+    assert moved.one("h1").get_text(strip=True) == "About you"
+    code = moved.one(".refbox").get_text(" ", strip=True)
+    assert "Access code" in code
+    assert any(c.startswith("session=") for c in moved.headers.getlist("Set-Cookie"))
+    assert journey.client.page(target).one("h1").get_text(strip=True) == "About you"
+
+
+def test_a_boosted_language_switch_still_loads_the_whole_page(client, journey):
+    """Another language needs another <html lang> and head: a full load (HX-Redirect)."""
+    journey.start()
+    url = f"/en/cases/{journey.reference}/steps/applicant"
+    moved = client.submit(url, dict(APPLICANT, switch_lang="it"), status=200,
+                          headers=BOOSTED)
+    assert moved.headers["HX-Redirect"] == f"/it/cases/{journey.reference}/steps/applicant"
+    assert "HX-Push-Url" not in moved.headers
+    assert moved.html == ""
+
+
+def test_boosted_materials_continue_and_send_answer_with_the_next_page(app):
+    """The two other step POSTs: materials → check, declaration → confirmation."""
+    from .conftest import fill_driving_licence, jpeg_bytes
+    journey = Journey(app.test_client())
+    journey.start()
+    fill_driving_licence(journey)
+    for key in ("passport_page", "driving_licence", "id_photo"):
+        assert journey.upload(key, jpeg_bytes()).status == 303
+    assert journey.defer("medical_certificate").status == 303
+    check = journey.post(f"{journey.base}/materials/continue", {},
+                         form_page=f"{journey.base}/materials", headers=BOOSTED)
+    assert check.status == 200
+    assert check.headers["HX-Push-Url"] == f"{journey.base}/check"
+    assert check.one("h1").get_text(strip=True) == "Check your answers"
+    form = journey.declaration_form()
+    sent = journey.client.post(f"{journey.base}/declaration",
+                               data=dict(form, declare="yes"), headers=BOOSTED)
+    assert sent.status_code == 200
+    assert sent.headers["HX-Push-Url"] == f"{journey.base}/confirmation"
+    page = Page(sent)
+    assert page.one("h1").get_text(strip=True) == "Application sent"
+    assert journey.reference in page.text

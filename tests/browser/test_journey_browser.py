@@ -370,3 +370,79 @@ def test_language_switch_keeps_the_answers(browser, live_server, js):
         assert problems == []
     finally:
         context.close()
+
+
+def test_js_steps_take_one_request_each_and_back_works(browser, live_server):
+    """With JavaScript a step's POST is answered with the next page (htmx swaps it in and
+    pushes its URL): one request per step, no page load, no other request. Back shows the
+    step before (asked from the server), and a reload the page the address bar names."""
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/Rome",
+                                  viewport={"width": 412, "height": 915})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems, requests = [], []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "422" not in message.text else None)
+    page.on("request", lambda r: requests.append((r.method, r.resource_type, r.url)))
+
+    def one_request_to(title, action):
+        """Do ``action`` (a step's submit); exactly one request, the POST, brings ``title``."""
+        page.evaluate("window.__ovSamePage = true")  # gone if the document is replaced
+        requests.clear()
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            action()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        response = posted.value
+        assert response.status == 200
+        assert response.request.headers.get("hx-boosted") == "true"
+        pushed = response.headers["hx-push-url"]
+        expect(page).to_have_url(f"{live_server}{pushed}")
+        page.wait_for_timeout(300)  # anything the swapped page would fetch starts by then
+        assert requests == [("POST", "xhr", response.url)], requests
+        assert page.evaluate("window.__ovSamePage") is True
+        assert page.title().startswith(title)
+        # Read from the new page's heading, as after a page load.
+        assert page.evaluate("document.activeElement.tagName") == "H1"
+        return pushed
+
+    try:
+        open_guide_from_home(page, live_server)
+        page.get_by_role("link", name="Start your application").first.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("How can we reach you?")
+        applicant = one_request_to("About you", lambda: fill_start(page))
+        expect(page.locator(".refbox")).to_contain_text("Access code")
+        fill_about_you(page)
+        licence = one_request_to("Your driving licence", lambda: save_step(page, "About you"))
+        # Refused (nothing filled in): the errors, in place, at the same address (no new
+        # history entry), the error summary read first.
+        with page.expect_response(lambda r: r.request.method == "POST") as refused:
+            save_step(page, "Your driving licence")
+        assert refused.value.status == 422
+        expect(page.locator("#error-summary")).to_be_focused()
+        expect(page).to_have_url(f"{live_server}{licence}")
+        page.get_by_label("Licence number").fill(LICENCE["licence_number"])
+        page.fill("#f-licence_expiry", LICENCE["licence_expiry"])
+        page.get_by_label("Licence class").select_option(LICENCE["licence_class"])
+        page.get_by_label("Issued by").fill(LICENCE["issuing_authority"])
+        one_request_to("Medical certificate", lambda: save_step(page, "Your driving licence"))
+
+        # Back: the step before, from the server, with what was saved.
+        page.go_back()
+        expect(page).to_have_url(f"{live_server}{licence}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your driving licence")
+        expect(page.get_by_label("Licence number")).to_have_value(LICENCE["licence_number"])
+        page.go_back()
+        expect(page).to_have_url(f"{live_server}{applicant}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+        saved = ("name_zh", "name_latin", "cn_id", "passport_number", "date_of_birth")
+        for key in saved:  # as saved (the phone comes back written the standard way)
+            expect(page.locator(f"#f-{key}")).to_have_value(APPLICANT[key])
+        # Reload: the same page, loaded whole.
+        page.reload()
+        expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+        for key in saved:
+            expect(page.locator(f"#f-{key}")).to_have_value(APPLICANT[key])
+        assert problems == []
+    finally:
+        context.close()

@@ -71,7 +71,7 @@ def test_step_posted_offline_keeps_answers_and_retries(browser, live_server):
         with page.expect_response(lambda r: r.request.method == "POST"
                                   and r.url == step_url) as sent:
             page.get_by_role("button", name="Save and continue").click()
-        assert sent.value.status == 200 and sent.value.headers["hx-redirect"].endswith(
+        assert sent.value.status == 200 and sent.value.headers["hx-push-url"].endswith(
             f"/en/cases/{reference}/steps/licence")
         expect(page).to_have_url(re.compile(rf"/en/cases/{reference}/steps/licence$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Your driving licence")

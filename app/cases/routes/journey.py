@@ -13,7 +13,7 @@ from ...authz import applicant_case, public
 from ...extensions import limiter
 from ...documents.service import available as documents_available
 from ...forms import to_int
-from ...fragments import see_other
+from ...fragments import see_next, see_other
 from ...i18n import localized
 from ...pagecache import personal
 from ...models import Case, Department, Event, Item, Jurisdiction
@@ -91,7 +91,7 @@ def _after_start(started: journey.Started):
         if not started_here(started.case.start_key):
             abort(409)
         grant_lost_answer(case)
-    return see_other(resume_url(case))
+    return see_next(resume_url(case))
 
 
 @bp.route("/cases/access/<token>")
@@ -225,7 +225,7 @@ def _save_step(case: Case, step_def: dict, form):
     if not valid:
         return _step_page(case, step_def, form, 422)
     next_key = "check" if request.form.get("action") == "check" else journey.next_page(case, key)
-    return see_other(page_url(case, next_key))
+    return see_next(page_url(case, next_key))
 
 
 @bp.route("/cases/<reference>/entrustment", methods=["GET", "POST"])
@@ -251,7 +251,7 @@ def entrustment(case):
     case = journey.save_entrustment(case, form.values())
     next_key = ("check" if request.form.get("action") == "check"
                 else journey.next_page(case, "entrustment"))
-    return see_other(page_url(case, next_key))
+    return see_next(page_url(case, next_key))
 
 
 def _entrustment_page(case, form, status=200):
@@ -292,7 +292,7 @@ def declaration(case):
                                _("Some answers or materials are still missing. See the list "
                                  "below.")]
         return _declaration_page(case, form, 422)
-    return see_other(url_for("cases.confirmation", reference=case.reference))
+    return see_next(url_for("cases.confirmation", reference=case.reference))
 
 
 def _declaration_page(case, form, status=200):

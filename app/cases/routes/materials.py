@@ -9,7 +9,7 @@ from flask import (abort, current_app, make_response, redirect, render_template,
 from flask_babel import gettext as _
 
 from ...authz import applicant_case, may_open
-from ...fragments import see_other, varies, wants_fragment
+from ...fragments import see_next, see_other, varies, wants_fragment
 from ...models import Case, Upload
 from ...uploads.service import UploadError, path_for, read_limited
 from .. import journey
@@ -155,7 +155,7 @@ def defer(case, key):
 @applicant_case
 def done(case):
     """Leave the materials page for the check page."""
-    return redirect(page_url(case, "check"), 303)
+    return see_next(page_url(case, "check"))
 
 
 @bp.route("/cases/<reference>/files/<int:upload_id>")
