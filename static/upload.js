@@ -1,6 +1,7 @@
 // Resumable uploads for the materials page (tus 1.0 at /files/). The plain form
 // still works without this file; here photos are made ~2 MP JPEGs, sent in
-// 256 KiB chunks, retried with backoff and resumed after drops or reloads.
+// 256 KiB chunks (the first with the POST that creates the upload: one round trip
+// less per file), retried with backoff and resumed after drops or reloads.
 (() => {
   const CHUNK = 262144, MAXPX = 2e6, W = window, doc = document;
   const subtle = W.crypto && crypto.subtle;
@@ -123,6 +124,14 @@
         const pct = Math.floor((n * 100) / size);
         say(msg("uploading", {pct: pct, done: mb(n), total: mb(size)}), pct, "busy");
       };
+      // The chunk at ``off`` with its headers (its SHA-1 where the browser can make one).
+      const piece = async (off) => {
+        const part = blob.slice(off, off + CHUNK), h = {"Content-Type": "application/offset+octet-stream"};
+        if (!subtle || !part.arrayBuffer) return {body: part, h: h, size: part.size};
+        const body = await part.arrayBuffer();
+        h["Upload-Checksum"] = "sha1 " + (await sha1(body));
+        return {body: body, h: h, size: part.size};
+      };
       // Same original file and same bytes to send: continue the stored upload.
       const old = ls(key);
       let url = old && old.name == file.name && old.size == file.size &&
@@ -133,13 +142,18 @@
         .map(([k, v]) => k + " " + btoa(unescape(encodeURIComponent(v || "")))).join(",");
       for (;;) {
         last = false;
-        if (!url) {
+        if (!url) { // creation with upload: the POST carries the first chunk
+          const p = await piece(0), t0 = Date.now();
+          last = p.size >= size;
           show(0);
-          r = await req("POST", "/files/", {"Upload-Length": size, "Upload-Metadata": meta});
+          r = await req("POST", "/files/", Object.assign({"Upload-Length": size, "Upload-Metadata": meta}, p.h),
+            p.body, (n) => show(Math.min(n, p.size)));
           if (r.status == 201) {
             url = r.getResponseHeader("Location");
-            off = 0;
+            off = +r.getResponseHeader("Upload-Offset") || 0;
+            if (off && p.size >= 65536) speed(p.size, Date.now() - t0);
             ls(key, {url: url, size: file.size, name: file.name, lastModified: file.lastModified, sum: sum});
+            if (off >= size) break;
             continue;
           }
         } else if (head) {
@@ -152,20 +166,14 @@
             continue;
           }
         } else {
-          const part = blob.slice(off, off + CHUNK), h = {
-            "Content-Type": "application/offset+octet-stream", "Upload-Offset": off};
-          let body = part;
-          if (subtle && part.arrayBuffer) {
-            body = await part.arrayBuffer();
-            h["Upload-Checksum"] = "sha1 " + (await sha1(body));
-          }
-          last = off + part.size >= size;
+          const p = await piece(off), t0 = Date.now();
+          last = off + p.size >= size;
           show(off);
-          const t0 = Date.now();
-          r = await req("PATCH", url, h, body, (n) => show(off + Math.min(n, part.size)));
+          r = await req("PATCH", url, Object.assign({"Upload-Offset": off}, p.h), p.body,
+            (n) => show(off + Math.min(n, p.size)));
           if (r.status == 204) {
-            if (part.size >= 65536) speed(part.size, Date.now() - t0); // not the short tail
-            off = +r.getResponseHeader("Upload-Offset") || off + part.size;
+            if (p.size >= 65536) speed(p.size, Date.now() - t0); // not the short tail
+            off = +r.getResponseHeader("Upload-Offset") || off + p.size;
             delay = 1; bad = 0;
             if (off >= size) break;
             continue;

@@ -1,7 +1,7 @@
 """The ``uploads`` blueprint, ``/files/``: resumable uploads (tus 1.0), written for this app.
 
-Core protocol plus the creation, expiration, checksum (sha1) and termination
-extensions. Each upload belongs to one material slot of one case and is
+Core protocol plus the creation (with upload: a POST may carry the first part of
+the file), expiration, checksum (sha1) and termination extensions. Each upload belongs to one material slot of one case and is
 authorised like the case (the applicant's session must hold it). When the
 last byte arrives, the file goes through exactly the same validation,
 re-encoding and recording as a form upload; a refusal carries the same message.
@@ -47,7 +47,7 @@ from .service import UploadError
 
 bp = Blueprint("uploads", __name__, url_prefix="/files")
 VERSION = "1.0.0"
-EXTENSIONS = "creation,expiration,checksum,termination"
+EXTENSIONS = "creation,creation-with-upload,expiration,checksum,termination"
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 OFFSET_TYPE = "application/offset+octet-stream"
 
@@ -233,7 +233,33 @@ def create(case, meta):
                               filename=(meta.get("filename") or "file")[:200], length=length,
                               locale=lang, expires_at=expires)
     partial_path(upload.id).touch()
-    return _response(201, Location=f"/files/{upload.id}", Upload_Expires=_http_date(expires))
+    created = {"Location": f"/files/{upload.id}", "Upload_Expires": _http_date(expires)}
+    if request.mimetype != OFFSET_TYPE or not _has_body():
+        return _response(201, **created)
+    return _first_part(upload, created)
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or \
+        "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def _first_part(upload, created: dict):
+    """Creation with upload: the POST carries the first part of the file (one round trip
+    less per file on a slow link). Answered 201 with the offset reached; a part that
+    failed its checksum is dropped (offset 0: the client sends it again by PATCH); a
+    whole file is stored, or refused as a PATCH's last part would be."""
+    refused = _take_body(upload)
+    if refused is not None and refused.status_code == 413:
+        purge_one(upload)
+        return refused
+    upload = TusUpload.get_by_id(upload.id)
+    if upload.offset >= upload.length:
+        finished = _finish(upload)
+        if finished.status_code != 204:
+            return finished
+        created["Upload_Stored"] = finished.headers["Upload-Stored"]
+    return _response(201, Upload_Offset=upload.offset, **created)
 
 
 @bp.route("/<upload_id>", methods=["HEAD"])
@@ -291,10 +317,22 @@ def _mismatch(upload):
 def patch(upload):
     """Append the body at the current offset: as much as arrived, checked if it carries
     a checksum; the last byte stores the file."""
-    refused = _not_appendable(upload)
+    refused = _not_appendable(upload) or _take_body(upload)
+    if refused:
+        return refused
+    upload = TusUpload.get_by_id(upload.id)
+    if upload.offset < upload.length:
+        return _response(204, Upload_Offset=upload.offset,
+                         Upload_Expires=_http_date(upload.expires_at))
+    return _finish(upload)
+
+
+def _take_body(upload):
+    """Add this request's body to the upload at its offset: None once kept (the new
+    offset is in the database), else the answer (413, 460, 409)."""
     expected, bad_checksum = _expected_sha1()
-    if refused or bad_checksum:
-        return refused or bad_checksum
+    if bad_checksum:
+        return bad_checksum
     try:
         arrived = spool(upload.id, request.stream, upload.length - upload.offset)
     except TooMuch:
@@ -303,12 +341,7 @@ def patch(upload):
         kept = _keep(upload, arrived, expected)
     finally:
         arrived.discard()
-    if kept is not True:
-        return kept
-    if upload.offset + arrived.size < upload.length:
-        return _response(204, Upload_Offset=upload.offset + arrived.size,
-                         Upload_Expires=_http_date(upload.expires_at))
-    return _finish(TusUpload.get_by_id(upload.id))
+    return None if kept is True else kept
 
 
 def _keep(upload, arrived, expected):

@@ -104,10 +104,16 @@ def expect_received(page, key, name):
     expect(slot.locator(".files")).to_contain_text(name)
 
 
+def parts(net):
+    """The requests that carried a part of a file: POSTs (creation with upload: the first
+    chunk) and PATCHes."""
+    return [r for r in net.of("POST") + net.of("PATCH") if r.post_data_buffer]
+
+
 def assert_patches_well_formed(net):
-    patches = net.of("PATCH")
-    assert patches
-    for request in patches:
+    sent = parts(net)
+    assert sent
+    for request in sent:
         body = request.post_data_buffer or b""
         assert len(body) <= CHUNK
         assert request.headers["content-type"] == "application/offset+octet-stream"
@@ -151,7 +157,10 @@ def test_photos_are_downscaled_and_sent_in_chunks(materials, live_server, tmp_pa
         assert length < path.stat().st_size
         url = create.response().headers["location"]
         sent = [r for r in net.of("PATCH") if r.url.endswith(url)]
-        assert sum(len(r.post_data_buffer or b"") for r in sent) == length
+        first = min(CHUNK, length)
+        assert len(create.post_data_buffer) == first, "the POST carries the first chunk"
+        assert create.response().headers["upload-offset"] == str(first)
+        assert first + sum(len(r.post_data_buffer or b"") for r in sent) == length
     for key in keys:
         upload = stored(live_server, key)
         assert upload.width * upload.height <= 2_000_000
@@ -166,23 +175,25 @@ def test_pdf_is_sent_unchanged_and_a_damaged_chunk_is_sent_again(materials, live
     net = Net(page)
     damaged = []
 
-    def damage_first_patch(route):
-        # One bit flipped on the way: the checksum no longer matches (460).
-        if route.request.method == "PATCH" and not damaged:
+    def damage_first_part(route):
+        # One bit flipped on the way: the checksum no longer matches, so the POST that
+        # created the upload kept none of it (Upload-Offset: 0).
+        if route.request.method in ("POST", "PATCH") and not damaged:
             body = bytearray(route.request.post_data_buffer)
             body[-1] ^= 1
             damaged.append(route.request)
             return route.continue_(post_data=bytes(body))
         return route.continue_()
 
-    context.route("**/files/*", damage_first_patch)
+    context.route("**/files/*", damage_first_part)
     path = tmp_path / "licence scan.pdf"
     path.write_bytes(pdf_bytes())
     choose_and_upload(page, "driving_licence", path)
     expect_received(page, "driving_licence", "licence scan.pdf")
     assert int(net.of("POST")[0].headers["upload-length"]) == path.stat().st_size
-    assert [r.headers["upload-offset"] for r in net.of("PATCH")] == ["0", "0"]
-    assert net.of("PATCH")[1].post_data_buffer == path.read_bytes()
+    assert net.of("POST")[0].response().headers["upload-offset"] == "0"
+    assert [r.headers["upload-offset"] for r in net.of("PATCH")] == ["0"]
+    assert net.of("PATCH")[0].post_data_buffer == path.read_bytes()
     assert_patches_well_formed(net)
     upload = stored(live_server, "driving_licence")
     # Sent unchanged; kept as the server cleans every PDF (app/uploads/pdfclean.py).
@@ -211,9 +222,10 @@ def test_resumes_after_a_dropped_connection(materials, live_server, tmp_path):
     assert net.of("HEAD"), "no HEAD before resuming"
     length = int(net.of("POST")[0].headers["upload-length"])
     assert length > 2 * CHUNK, "the photo must need several chunks for this test"
-    # The dropped chunk was sent again at the same offset.
+    # The dropped chunk (the third: the POST carried the first) was sent again at the
+    # same offset.
     offsets = [int(r.headers["upload-offset"]) for r in patches]
-    assert offsets[1] == offsets[2] == CHUNK
+    assert offsets[0] == CHUNK and offsets[1] == offsets[2] == 2 * CHUNK
     assert_patches_well_formed(net)
     upload = stored(live_server, "driving_licence")
     assert upload.width * upload.height <= 2_000_000
@@ -247,7 +259,7 @@ def test_resumes_after_a_reload(materials, live_server, tmp_path):
     assert net.of("POST") == [], "a new upload was created instead of resuming"
     assert net.of("HEAD")
     first = net.of("PATCH")[0]
-    assert int(first.headers["upload-offset"]) == CHUNK
+    assert int(first.headers["upload-offset"]) == 2 * CHUNK  # the POST's chunk, then one
     assert_patches_well_formed(net)
     upload = stored(live_server, "medical_certificate")
     assert upload.width * upload.height <= 2_000_000
@@ -267,9 +279,11 @@ def test_a_refusal_from_the_server_is_shown_in_the_slot(materials, live_server, 
         timeout=UPLOAD_TIMEOUT_MS)
     # Sent as it was: decoding failed, so nothing was re-encoded.
     assert int(net.of("POST")[0].headers["upload-length"]) == path.stat().st_size
-    assert (net.of("PATCH")[-1].post_data_buffer or b"").startswith(b"<!doctype html>")
+    # Small enough to go whole with the POST that creates the upload.
+    assert net.of("PATCH") == []
+    assert (net.of("POST")[-1].post_data_buffer or b"").startswith(b"<!doctype html>")
     # A file we refuse is 422 (415 stays for a PATCH sent with the wrong content type).
-    assert net.of("PATCH")[-1].response().status == 422
+    assert net.of("POST")[-1].response().status == 422
     expect(slot.locator(".state")).to_contain_text("Missing")
     expect(slot.get_by_role("button", name="Upload")).to_be_enabled()
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('ov-tus:'))") == []

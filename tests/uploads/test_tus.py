@@ -37,12 +37,12 @@ class Tus:
         return {**V, "X-CSRFToken": self.token, **extra}
 
     def create(self, length, material="passport_page", filename="scan.pdf", lang="en",
-               **extra):
+               data=None, **extra):
         headers = self.headers(**{"Upload-Length": str(length),
                                   "Upload-Metadata": meta(case=self.journey.reference,
                                                           material=material, filename=filename,
                                                           lang=lang)}, **extra)
-        return self.client.post("/files/", headers=headers)
+        return self.client.post("/files/", headers=headers, data=data)
 
     def patch(self, url, data, offset, **extra):
         headers = self.headers(**{"Upload-Offset": str(offset),
@@ -66,7 +66,7 @@ def test_options_advertises_extensions(client):
     assert response.status_code == 204
     assert response.headers["Tus-Version"] == "1.0.0"
     assert set(response.headers["Tus-Extension"].split(",")) == {
-        "creation", "expiration", "checksum", "termination"}
+        "creation", "creation-with-upload", "expiration", "checksum", "termination"}
     assert response.headers["Tus-Checksum-Algorithm"] == "sha1"
 
 
@@ -105,6 +105,49 @@ def test_upload_in_chunks_with_checksums_is_stored_like_a_form_upload(app, tus):
                                                          "upload": stored.id})
         assert TusUpload.get().upload_id == stored.id
         assert not partial_path(url.rsplit("/", 1)[1]).exists()
+
+
+def test_creation_with_upload_takes_the_first_part_with_the_post(app, tus):
+    data = pdf_bytes() + b"%" * 1000
+    first = data[:400]
+    created = tus.create(len(data), **{"Content-Type": "application/offset+octet-stream",
+                                       "Upload-Checksum": sha1_header(first)}, data=first)
+    assert created.status_code == 201 and created.headers["Upload-Offset"] == "400"
+    url = created.headers["Location"]
+    assert tus.client.head(url, headers=V).headers["Upload-Offset"] == "400"
+    response = tus.patch(url, data[400:], 400)
+    assert response.status_code == 204 and response.headers["Upload-Offset"] == str(len(data))
+    with app.app_context(), db.connection_context():
+        stored = Upload.get(Upload.material_key == "passport_page")
+        assert stored.sha256 == hashlib.sha256(clean(data)[0]).hexdigest()
+
+
+def test_creation_with_the_whole_file_stores_it_or_refuses_it(app, tus):
+    data = jpeg_bytes(size=(1200, 900))
+    created = tus.create(len(data), material="id_photo", filename="IMG_2.jpg",
+                         **{"Content-Type": "application/offset+octet-stream"}, data=data)
+    assert created.status_code == 201 and created.headers["Upload-Offset"] == str(len(data))
+    with app.app_context(), db.connection_context():
+        stored = Upload.get(Upload.material_key == "id_photo")
+        assert created.headers["Upload-Stored"] == str(stored.id)
+        assert stored.original_name == "IMG_2.jpg"
+    # Not a file we take: refused as a PATCH's last part is (422, the form's words).
+    html = b"<!doctype html><p>not a photo</p>"
+    refused = tus.create(len(html), material="driving_licence",
+                         **{"Content-Type": "application/offset+octet-stream"}, data=html)
+    assert refused.status_code == 422 and "not a photo or PDF" in refused.get_data(as_text=True)
+    # A damaged first part is dropped: created at offset 0, sent again by PATCH.
+    damaged = tus.create(10, **{"Content-Type": "application/offset+octet-stream",
+                                "Upload-Checksum": sha1_header(b"b" * 10)}, data=b"a" * 10)
+    assert damaged.status_code == 201 and damaged.headers["Upload-Offset"] == "0"
+    # More than the upload declared: nothing created.
+    with app.app_context(), db.connection_context():
+        before = TusUpload.select().count()
+    too_much = tus.create(5, **{"Content-Type": "application/offset+octet-stream"},
+                          data=b"x" * 6)
+    assert too_much.status_code == 413
+    with app.app_context(), db.connection_context():
+        assert TusUpload.select().count() == before
 
 
 def test_photo_is_reencoded_like_a_form_upload(app, tus):
