@@ -137,10 +137,22 @@ def remember_start_key(key: str) -> None:
     session[START_KEYS] = keys + [key]
 
 
+#: How long after its start a case may still be opened by replaying its start form.
+LOST_ANSWER_WINDOW = timedelta(hours=1)
+
+
 def started_here(key: str) -> bool:
     """Whether this browser was given the start form with ``key`` and never received the
     answer to its post (that answer takes the key out of the session)."""
-    return any(hmac.compare_digest(key, k) for k in session.get(START_KEYS, []))
+    return bool(key) and any(hmac.compare_digest(key, k) for k in session.get(START_KEYS, []))
+
+
+def lost_answer_of(case: Case) -> bool:
+    """Whether this browser may open ``case`` by replaying the start form that made it:
+    it was given that form and never got the answer, and the case is a draft started
+    within the last hour (an old cookie kept somewhere opens nothing)."""
+    return (started_here(case.start_key) and case.is_draft
+            and case.created_at >= utcnow() - LOST_ANSWER_WINDOW)
 
 
 def spend_start_key(key: str) -> None:

@@ -7,6 +7,7 @@ import email
 import email.policy
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -76,6 +77,36 @@ def test_the_start_form_replayed_elsewhere_or_after_removing_access_opens_nothin
     # Nor does a copy of the cookie taken after the answer arrived (the key is spent).
     assert before != client.get_cookie("session").value
     assert _cases(app) == 1
+
+
+def test_a_start_key_smuggled_through_the_language_switch_opens_nothing(app, client):
+    """Another browser that learnt a form's key cannot make it "its own" by posting it
+    with the language switch (kept answers) and then replaying the start form."""
+    data = _start_data(client)
+    before = client.get_cookie("session").value
+    client.submit(START, data)
+    client.set_cookie("session", before)  # the victim's answer was lost: key not spent
+    stranger = client.application.test_client()
+    token = stranger.page(START).csrf()
+    switched = stranger.post(START, data=dict(data, csrf_token=token, switch_lang="fr"))
+    assert switched.status_code == 303
+    shown = stranger.page("/fr/services/JJ-JZ-001/apply").form_data("#journey-form")
+    assert shown["start_key"] != data["start_key"]  # a key of its own, not the one posted
+    stranger.submit(START, dict(data, csrf_token=stranger.page(START).csrf()), status=409)
+    assert _cases(app) == 1
+
+
+def test_a_lost_answer_opens_only_a_recent_draft(app, client):
+    data = _start_data(client)
+    before = client.get_cookie("session").value
+    first = client.submit(START, data)
+    reference = re.search(r"/cases/(OV-[\d-]+)/", first.location).group(1)
+    with app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == reference)
+        Case.update(created_at=case.created_at - timedelta(hours=2)).where(
+            Case.id == case.id).execute()
+    client.set_cookie("session", before)  # an old copy of the cookie, kept somewhere
+    client.submit(START, data, status=409)
 
 
 # -- 2, 3. After sending: the code on every page, the documents on the confirmation ------

@@ -20,8 +20,8 @@ from ...models import Case, Department, Event, Item, Jurisdiction
 from ...templating import format_phone
 from .. import journey
 from ..access import (case_for_token, check_access_code, forget, grant, grant_lost_answer,
-                      in_session, remember_start_key, revoke_everywhere, shown_access_code,
-                      spend_start_key, started_here)
+                      in_session, lost_answer_of, remember_start_key, revoke_everywhere,
+                      shown_access_code, spend_start_key, started_here)
 from ..appointments import current_appointment, identity_confirmed
 from ..forms import (DeclarationForm, FindForm, StartForm, default_entrustment,
                      entrustment_form, step_form, unknown_fields)
@@ -58,7 +58,8 @@ def start(code):
     if request.method == "GET":
         kept = kept_answers(f"start:{item.code}") or {"language": g.lang}
         form = StartForm(locale=g.lang, data=kept, formdata=None)
-        form.start_key.data = form.start_key.data or secrets.token_urlsafe(24)
+        if not started_here(form.start_key.data):  # only a key this browser was given
+            form.start_key.data = secrets.token_urlsafe(24)
         remember_start_key(form.start_key.data)
         return render_template("cases/start.html", item=item, form=form)
     form = StartForm(locale=g.lang)
@@ -88,7 +89,7 @@ def _after_start(started: journey.Started):
         # The answer to the first post was lost: the browser that was given this form
         # (its session holds the form's key) gets in, with the code it never saw.
         # The same form posted from another browser: never hand out someone's case.
-        if not started_here(started.case.start_key):
+        if not lost_answer_of(case):
             abort(409)
         grant_lost_answer(case)
     return see_next(resume_url(case))
