@@ -63,8 +63,10 @@ def revalidated(response):
 def back_to(target: str | None, within: str, fallback: str) -> str:
     """Where a form's ``next`` field sends the browser after a POST: ``target`` when it is
     a path of this site under ``within``, else ``fallback`` (never another site: no
-    ``//host``, no scheme, no backslash a browser would read as a slash)."""
+    ``//host``, no scheme, no backslash a browser would read as a slash, no control
+    character that would break the Location header)."""
     target = target or ""
-    if target.startswith(within) and "//" not in target and "\\" not in target:
+    if target.startswith(within) and "//" not in target and "\\" not in target \
+            and target.isprintable():
         return target
     return fallback

@@ -28,9 +28,14 @@ def test_no_inline_script_or_third_party_hosts(client):
         assert script.get("src", "").startswith("/static/"), script
         assert not script.get_text().strip(), script
     assert not page.select("[onclick], [onload], [onsubmit], [onerror]")
+    own = client.application.config["PUBLIC_URL"].rstrip("/") + "/"
     for element in page.select("[src], [href]"):
         for attribute in ("src", "href"):
             target = element.get(attribute, "")
+            # Only this site's own address (the absolute hreflang alternates) is absolute.
+            if target.startswith(own):
+                assert element.name == "link" and element.get("rel") == ["alternate"], element
+                continue
             assert not re.match(r"(https?:)?//", target), (attribute, target)
 
 
@@ -117,6 +122,7 @@ def test_back_to_keeps_the_browser_on_this_site_under_the_given_path():
     from app.security import back_to
     assert back_to("/staff/queue?holder=mine", "/staff/", "/x") == "/staff/queue?holder=mine"
     for elsewhere in ("https://evil.example/", "//evil.example/staff/", "/staff//evil.example",
+                      "/staff/queue\r\nX-Evil: 1", "/staff/queue\x00",
                       "/staff/\\evil.example", "/files/1", "", None, "staff/queue"):
         assert back_to(elsewhere, "/staff/", "/staff/queue") == "/staff/queue", elsewhere
     assert back_to("/staff/cases/X", "/staff/queue", "/staff/queue") == "/staff/queue"

@@ -249,7 +249,11 @@ def _first_part(upload, created: dict):
     less per file on a slow link). Answered 201 with the offset reached; a part that
     failed its checksum is dropped (offset 0: the client sends it again by PATCH); a
     whole file is stored, or refused as a PATCH's last part would be."""
-    refused = _take_body(upload)
+    try:
+        refused = _take_body(upload)
+    except BaseException:
+        purge_one(upload)  # cut short: the client never learnt where this upload is
+        raise
     if refused is not None and refused.status_code == 413:
         purge_one(upload)
         return refused
@@ -354,7 +358,8 @@ def _keep(upload, arrived, expected):
                                 "way. Send it again."), Upload_Offset=upload.offset)
     if arrived.size and not (checked and arrived.cut) and \
             not append(upload, upload.offset, arrived):
-        return _mismatch(TusUpload.get_by_id(upload.id))
+        now = TusUpload.get_or_none(TusUpload.id == upload.id)
+        return _mismatch(now) if now is not None else _response(404, _("There is no such upload."))
     if arrived.cut is not None and (checked or upload.offset + arrived.size < upload.length):
         raise arrived.cut if isinstance(arrived.cut, HTTPException) else ClientDisconnected()
     return True

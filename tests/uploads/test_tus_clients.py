@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.models import Upload, db
+from app.models import TusUpload, Upload, db
 from app.uploads.pdfclean import clean
 
 from ..conftest import pdf_bytes
@@ -61,12 +61,13 @@ def test_tus_js_client_with_default_settings_uploads_a_5_mb_pdf(server, tmp_path
     assert kept.status_code == 200 and kept.content == clean(data)[0]
 
 
-def _cut_patch(base, url, headers, body, sent, **extra):
-    """A PATCH declaring ``len(body)`` bytes whose connection closes after ``sent``."""
+def _cut_patch(base, url, headers, body, sent, method="PATCH", **extra):
+    """A PATCH (or a creation POST with upload) declaring ``len(body)`` bytes whose
+    connection closes after ``sent``."""
     host, port = base.removeprefix("http://").split(":")
-    lines = [f"PATCH {url} HTTP/1.1", f"Host: {host}:{port}", "Tus-Resumable: 1.0.0",
-             "Upload-Offset: 0", "Content-Type: application/offset+octet-stream",
-             f"Content-Length: {len(body)}"]
+    lines = [f"{method} {url} HTTP/1.1", f"Host: {host}:{port}", "Tus-Resumable: 1.0.0",
+             "Content-Type: application/offset+octet-stream", f"Content-Length: {len(body)}"]
+    lines += ["Upload-Offset: 0"] if method == "PATCH" else []
     lines += [f"{k}: {v}" for k, v in {**headers, **extra}.items()]
     with socket.create_connection((host, int(port))) as conn:
         conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body[:sent])
@@ -115,3 +116,20 @@ def test_the_bytes_of_a_cut_patch_are_kept_and_the_upload_resumes(server):  # no
     with app.app_context(), db.connection_context():
         stored = Upload.get(Upload.material_key == "passport_page")
     assert stored.sha256 == hashlib.sha256(clean(data)[0]).hexdigest()
+
+
+def test_a_cut_creation_with_upload_leaves_no_upload_behind(server):  # noqa: F811
+    """The client of a POST cut short never learnt the new upload's address: nothing of it
+    is kept, so lost POSTs on a bad link never fill the case's open uploads."""
+    app, base = server
+    _session, reference, headers = _browser(base)
+    data = pdf_bytes() + b"%" + random.Random(11).randbytes(300_000)
+    metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in {
+        "case": reference, "material": "passport_page", "filename": "scan.pdf",
+        "lang": "en"}.items())
+    sha1 = base64.b64encode(hashlib.sha1(data).digest()).decode()
+    for extra in ({"Upload-Checksum": f"sha1 {sha1}"}, {}):
+        _cut_patch(base, "/files/", headers, data, 100_000, method="POST",
+                   **{"Upload-Length": str(len(data)), "Upload-Metadata": metadata}, **extra)
+    with app.app_context(), db.connection_context():
+        assert TusUpload.select().count() == 0
