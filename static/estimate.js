@@ -64,7 +64,8 @@
     const n = pdf && photos && +d.maxFiles > 1 && bps ? await pages(file) : 0;
     if (!n || n > +d.maxFiles || n * PHOTO >= file.size * 0.7) return;
     const offer = doc.createElement("p"), btn = doc.createElement("button");
-    offer.textContent = d.msgPhotos.replace("{pages}", fmt(n)).replace("{time}", duration((n * PHOTO) / bps)) + " ";
+    offer.textContent = (n == 1 ? d.msgPhoto : d.msgPhotos.replace("{pages}", fmt(n)))
+      .replace("{time}", duration((n * PHOTO) / bps)) + " ";
     btn.type = "button";
     btn.className = "link photos-instead";
     btn.textContent = d.msgPhotosButton;

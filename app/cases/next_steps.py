@@ -30,22 +30,37 @@ def deferred_due(case) -> date | None:
     return case.deferred_due or commitment_due(case)[0]
 
 
-def owed_materials(case) -> list:
-    """The material states the applicant said they will send later."""
-    return [s for s in material_states(case) if s.deferred] if case.deferred else []
+def owed_materials(case, states=None) -> list:
+    """The material states the applicant said they will send later (``states``: the
+    case's material states when the caller has them already)."""
+    if not case.deferred:
+        return []
+    return [s for s in (material_states(case) if states is None else states) if s.deferred]
+
+
+def video_state(case) -> tuple[str, object]:
+    """Where the applicant's video identity check stands, for the pages and the emails:
+    ``("", None)`` none asked now, ``("confirmed", None)``, ``("booked", appointment)`` or
+    ``("to_book", None)``."""
+    if not (case.needs_video_check and case.identity_check_matters):
+        return "", None
+    if identity_confirmed(case):
+        return "confirmed", None
+    booked = current_appointment(case)
+    return ("booked", booked) if booked is not None else ("to_book", None)
 
 
 def _video_step(case) -> str | None:
-    if not (case.needs_video_check and case.identity_check_matters):
-        return None
-    if identity_confirmed(case):
+    state, booked = video_state(case)
+    if state == "confirmed":
         return _("Your identity is confirmed: no video call is needed any more.")
-    booked = current_appointment(case)
-    if booked is not None:
+    if state == "booked":
         return _("Join the video identity check you booked for %(when)s.",
                  when=format_slot(booked.starts_at, booked.timezone or case.timezone))
-    return _("Book your video identity check: the window accepts the application only after "
-             "it has confirmed your identity in a short video call.")
+    if state == "to_book":
+        return _("Book your video identity check: the window accepts the application only "
+                 "after it has confirmed your identity in a short video call.")
+    return None
 
 
 def _agent_step(case) -> str:
@@ -67,8 +82,9 @@ def _delivery_step(case) -> str:
     return _("How you receive the result: %(ways)s.", ways=format_list(methods, style="or", locale=current_locale()))
 
 
-def what_next(case) -> list[str]:
-    """The next steps for this applicant, in order (empty once the result is on its way)."""
+def what_next(case, states=None) -> list[str]:
+    """The next steps for this applicant, in order (empty once the result is on its way;
+    ``states``: the case's material states when the caller has them already)."""
     if case.status not in SHOWN_FOR:
         return []
     steps = []
@@ -76,7 +92,7 @@ def what_next(case) -> list[str]:
         steps.append(_("The one-stop window at home checks your application on a working day "
                        "and accepts it, or tells you what to correct."))
     steps.append(_video_step(case))
-    owed = owed_materials(case)
+    owed = owed_materials(case, states)
     if owed:
         steps.append(_("Send %(materials)s by %(date)s, as your commitment letter says.",
                        materials=format_list([localized(s.material.names) for s in owed],

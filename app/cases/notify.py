@@ -23,9 +23,8 @@ from ..models import AccessToken, Department, Staff
 from ..reasons import library as reason_library
 from ..sealing import unseal
 from .access import access_expiry, new_access_token
-from .appointments import current_appointment, identity_confirmed
 from .invites import video_message
-from .next_steps import deferred_due, owed_materials
+from .next_steps import deferred_due, owed_materials, video_state
 
 
 #: Subjects of the update emails, by the kind of email.
@@ -153,11 +152,10 @@ def _subject(event, email_kind: str) -> str:
 def _still_to_do(case) -> dict:
     """What the submission email says is still to do: the materials owed with their due
     date, and whether a video check is still to book (or when it is booked)."""
-    booked = current_appointment(case) if case.needs_video_check else None
+    state, booked = video_state(case)
     return {"owed": [localized(s.material.names) for s in owed_materials(case)],
             "owed_by": format_day(deferred_due(case)) if case.deferred else "",
-            "video": ("" if not case.video_bookable or identity_confirmed(case) else
-                      "booked" if booked else "to_book"),
+            "video": "" if state == "confirmed" else state,
             "video_when": format_slot(booked.starts_at, booked.timezone or case.timezone)
             if booked else "",
             "video_link": _public(f"/{case.locale}/cases/{case.reference}/video-check")}

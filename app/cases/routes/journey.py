@@ -134,7 +134,7 @@ def _status_context(case: Case) -> dict:
                 documents=documents_available(case, states),
                 access_code=shown_access_code(case),
                 owed_later=[s for s in states if s.deferred] if case.owes_deferred else [],
-                deferred_due=deferred_due(case), next_steps=what_next(case),
+                deferred_due=deferred_due(case), next_steps=what_next(case, states),
                 material_names={s.material.key: localized(s.material.names) for s in states},
                 returned=returned_reasons(case),
                 page_url=page_url)
@@ -312,10 +312,10 @@ def confirmation(case):
 
 
 def _confirmation_context(case: Case) -> dict:
+    states = journey.material_states(case)
     return dict(case=case, item=case.spec, access_code=shown_access_code(case),
                 video_needed=case.video_bookable and current_appointment(case) is None,
-                documents=documents_available(case, journey.material_states(case)),
-                next_steps=what_next(case))
+                documents=documents_available(case, states), next_steps=what_next(case, states))
 
 
 @bp.route("/cases/<reference>/withdraw", methods=["GET", "POST"])

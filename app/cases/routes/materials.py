@@ -33,6 +33,7 @@ def upload_messages() -> dict:
                   "to send."),
         "estimate": _("This file is {size} MB: about {time} to send on your connection."),
         "photos": _("Photos of its {pages} pages would take about {time}."),
+        "photo": _("A photo of its one page would take about {time}."),
         "photos-button": _("Send photos of the pages instead"),
     }
 
