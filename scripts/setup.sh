@@ -8,12 +8,6 @@ cd "$(dirname "$0")/.."
 
 HTMX_VERSION="2.0.8"
 HTMX_SHA256="22283ef68cb7545914f0a88a1bdedc7256a703d1d580c1d255217d0a50d31313"
-# Test tools from the npm registry (WITH_DEV=1), pinned by version and package digest:
-# the Nu HTML Checker (Java) and axe-core, kept under .tools/ (not served, not committed).
-VNU_VERSION="26.9.27"
-VNU_SHA256="5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7"
-AXE_VERSION="4.11.0"
-AXE_SHA256="39bed7d72308f6d620789c169d699bfd7e8da80f65b545821a6b2215c3e83107"
 # Fonts: WenQuanYi Micro Hei prints Chinese (rare name characters included) in
 # small PDFs; DejaVu Sans prints Latin text with a real bold. Noto CJK serves
 # the browser tests' screenshots.
@@ -80,31 +74,14 @@ if [ ! -f "$target" ] || ! echo "$HTMX_SHA256  $target" | sha256sum -c --quiet -
   rm -rf "$tmp"
 fi
 
-# 3b. Tests only: clients of ours we did not write (tus-js-client), pinned with their
-#     integrity in tests/clients/package-lock.json.
+# 3b. Tests only: programs we did not write that the tests run against the app
+#     (tus-js-client, the Nu HTML Checker, axe-core), pinned with their integrity in
+#     tests/clients/package-lock.json.
 lock_stamp="tests/clients/node_modules/.lock-$(sha256sum tests/clients/package-lock.json | cut -c1-16)"
 if [ "$WITH_DEV" = 1 ] && [ ! -f "$lock_stamp" ]; then
   log "Installing test clients from the npm registry (tests/clients)"
   npm ci --prefix tests/clients --silent --no-audit --no-fund >/dev/null
   touch "$lock_stamp"
-fi
-
-# 3c. Test tools (WITH_DEV=1): one file from each pinned npm package, digest checked.
-npm_file() {  # package version sha256 path-in-package target
-  local pkg=$1 version=$2 sha=$3 inner=$4 dest=$5 tmp
-  [ -f "$dest" ] && return 0
-  log "Fetching $pkg@$version from the npm registry"
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "$pkg@$version" >/dev/null)
-  echo "$sha  $tmp/$pkg-$version.tgz" | sha256sum -c --quiet -
-  tar -xzf "$tmp/$pkg-$version.tgz" -C "$tmp" "package/$inner"
-  mkdir -p "$(dirname "$dest")"
-  cp "$tmp/package/$inner" "$dest"
-  rm -rf "$tmp"
-}
-if [ "$WITH_DEV" = 1 ]; then
-  npm_file vnu-jar "$VNU_VERSION" "$VNU_SHA256" build/dist/vnu.jar ".tools/vnu-jar-$VNU_VERSION/vnu.jar"
-  npm_file axe-core "$AXE_VERSION" "$AXE_SHA256" axe.min.js ".tools/axe-core-$AXE_VERSION/axe.min.js"
 fi
 
 # 4. Compiled translations (the .mo files are build output, not committed).

@@ -10,8 +10,8 @@ pages, catalog editor, a volunteer's desk...). htmx fragments are checked too, w
 in a minimal document. They are written to a temp dir and checked by ONE run of the
 checker (one JVM: it is slow to start); every error is printed with its file and line.
 
-The checker is installed by ``WITH_DEV=1 scripts/setup.sh`` under ``.tools/``;
-``ONEVISIT_VNU_JAR`` names another jar.
+The checker (npm ``vnu-jar``, pinned with its integrity in tests/clients/package-lock.json)
+is installed by ``WITH_DEV=1 scripts/setup.sh``; ``ONEVISIT_VNU_JAR`` names another jar.
 """
 
 import email
@@ -54,11 +54,11 @@ def vnu_command() -> list:
         pytest.fail("java not found: the Nu HTML Checker needs Java 17 "
                     "(apt-get install openjdk-17-jre-headless)", pytrace=False)
     configured = os.environ.get("ONEVISIT_VNU_JAR")
-    jars = [Path(configured)] if configured else sorted(ROOT.glob(".tools/vnu-jar-*/vnu.jar"))
-    if not jars or not jars[-1].is_file():
-        pytest.fail("vnu.jar not found: run WITH_DEV=1 scripts/setup.sh (npm vnu-jar into "
-                    ".tools/) or set ONEVISIT_VNU_JAR", pytrace=False)
-    return [java, "-Xss4m", "-jar", str(jars[-1])]
+    jar = Path(configured or ROOT / "tests/clients/node_modules/vnu-jar/build/dist/vnu.jar")
+    if not jar.is_file():
+        pytest.fail("vnu.jar not found: run WITH_DEV=1 scripts/setup.sh (npm ci in "
+                    "tests/clients) or set ONEVISIT_VNU_JAR", pytrace=False)
+    return [java, "-Xss4m", "-jar", str(jar)]
 
 
 def check(files: list) -> list:

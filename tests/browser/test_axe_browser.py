@@ -1,8 +1,8 @@
 """axe-core over the applicant's whole journey, in a real Chromium, in Chinese and Portuguese.
 
 Every page from the home page to the booked video check is checked by axe-core
-(npm ``axe-core``, pinned; installed by ``WITH_DEV=1 scripts/setup.sh`` under
-``.tools/``, or named by ``ONEVISIT_AXE_JS``) with its default rules, after htmx has
+(npm ``axe-core``, pinned in tests/clients/package-lock.json; installed by
+``WITH_DEV=1 scripts/setup.sh``, or named by ``ONEVISIT_AXE_JS``) with its default rules, after htmx has
 run: 0 violations. Fields are found by their ids and names, so the walk is the same in
 every language.
 """
@@ -26,11 +26,11 @@ CASE_RE = r"/cases/OV-[\d-]+"
 
 def axe_source() -> str:
     configured = os.environ.get("ONEVISIT_AXE_JS")
-    found = [Path(configured)] if configured else sorted(ROOT.glob(".tools/axe-core-*/axe.min.js"))
-    if not found or not found[-1].is_file():
-        pytest.fail("axe-core not found: run WITH_DEV=1 scripts/setup.sh (npm axe-core into "
-                    ".tools/) or set ONEVISIT_AXE_JS", pytrace=False)
-    return found[-1].read_text(encoding="utf-8")
+    path = Path(configured or ROOT / "tests/clients/node_modules/axe-core/axe.min.js")
+    if not path.is_file():
+        pytest.fail("axe-core not found: run WITH_DEV=1 scripts/setup.sh (npm ci in "
+                    "tests/clients) or set ONEVISIT_AXE_JS", pytrace=False)
+    return path.read_text(encoding="utf-8")
 
 
 class Audit:
