@@ -75,7 +75,8 @@ Figures
   the journey reached the confirmation page. The line before the last gives
   what the drop cost: ``extra_s`` (journey time minus the first run's),
   ``materials_extra_s`` (the same for the materials step only, less noisy),
-  ``resent_kb`` (PATCH bytes attempted for the second photo minus its size;
+  ``resent_kb`` (file bytes attempted for the second photo, its creation POST's
+  first chunk and its PATCHes, minus its size;
   all photos in ``resent_total_kb``) against the budget "outage plus one
   chunk": 10 s + one 256 KiB chunk at the 3G upload rate plus one latency
   (7.2 s), i.e. ``budget_s=17.2`` and ``resent_kb`` <= ``chunk_kb``.
@@ -424,7 +425,7 @@ class Upload:
         self.length = length
         self.created = created
         self.url_path = None
-        self.patch_bytes = 0        # bodies of every PATCH attempted
+        self.patch_bytes = 0        # file bytes attempted: the creation POST's and PATCHes'
         self.patches = 0
         self.patches_ok = 0
         self.heads = 0
@@ -495,7 +496,8 @@ class Traffic:
                             for pair in request.headers.get("upload-metadata", "").split(","))
                 slot = base64.b64decode(meta.get("material", "")).decode() or "?"
                 upload = Upload(slot, int(request.headers.get("upload-length", 0)), now())
-                upload.log(f"POST length={upload.length}")
+                upload.patch_bytes += body  # creation with upload: its first chunk
+                upload.log(f"POST length={upload.length} bytes={body}")
                 self.uploads.append(upload)
                 self._creating[request] = upload
             else:
@@ -522,7 +524,9 @@ class Traffic:
             upload = self._creating.get(request)
             if upload is not None:
                 upload.url_path = urllib.parse.urlsplit(response.headers.get("location", "")).path
-                upload.log(f"-> 201 {upload.url_path}")
+                upload.log(f"-> 201 {upload.url_path} offset={response.headers.get('upload-offset')}")
+                if "upload-stored" in response.headers:  # the whole file came with the POST
+                    upload.done_at = now()
         elif request.method in ("PATCH", "HEAD"):
             upload = self._upload_for(request.url)
             if upload is None:
