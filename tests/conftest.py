@@ -72,6 +72,24 @@ def release_connections() -> None:
         engine.close()
 
 
+#: The password hasher the app ships with (argon2id, the library's recommended cost:
+#: 64 MiB, 3 passes, about 170 ms a hash here); tests/auth/test_sessions.py checks it.
+from app import auth as _auth  # noqa: E402
+PRODUCTION_HASHER = _auth._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Within the test run, argon2id at its lowest cost (1 pass over 1 MiB): a test that
+    makes a dozen accounts and signs several of them in spends milliseconds, not seconds,
+    on hashing. Hashes made so are still argon2id and verified by the same code path;
+    servers the tests start in their own processes keep the shipped cost."""
+    from argon2 import PasswordHasher
+    _auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    _auth._hasher = PRODUCTION_HASHER
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """The run's PostgreSQL cluster (only when the suite runs on PostgreSQL)."""

@@ -372,3 +372,13 @@ def test_an_operator_resets_a_lost_authenticator(app):
     assert again.get("/staff/login/code").headers["Location"].endswith("/staff/mfa/setup")
     assert "no account" in app.test_cli_runner().invoke(
         args=["reset-mfa", "--email", "nobody@test"]).output
+
+
+def test_the_shipped_password_hash_is_argon2id_at_the_recommended_cost():
+    """The suite hashes cheaply (tests/conftest.py); what the app ships with does not."""
+    from argon2 import Type
+
+    from ..conftest import PRODUCTION_HASHER
+    assert PRODUCTION_HASHER.type is Type.ID
+    assert PRODUCTION_HASHER.memory_cost >= 64 * 1024 and PRODUCTION_HASHER.time_cost >= 3
+    assert PRODUCTION_HASHER.hash("x").startswith("$argon2id$v=19$m=65536,t=3,")
