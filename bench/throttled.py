@@ -757,8 +757,10 @@ class Run:
                 return
             length = uploads[-1].length
             sent = pct * length / 100
-            chunk_start = int(sent // CHUNK) * CHUNK
-            chunk_size = min(CHUNK, length - chunk_start)
+            # upload.js: the creation POST carries the odd-sized first part, then chunks.
+            first = (length - 1) % CHUNK + 1
+            chunk_start = 0 if sent < first else first + int((sent - first) // CHUNK) * CHUNK
+            chunk_size = first if sent < first else min(CHUNK, length - chunk_start)
             through = (sent - chunk_start) / chunk_size
             if not 0.4 <= through <= 0.8:
                 return

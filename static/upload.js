@@ -1,7 +1,9 @@
 // Resumable uploads for the materials page (tus 1.0 at /files/). The plain form
 // still works without this file; here photos are made ~2 MP JPEGs, sent in
-// 256 KiB chunks (the first with the POST that creates the upload: one round trip
-// less per file), retried with backoff and resumed after drops or reloads.
+// 256 KiB chunks, retried with backoff and resumed after drops or reloads. The POST
+// that creates an upload carries its odd-sized first part (size mod 256 KiB): one
+// round trip less per file, and a POST short enough that a drop rarely catches it
+// (its answer would bring the upload's address).
 (() => {
   const CHUNK = 262144, MAXPX = 2e6, W = window, doc = document;
   const subtle = W.crypto && crypto.subtle;
@@ -126,9 +128,10 @@
         const pct = Math.floor((n * 100) / size);
         say(msg("uploading", {pct: pct, done: mb(n), total: mb(size)}), pct, "busy");
       };
-      // The chunk at ``off`` with its headers (its SHA-1 where the browser can make one).
-      const piece = async (off) => {
-        const part = blob.slice(off, off + CHUNK), h = {"Content-Type": "application/offset+octet-stream"};
+      // The part at ``off`` (a chunk, or ``n`` bytes) with its headers (its SHA-1 where
+      // the browser can make one).
+      const piece = async (off, n) => {
+        const part = blob.slice(off, off + (n || CHUNK)), h = {"Content-Type": "application/offset+octet-stream"};
         if (!subtle || !part.arrayBuffer) return {body: part, h: h, size: part.size};
         const body = await part.arrayBuffer();
         h["Upload-Checksum"] = "sha1 " + (await sha1(body));
@@ -144,8 +147,8 @@
         .map(([k, v]) => k + " " + btoa(unescape(encodeURIComponent(v || "")))).join(",");
       for (;;) {
         last = false;
-        if (!url) { // creation with upload: the POST carries the first chunk
-          const p = await piece(0), t0 = Date.now();
+        if (!url) { // creation with upload: the POST carries the odd-sized first part
+          const p = await piece(0, (size - 1) % CHUNK + 1), t0 = Date.now();
           last = p.size >= size;
           show(0);
           r = await req("POST", "/files/", Object.assign({"Upload-Length": size, "Upload-Metadata": meta}, p.h),
