@@ -53,7 +53,8 @@ class _Slots:
         self._free.release()
 
 
-def _carries_body() -> bool:
+def carries_body() -> bool:
+    """Whether this request comes with a body to read (a length, or chunked)."""
     if request.method not in BODY_METHODS:
         return False
     return _chunked() or (request.content_length or 0) > 0
@@ -89,7 +90,7 @@ def init_slow_clients(app: Flask) -> None:
 
     @app.before_request
     def _count_the_body():
-        if not _carries_body():
+        if not carries_body():
             return
         kind = ("upload" if _chunked() or request.content_length > UPLOAD_BYTES
                 else "form")

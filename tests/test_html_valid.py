@@ -28,12 +28,12 @@ from pathlib import Path
 import pytest
 
 from app.cases.appointments import current_appointment, record_outcome
-from app.models import Case, Office, ServicePoint, Staff, db
+from app.models import Case, Staff, db
 
 from .conftest import (BAD_ID, APPLICANT, Journey, csrf_token, fill_driving_licence, jpeg_bytes,
-                       sign_in, staff_post)
+                       sign_in)
 from .i18n.test_staff_languages import choose
-from .i18n.test_staff_leaks import staff_pages
+from .i18n.test_staff_leaks import staff_pages, window_at_work
 from .pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,25 +170,12 @@ def staff_side(app, clients, lang, ref, slot, pages: Collector):
         if who not in (None, "half", "nomfa"):
             choose(client, lang, "/staff/sessions")
     called = (datetime.strptime(slot, "%Y%m%dT%H%M") + timedelta(hours=8)).date().isoformat()
-    assert staff_post(clients["clerk"], ref, "return", materials="id_photo",
-                      reason_id_photo="—", due="2099-01-01").status_code == 303
-    admin = clients["admin"]
-    admin.post("/staff/admin/catalog/JJ-JZ-001/draft",
-               data={"csrf_token": csrf_token(admin, "/staff/admin/catalog")})
-    volunteer = clients["volunteer"]
-    started = volunteer.post("/staff/point/start", data={
-        "csrf_token": csrf_token(volunteer, "/staff/point/"), "item": "JJ-JZ-001",
-        "language": lang, "email": "walk.in@example.it", "consent": "yes"})
-    assisted = started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
-    with app.app_context(), db.connection_context():
-        point = Staff.get(Staff.email == "volunteer@test").service_point_id
-        ServicePoint.update(office=Office.get(Office.key == "police-global-window")).where(
-            ServicePoint.id == point).execute()
+    point, assisted = window_at_work(app, clients, ref, lang)
     for endpoint, (who, url, status) in staff_pages(app, ref, point, assisted,
                                                     day=called).items():
         pages.get(clients[who], endpoint, url, status=status)
     for section in ("basics", "text", "steps"):   # the list reads the materials section
-        pages.get(admin, f"editor-{section}", f"/staff/admin/catalog/JJ-JZ-001/draft/{section}")
+        pages.get(clients["admin"], f"editor-{section}", f"/staff/admin/catalog/JJ-JZ-001/draft/{section}")
     # The appointment page of the booking email's link, and the agent's own page once
     # the video check confirmed them.
     links = []

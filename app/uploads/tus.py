@@ -41,6 +41,7 @@ from ..clock import utcnow
 from ..config import LOCALES
 from ..i18n import negotiate_locale
 from ..models import Case, TusUpload, Upload
+from ..slowclients import carries_body
 from ..templating import ERROR_TITLES
 from .resumable import TooMuch, append, partial_path, purge_one, spool
 from .service import UploadError
@@ -234,14 +235,9 @@ def create(case, meta):
                               locale=lang, expires_at=expires)
     partial_path(upload.id).touch()
     created = {"Location": f"/files/{upload.id}", "Upload_Expires": _http_date(expires)}
-    if request.mimetype != OFFSET_TYPE or not _has_body():
+    if request.mimetype != OFFSET_TYPE or not carries_body():
         return _response(201, **created)
     return _first_part(upload, created)
-
-
-def _has_body() -> bool:
-    return bool(request.content_length) or \
-        "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
 def _first_part(upload, created: dict):

@@ -22,6 +22,26 @@ NOT_PAGES = {"review.case_document", "review.case_file", "points.desk_blanks",
              "catalog_admin.export_all", "review.home", "points.shift_clocks"}
 
 
+def window_at_work(app, clients, ref, lang) -> tuple[int, str]:
+    """What the staff pages show once the window is at work on ``ref``: a return with a
+    reason, a draft of its item in the editor, a case a volunteer started at the desk (the
+    point looked after by the licence window). Returns the point's id and that case."""
+    assert staff_post(clients["clerk"], ref, "return", materials="id_photo",
+                      reason_id_photo="—", due="2099-01-01").status_code == 303
+    admin = clients["admin"]
+    admin.post("/staff/admin/catalog/JJ-JZ-001/draft", data={
+        "csrf_token": csrf_token(admin, "/staff/admin/catalog")})
+    volunteer = clients["volunteer"]
+    started = volunteer.post("/staff/point/start", data={
+        "csrf_token": csrf_token(volunteer, "/staff/point/"), "item": "JJ-JZ-001",
+        "language": lang, "email": "walk.in@example.it", "consent": "yes"})
+    assisted = started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
+    with app.app_context(), db.connection_context():
+        point = Staff.get(Staff.email == "volunteer@test").service_point_id
+        ServicePoint.update(office=Office.get(Office.key == "police-global-window")).where(
+            ServicePoint.id == point).execute()
+    return point, assisted
+
 def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
     """Each staff page to read, by endpoint: (who, url, status); the day sheet of ``day``
     (YYYY-MM-DD; empty: today)."""
@@ -97,20 +117,7 @@ def test_staff_pages_and_emails_have_no_english(staff_app, lang):
     journey.client.submit(video, {"slot": slot})
     # The day sheet of the call's day in Beijing (the slot's value is its UTC start).
     called = (datetime.strptime(slot, "%Y%m%dT%H%M") + timedelta(hours=8)).date().isoformat()
-    assert staff_post(clients["clerk"], ref, "return", materials="id_photo",
-                      reason_id_photo="—", due="2099-01-01").status_code == 303
-    admin = clients["admin"]
-    admin.post("/staff/admin/catalog/JJ-JZ-001/draft", data={
-        "csrf_token": csrf_token(admin, "/staff/admin/catalog")})
-    volunteer = clients["volunteer"]
-    started = volunteer.post("/staff/point/start", data={
-        "csrf_token": csrf_token(volunteer, "/staff/point/"), "item": "JJ-JZ-001",
-        "language": lang, "email": "walk.in@example.it", "consent": "yes"})
-    assisted = started.headers["Location"].split("/cases/", 1)[1].split("/", 1)[0]
-    with staff_app.app_context(), db.connection_context():
-        point = Staff.get(Staff.email == "volunteer@test").service_point_id
-        ServicePoint.update(office=Office.get(Office.key == "police-global-window")).where(
-            ServicePoint.id == point).execute()
+    point, assisted = window_at_work(staff_app, clients, ref, lang)
     problems = {}
     pages = staff_pages(staff_app, ref, point, assisted, day=called)
     for endpoint, (who, url, status) in pages.items():

@@ -17,6 +17,7 @@ from app.models import TusUpload, Upload, db
 from app.uploads.pdfclean import clean
 
 from ..conftest import pdf_bytes
+from .test_tus import meta
 from .test_tuspy import server, start_case  # noqa: F401  (the live server fixture)
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
@@ -88,9 +89,7 @@ def test_the_bytes_of_a_cut_patch_are_kept_and_the_upload_resumes(server):  # no
     app, base = server
     session, reference, headers = _browser(base)
     data = pdf_bytes() + b"%" + random.Random(9).randbytes(600_000)
-    metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in {
-        "case": reference, "material": "passport_page", "filename": "scan.pdf",
-        "lang": "en"}.items())
+    metadata = meta(case=reference, material="passport_page", filename="scan.pdf", lang="en")
 
     def create():
         response = session.post(f"{base}/files/", headers={
@@ -124,9 +123,7 @@ def test_a_cut_creation_with_upload_leaves_no_upload_behind(server):  # noqa: F8
     app, base = server
     _session, reference, headers = _browser(base)
     data = pdf_bytes() + b"%" + random.Random(11).randbytes(300_000)
-    metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in {
-        "case": reference, "material": "passport_page", "filename": "scan.pdf",
-        "lang": "en"}.items())
+    metadata = meta(case=reference, material="passport_page", filename="scan.pdf", lang="en")
     sha1 = base64.b64encode(hashlib.sha1(data).digest()).decode()
     for extra in ({"Upload-Checksum": f"sha1 {sha1}"}, {}):
         _cut_patch(base, "/files/", headers, data, 100_000, method="POST",
