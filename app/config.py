@@ -222,6 +222,9 @@ def load_config(overrides=None) -> dict:
         "BODY_IDLE_S": float(_env("BODY_IDLE_S", "20")),
         # The window at home (Beijing time) and its video identity checks.
         "WINDOW_HOURS": _env("WINDOW_HOURS", "14:00-22:00"),
+        # A first answer to a question is owed within this many Chinese working days (by
+        # the window's closing time).
+        "QUESTION_ANSWER_DAYS": int(_env("QUESTION_ANSWER_DAYS", "2")),
         "VIDEO_SLOT_MINUTES": int(_env("VIDEO_SLOT_MINUTES", "20")),
         "VIDEO_BOOKING_DAYS": int(_env("VIDEO_BOOKING_DAYS", "10")),
         "VIDEO_MIN_NOTICE_HOURS": int(_env("VIDEO_MIN_NOTICE_HOURS", "2")),

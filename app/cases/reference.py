@@ -25,30 +25,31 @@ class ReferenceError_(ValueError):
         self.reason = reason
 
 
-def new_reference() -> str:
-    """A fresh random reference in canonical form."""
+def new_reference(prefix: str = PREFIX) -> str:
+    """A fresh random reference in canonical form (``prefix``: ``OV`` for a case, ``QA``
+    for a question)."""
     body = "".join(secrets.choice("0123456789") for _ in range(8))
     if body[0] == "0":
         body = str(secrets.randbelow(9) + 1) + body[1:]
     digits = body + mod_97_10.calc_check_digits(body)
-    return format_reference(digits)
+    return format_reference(digits, prefix)
 
 
-def format_reference(digits: str) -> str:
+def format_reference(digits: str, prefix: str = PREFIX) -> str:
     """``1234567890`` → ``OV-1234-5678-90``."""
-    return f"{PREFIX}-{digits[0:4]}-{digits[4:8]}-{digits[8:10]}"
+    return f"{prefix}-{digits[0:4]}-{digits[4:8]}-{digits[8:10]}"
 
 
-def parse_reference(text: str) -> str:
+def parse_reference(text: str, prefix: str = PREFIX) -> str:
     """Canonical reference from what a person typed; raises ``ReferenceError_``."""
     cleaned = re.sub(r"[\s\-–—._/]", "", (text or "").upper())
-    if cleaned.startswith(PREFIX):
-        cleaned = cleaned[len(PREFIX):]
+    if cleaned.startswith(prefix):
+        cleaned = cleaned[len(prefix):]
     if not _DIGITS_RE.match(cleaned):
         raise ReferenceError_("format")
     if not mod_97_10.is_valid(cleaned):
         raise ReferenceError_("check")
-    return format_reference(cleaned)
+    return format_reference(cleaned, prefix)
 
 
 def read_reference(text: str) -> tuple[str | None, str | None]:

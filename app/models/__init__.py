@@ -8,6 +8,8 @@ from .cases import (AccessToken, Case, CaseGrant, CaseNote, Event, MaterialRevie
 from .documents import IssuedDocument
 from .drafts import ItemDraft
 from .jobs import PeriodicRun, RateCounter
+from .questions import (FaqEntry, FaqItem, Question, QuestionEvent, QuestionFile, QuestionGrant,
+                        StandardAnswer, SuggestionShown)
 from .reasons import ReturnReason
 from .organisation import WEEKDAYS, Jurisdiction, Office, PointJurisdiction, ServicePoint
 from .staff import ROLES, AuditEvent, HeldRefusal, Staff, StaffSession
@@ -17,11 +19,13 @@ MODELS = [Jurisdiction, Office, ServicePoint, PointJurisdiction, Department, Cat
           ItemSearch, Material, ItemVersion, Staff, Case,
           Upload, Event, IssuedDocument, StaffSession, AuditEvent, MaterialReview, CaseNote,
           AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter, CaseGrant,
-          HeldRefusal, ReturnReason]
+          HeldRefusal, ReturnReason, Question, QuestionEvent, QuestionFile, QuestionGrant,
+          SuggestionShown, StandardAnswer, FaqEntry, FaqItem]
 
 __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "ItemSearch",
            "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
            "AuditEvent", "Office", "StaffSession", "MaterialReview", "CaseNote",
            "AccessToken", "TusUpload", "ServicePoint", "Appointment", "WEEKDAYS", "Jurisdiction", "ItemSpec", "ItemVersion",
            "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant", "HeldRefusal",
-           "ReturnReason"]
+           "ReturnReason", "Question", "QuestionEvent", "QuestionFile", "QuestionGrant",
+           "SuggestionShown", "StandardAnswer", "FaqEntry", "FaqItem"]

@@ -450,12 +450,21 @@ def _material_records(migrator):
     _add_missing_columns(migrator, {"material": [("record", TextField(default="{}"))]})
 
 
+def _questions(_migrator):
+    """Version 23: questions (咨询), their threads, files and holds, the suggestions shown
+    before sending, standard answers and the FAQ."""
+    from . import questions as q
+    db.create_tables([q.Question, q.QuestionEvent, q.QuestionFile, q.QuestionGrant,
+                      q.SuggestionShown, q.StandardAnswer, q.FaqEntry, q.FaqItem])
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
-              _held_refusals, _transfer_opened, _return_reasons, _material_records]
+              _held_refusals, _transfer_opened, _return_reasons, _material_records,
+              _questions]
 
 
 def latest_version() -> int:
