@@ -5,6 +5,8 @@ download and decision is recorded with who, what, when and from where. The
 database refuses UPDATE and DELETE on the table (see migrations).
 """
 
+from datetime import timedelta
+
 from flask import request
 from peewee import JOIN
 
@@ -26,6 +28,20 @@ def record(action: str, staff=None, case=None, target: str = "", data: dict | No
                              case_id=case.id if case is not None else None,
                              target=target[:200], ip=client_ip(), data=data,
                              created_at=utcnow())
+
+
+#: A case page's previews are part of its view: within this long after the account's
+#: ``case_view`` event, an image shown on the page writes no event of its own (a page of
+#: twelve photos is one write, not thirteen racing for the database).
+PREVIEWS_OF_A_VIEW = timedelta(minutes=10)
+
+
+def viewed_lately(staff, case) -> bool:
+    """Whether ``staff`` opened ``case``'s page within :data:`PREVIEWS_OF_A_VIEW`."""
+    return AuditEvent.select(AuditEvent.id).where(
+        (AuditEvent.case_id == case.id) & (AuditEvent.staff == staff.id)
+        & (AuditEvent.action == "case_view")
+        & (AuditEvent.created_at >= utcnow() - PREVIEWS_OF_A_VIEW)).exists()
 
 
 def _events(condition, limit=None):

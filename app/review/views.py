@@ -216,8 +216,9 @@ def case_file(case, upload_id):
     if found is None or not path_for(found.stored_name).exists():
         abort(404)
     inline = request.args.get("preview") == "1" and found.content_type == "image/jpeg"
-    audit.record("file_preview" if inline else "file_download", staff=g.staff, case=case,
-                 target=f"{found.material_key}/{found.id}")
+    if not (inline and audit.viewed_lately(g.staff, case)):
+        audit.record("file_preview" if inline else "file_download", staff=g.staff, case=case,
+                     target=f"{found.material_key}/{found.id}")
     response = send_file(path_for(found.stored_name), mimetype=found.content_type,
                          as_attachment=not inline, download_name=found.original_name,
                          max_age=0, etag=False, conditional=False)

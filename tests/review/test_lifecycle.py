@@ -305,6 +305,11 @@ def test_staff_actions_are_audited_and_the_trail_is_append_only(staff_app):
         upload = Upload.select().where(Upload.case == case).first()
     preview = clerk.get(f"/staff/cases/{journey.reference}/files/{upload.id}?preview=1")
     assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
+    with staff_app.app_context(), db.connection_context():
+        # The page's previews are part of its view: no write of their own.
+        assert not AuditEvent.select().where(AuditEvent.action == "file_preview").exists()
+    # A preview opened without the page (or long after it) is recorded.
+    supervisor.get(f"/staff/cases/{journey.reference}/files/{upload.id}?preview=1")
     document = clerk.get(f"/staff/cases/{journey.reference}/documents/form.pdf")
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
     confirm_video(staff_app, journey.reference, agent=False)
