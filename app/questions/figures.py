@@ -87,7 +87,8 @@ def _medians(condition, starts, by_week: bool) -> dict:
              .from_(ranked)
              .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
              .group_by(ranked.c.week).tuples())
-    return {(week if by_week else None): float(hours) for week, hours in query}
+    # julianday() is exact to about a millisecond: a tenth of a second is plenty.
+    return {(week if by_week else None): round(float(hours), 5) for week, hours in query}
 
 
 def _suggestions(jurisdiction_ids, starts) -> dict:
