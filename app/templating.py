@@ -10,7 +10,7 @@ import phonenumbers
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
 from babel.lists import format_list as babel_format_list
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import current_app, g, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
@@ -163,6 +163,11 @@ def format_number(value) -> str:
     return format_decimal(value, locale=format_locale())
 
 
+def format_share(value) -> str:
+    """A share (0 to 1) as a percentage in the page's locale, e.g. "87%"."""
+    return format_percent(value, locale=format_locale())
+
+
 #: How each staff role is named.
 ROLE_LABELS = {"clerk": _l("Clerk"), "officer": _l("Department officer"),
                "supervisor": _l("Supervisor"), "admin": _l("Administrator"),
@@ -293,6 +298,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["share"] = format_share
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS

@@ -44,11 +44,13 @@ def home_office(item: Item) -> Office | None:
 
 def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
                phone: str | None, country: str, city: str, tz: str,
-               assisted_by=None) -> Started:
+               assisted_by=None, from_question: str | None = None) -> Started:
     """Create a draft case; a replay of the same start form returns the first one.
 
     ``assisted_by`` is the volunteer who starts it for a walk-in applicant at
-    their service point (the applicant's consent was ticked on the form).
+    their service point (the applicant's consent was ticked on the form);
+    ``from_question`` the reference of the question the window turned into it (the
+    access email says so).
     """
     existing = Case.get_or_none(Case.start_key == start_key)
     if existing is not None:
@@ -64,7 +66,8 @@ def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
                   assisted_by=assisted_by.id if assisted_by else None)
     try:
         case = lifecycle.start(fields, reference_factory=new_reference, assisted_by=assisted_by,
-                               secrets={"token": token, "code": code})
+                               secrets={"token": token, "code": code},
+                               data={"question": from_question} if from_question else None)
     except IntegrityError:
         return Started(Case.get(Case.start_key == start_key), replayed=True)
     return Started(case, token=token, access_code=code)

@@ -162,10 +162,11 @@ def record(case: Case, kind: str, *, actor: str = "system", staff=None, note=Non
     return event
 
 
-def start(fields: dict, *, reference_factory, assisted_by=None, secrets: dict | None = None
-          ) -> Case:
+def start(fields: dict, *, reference_factory, assisted_by=None, secrets: dict | None = None,
+          data: dict | None = None) -> Case:
     """Create a draft case from ``fields`` with its ``started`` event (and ``assisted``
-    when a volunteer starts it); the access email goes to the applicant.
+    when a volunteer starts it); the access email goes to the applicant. ``data`` is
+    kept on the ``started`` event (``{"question": reference}``: a question became it).
 
     A reference that is already taken is drawn again; ``IntegrityError`` on the
     start form's key (a replayed start) is left to the caller.
@@ -177,7 +178,7 @@ def start(fields: dict, *, reference_factory, assisted_by=None, secrets: dict | 
             with db.atomic():
                 case = Case.create(reference=reference, created_at=now, updated_at=now, **fields)
                 started = _event(case.id, "started", actor="applicant", staff=None, note=None,
-                                 data=None, notify=_recipients(case, ["applicant"]),
+                                 data=data, notify=_recipients(case, ["applicant"]),
                                  secrets=secrets, now=now)
                 if assisted_by is not None:
                     _event(case.id, "assisted", actor="staff", staff=assisted_by, note=None,

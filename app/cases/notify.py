@@ -169,6 +169,7 @@ def _applicant_message(event, case, secrets: dict):
             subject = _("Your OneVisit application %(reference)s: link to continue",
                         reference=case.reference)
             text = render_template("emails/access.txt", case=case, item_name=case.spec.names,
+                                   question=(event.data or {}).get("question"),
                                    link=access_link(case, secrets.get("token")),
                                    access_code=secrets.get("code", ""))
         elif kind in ("submitted", "resubmitted"):

@@ -96,6 +96,41 @@ class Question(BaseModel):
             return None
         return cls.get_or_none(cls.reference == reference)
 
+    @classmethod
+    def visible_to(cls, staff):
+        """The condition selecting the questions ``staff`` may open (None: none at all).
+
+        As for cases: clerks, supervisors and admins see the questions of the windows in
+        their scope (and, with a department, those passed to it); an officer those
+        passed to their department; a read-only account above the counties every
+        question in its jurisdictions; a volunteer those logged at their service point.
+        """
+        if staff.role == "volunteer":
+            return (cls.service_point == staff.service_point_id
+                    if staff.service_point_id else None)
+        if staff.read_only:
+            places = staff.scope_ids()
+            return cls.jurisdiction.in_(places) if places else None
+        if staff.role in ("clerk", "supervisor", "admin"):
+            offices = staff.office_ids()
+            condition = cls.office.in_(offices) if offices else None
+            if staff.department_id:
+                mine = cls.department == staff.department_id
+                condition = mine if condition is None else condition | mine
+            return condition
+        if staff.role == "officer" and staff.department_id:
+            return cls.department == staff.department_id
+        return None
+
+    @classmethod
+    def for_staff(cls, staff, reference: str) -> "Question | None":
+        """The question with this reference if ``staff`` may open it, else None."""
+        condition = cls.visible_to(staff)
+        reference = (reference or "").strip().upper()
+        if condition is None or not reference or len(reference) > 20:
+            return None
+        return cls.get_or_none(condition & (cls.reference == reference))
+
     @property
     def is_closed(self) -> bool:
         """Nothing more happens: no reply, no answer, until a clerk reopens it."""

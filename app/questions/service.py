@@ -244,13 +244,22 @@ def reopen(question: Question, staff: Staff) -> QuestionEvent:
 
 
 def converted(question: Question, staff: Staff, case) -> QuestionEvent:
-    """The question became the application ``case`` (made by ``app/cases/``); the asker is
-    emailed its access link (``secrets_``: what the email needs)."""
+    """The question became the application ``case`` (made by ``app/cases/``, whose own
+    access email gives the asker its link). Raises :class:`QuestionClosed` when the
+    question was closed or converted meanwhile (the caller's transaction rolls back)."""
     with together():
+        # Two clerks converting at once: the first one's case stands, the second is refused.
+        now = utcnow()
+        taken = Question.update(converted_case=case.id, status="closed", due_at=None,
+                                closed_at=now, updated_at=now).where(
+            (Question.id == question.id) & Question.converted_case.is_null()
+            & (Question.status != "closed")).execute()
+        if taken != 1:
+            raise QuestionClosed(question.reference)
         event = _record(question, "converted", actor="staff", staff=staff,
-                        data={"case": case.id, "reference": case.reference})
-        _save(question, converted_case=case.id, status="closed", due_at=None,
-              closed_at=utcnow())
+                        data={"case": case.id, "reference": case.reference}, now=now)
+        question.converted_case, question.status, question.due_at = case.id, "closed", None
+        question.closed_at = question.updated_at = now
     return event
 
 

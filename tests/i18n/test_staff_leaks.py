@@ -73,7 +73,22 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
         "reasons_admin.new": ("admin", "/staff/admin/return-reasons/new", 200),
         "reasons_admin.edit": ("admin", f"/staff/admin/return-reasons/{default_reason(app)}",
                                200),
+        "question_case.case": ("clerk", f"/staff/questions/{a_question(app)}/case", 200),
+        "question_case.figures_page": ("supervisor", "/staff/questions/figures", 200),
     }
+
+
+def a_question(app, lang="it") -> str:
+    """The reference of a question asked to Wencheng's window about the licence item."""
+    import secrets
+    from app.models import Item, Jurisdiction
+    from app.questions import service
+    with app.test_request_context(), db.connection_context():
+        question, _token, _code = service.ask(
+            county=Jurisdiction.local_by_key("wencheng"), locale=lang,
+            text="Come rinnovo la patente? <b>grazie</b>", start_key=secrets.token_hex(8),
+            item=Item.get(Item.code == "JJ-JZ-001"), contact_email="asker@example.it")
+        return question.reference
 
 
 def default_reason(app) -> int:

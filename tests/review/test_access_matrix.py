@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from app.auth.permissions import ROLE_PERMISSIONS
 from app.authz import declared_access
+from tests.i18n.test_staff_leaks import a_question
 from tests.conftest import (Journey, Page, confirm_video, csrf_token, live_sessions, make_staff,
                             sign_in, staff_post, submitted_case)
 
@@ -63,7 +64,8 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "catalog_admin.import_items", "catalog_editor.new_item", "catalog_editor.start",
                    "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
                    "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase",
-                   "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit"}
+                   "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit",
+                   "question_case.figures_page"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -148,8 +150,11 @@ def matrix_routes(app, values):
         if missing:
             unbuildable.append(f"{rule.rule} needs {sorted(missing)}")
             continue
-        variants = ([dict(values, action=a) for a in DECIDE_ACTIONS]
-                    if "action" in rule.arguments else [values])
+        if rule.rule.startswith(QUESTION_PREFIX):
+            variants = [dict(values, reference=values["question"])]
+        else:
+            variants = ([dict(values, action=a) for a in DECIDE_ACTIONS]
+                        if "action" in rule.arguments else [values])
         for variant in variants:
             url = rule.build(variant, append_unknown=False)[1]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -157,6 +162,28 @@ def matrix_routes(app, values):
                                     frozenset(rule.arguments), variant.get("action")
                                     if "action" in rule.arguments else None))
     return routes, unbuildable
+
+
+#: Routes of one question (``<reference>`` is a question's): see expected_question().
+QUESTION_PREFIX = "/staff/questions/<reference>"
+#: Who may open a question to Wencheng's window: the county's windows (clerks and
+#: supervisors of any of them), the province reading; an officer only once it was passed
+#: to their department (never in this matrix).
+SEES_QUESTION = {"clerk", "supervisor", "other_clerk", "province"}
+
+
+def expected_question(persona, route):
+    """The answer for a route of the Wencheng question."""
+    if persona == "volunteer":
+        return deny("a volunteer sees only the questions logged at their point", {403, 404})
+    if persona not in SEES_QUESTION:
+        return deny("another county's, or another department's: it does not exist for them",
+                    {404})
+    if persona == "province" and route.method != "GET":
+        return deny("the province's supervisor reads, and changes nothing", {403})
+    if route.method == "GET":
+        return allow("may open the question", 200)
+    return allow("may act on the question (an empty form is refused)", 400)
 
 
 def sees_case(persona, phase):
@@ -259,6 +286,12 @@ def expected(persona, route, phase):
                         "Wencheng's item, not the admin's county's", {404})
         return allow("a county's admin: its items (an empty import or new item is refused)",
                      200, 422)
+    if endpoint == "question_case.figures_page":
+        if persona not in personas_with("question_figures"):
+            return deny("the question figures are for supervisors and admins", {403})
+        return allow("the figures of the account's own windows", 200)
+    if endpoint.startswith("question_case."):
+        return expected_question(persona, route)
     if endpoint in DESK_HOME:
         if persona != "volunteer":
             return deny("the desk is a volunteer's", {403})
@@ -409,7 +442,8 @@ def test_access_matrix(staff_app):
     values = {"lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
-              "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app)}
+              "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app),
+              "question": a_question(app)}
     routes, unbuildable = matrix_routes(app, values)
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",

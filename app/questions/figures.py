@@ -1,0 +1,194 @@
+"""The window's question figures: questions per week, median time to a first answer,
+share of first answers given by their due time, suggestions that resolved a question.
+
+Plain data (dicts of numbers and dates) from SQL aggregates, for the supervisors' page
+and the statistics (issue 18). Weeks are ISO weeks at the window (Monday 00:00 Beijing
+time). Each figure is one query over the range of ``created_at`` (indexed): the weeks
+are a CASE over the week boundaries, the medians a window function (ROW_NUMBER and
+COUNT over each week, ordered by the time to answer), the same SQL on SQLite and
+PostgreSQL but for the difference of two timestamps (:func:`hours_between`).
+"""
+
+from dataclasses import dataclass, field as dc_field
+from datetime import date, datetime, time, timedelta, timezone
+
+from peewee import Case as SqlCase, PostgresqlDatabase, Value, fn
+
+from ..clock import BEIJING, beijing_today, utcnow
+from ..forms import to_int
+from ..models import Office, Question, SuggestionShown, db
+
+#: The periods the page offers, in weeks.
+PERIODS = (4, 12, 52)
+DEFAULT_WEEKS = 12
+#: An opened suggestion whose asker sent nothing within this time resolved the question.
+RESOLVED_AFTER = timedelta(hours=1)
+
+
+def hours_between(start, end):
+    """``end - start`` in hours, as SQL (the one place the two databases differ)."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        return fn.date_part("epoch", end - start) / 3600.0
+    return (fn.julianday(end) - fn.julianday(start)) * 24.0
+
+
+def utc_of(day: date) -> datetime:
+    """Midnight at the window on ``day``, as naive UTC."""
+    return datetime.combine(day, time(0), tzinfo=BEIJING).astimezone(timezone.utc).replace(
+        tzinfo=None)
+
+
+def week_starts(since: date, until: date) -> list[date]:
+    """The Mondays of the weeks from the one holding ``since`` to the one before ``until``."""
+    first = since - timedelta(days=since.weekday())
+    return [first + timedelta(weeks=n) for n in range((until - first).days // 7 + (
+        1 if (until - first).days % 7 else 0))]
+
+
+def _week_of(column, starts: list[date]):
+    """The index of the week ``column`` falls in, as SQL."""
+    bounds = [utc_of(start + timedelta(weeks=1)) for start in starts]
+    return SqlCase(None, [(column < bound, index) for index, bound in enumerate(bounds)],
+                   len(bounds))
+
+
+def _in_range(column, starts):
+    return (column >= utc_of(starts[0])) & (column < utc_of(starts[-1] + timedelta(weeks=1)))
+
+
+def _counts(condition, starts) -> dict:
+    """Per week: questions, first answers, first answers in time."""
+    inner = (Question.select(_week_of(Question.created_at, starts).alias("week"),
+                             Question.first_answered_at, Question.answered_in_time)
+             .where(condition & _in_range(Question.created_at, starts)))
+    inner = inner.alias("q")
+    query = (Question.select(inner.c.week, fn.COUNT(Value(1)).alias("asked"),
+                             fn.COUNT(inner.c.first_answered_at).alias("answered"),
+                             fn.SUM(SqlCase(None, [(inner.c.answered_in_time == True, 1)],  # noqa: E712
+                                            0)).alias("in_time"))
+             .from_(inner).group_by(inner.c.week).tuples())
+    return {week: (asked, answered, in_time or 0) for week, asked, answered, in_time in query}
+
+
+def _medians(condition, starts, by_week: bool) -> dict:
+    """The median hours to a first answer per week (``by_week``), or over all (key None):
+    the middle row (or the mean of the two middle rows) of the answered questions
+    ordered by that time."""
+    week = _week_of(Question.created_at, starts) if by_week else Value(0)
+    base = (Question.select(week.alias("week"), hours_between(
+        Question.created_at, Question.first_answered_at).alias("hours"))
+        .where(condition & _in_range(Question.created_at, starts)
+               & Question.first_answered_at.is_null(False))).alias("b")
+    ranked = (Question.select(base.c.week, base.c.hours, fn.ROW_NUMBER().over(
+        partition_by=[base.c.week], order_by=[base.c.hours]).alias("rn"),
+        fn.COUNT(Value(1)).over(partition_by=[base.c.week]).alias("n"))
+        .from_(base)).alias("r")
+    query = (Question.select(ranked.c.week, fn.AVG(ranked.c.hours))
+             .from_(ranked)
+             .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
+             .group_by(ranked.c.week).tuples())
+    # julianday() is exact to about a millisecond: a tenth of a second is plenty.
+    return {(week if by_week else None): round(float(hours), 5) for week, hours in query}
+
+
+def _suggestions(jurisdiction_ids, starts) -> dict:
+    """Per week: answer lists shown to askers, of them opened, and opened with no
+    question sent after an hour (resolved)."""
+    settled = utcnow() - RESOLVED_AFTER
+    inner = (SuggestionShown.select(
+        _week_of(SuggestionShown.created_at, starts).alias("week"), SuggestionShown.opened_at,
+        SuggestionShown.question, SuggestionShown.created_at)
+        .where(SuggestionShown.jurisdiction.in_(jurisdiction_ids)
+               & _in_range(SuggestionShown.created_at, starts))).alias("s")
+    resolved = SqlCase(None, [(inner.c.opened_at.is_null(False) & inner.c.question_id.is_null()
+                               & (inner.c.created_at < settled), 1)], 0)
+    query = (SuggestionShown.select(inner.c.week, fn.COUNT(Value(1)),
+                                    fn.COUNT(inner.c.opened_at), fn.SUM(resolved))
+             .from_(inner).group_by(inner.c.week).tuples())
+    return {week: (shown, opened, solved or 0) for week, shown, opened, solved in query}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _row(start: date, asked=0, answered=0, in_time=0, median=None, shown=0, opened=0,
+         resolved=0) -> dict:
+    year, number, _day = start.isocalendar()
+    return {"week": f"{year}-W{number:02d}", "start": start, "asked": asked,
+            "answered": answered, "answered_in_time": in_time,
+            "share_in_time": _share(in_time, answered), "median_hours": median,
+            "suggestions_shown": shown, "suggestions_opened": opened,
+            "suggestions_resolved": resolved}
+
+
+def _figures(condition, jurisdiction_ids, since: date, until: date) -> dict:
+    starts = week_starts(since, until)
+    if condition is None or not starts:
+        return {"weeks": [], "totals": _row(since)}
+    counts = _counts(condition, starts)
+    medians = _medians(condition, starts, by_week=True)
+    suggested = _suggestions(jurisdiction_ids, starts) if jurisdiction_ids else {}
+    weeks = [_row(start, *counts.get(index, (0, 0, 0)), medians.get(index),
+                  *suggested.get(index, (0, 0, 0))) for index, start in enumerate(starts)]
+    totals = _row(starts[0], *(sum(w[key] for w in weeks) for key in (
+        "asked", "answered", "answered_in_time")), _medians(condition, starts, False).get(None),
+        *(sum(w[key] for w in weeks) for key in (
+            "suggestions_shown", "suggestions_opened", "suggestions_resolved")))
+    totals["week"] = ""
+    return {"weeks": weeks, "totals": totals}
+
+
+def window_figures(office_ids, since: date, until: date) -> dict:
+    """The figures of the windows ``office_ids`` for the weeks from ``since`` to ``until``
+    (days at the window, ``until`` excluded): ``{"weeks": [row, …], "totals": row}``,
+    each row ``week`` (ISO, ``2026-W47``), ``start`` (its Monday), ``asked``,
+    ``answered`` (a first answer given), ``answered_in_time``, ``share_in_time`` (of the
+    answered; None without any), ``median_hours`` (created to first answer; None without
+    any), ``suggestions_shown``, ``suggestions_opened`` and ``suggestions_resolved``
+    (opened, no question sent after an hour) in the windows' counties."""
+    office_ids = list(office_ids)
+    if not office_ids:
+        return _figures(None, [], since, until)
+    counties = sorted({o.jurisdiction_id for o in Office.select(Office.jurisdiction)
+                       .where(Office.id.in_(office_ids))})
+    return _figures(Question.office.in_(office_ids), counties, since, until)
+
+
+def county_figures(jurisdiction_ids, since: date, until: date) -> dict:
+    """The same figures for every question of the jurisdictions ``jurisdiction_ids``."""
+    jurisdiction_ids = list(jurisdiction_ids)
+    condition = Question.jurisdiction.in_(jurisdiction_ids) if jurisdiction_ids else None
+    return _figures(condition, jurisdiction_ids, since, until)
+
+
+@dataclass
+class Choice:
+    """What the figures page shows: which windows, which weeks."""
+
+    offices: list
+    office: int | None
+    weeks: int
+    since: date
+    until: date
+    office_ids: list = dc_field(default_factory=list)
+
+    @property
+    def last_day(self) -> date:
+        """The last day shown (``until`` is the day after)."""
+        return self.until - timedelta(days=1)
+
+
+def parse_choice(args, staff) -> Choice:
+    """The page's choice from ``?office=&weeks=``: one of the account's windows (or all
+    of them), the last 4, 12 or 52 weeks up to this one; anything else, the defaults."""
+    offices = list(Office.select().where(Office.id.in_(staff.office_ids()))
+                   .order_by(Office.sort, Office.id))
+    chosen = to_int(args.get("office"), 0)
+    office = chosen if any(o.id == chosen for o in offices) else None
+    weeks = to_int(args.get("weeks"), DEFAULT_WEEKS)
+    weeks = weeks if weeks in PERIODS else DEFAULT_WEEKS
+    today = beijing_today()
+    until = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
+    return Choice(offices, office, weeks, until - timedelta(weeks=weeks), until,
+                  [office] if office else [o.id for o in offices])
