@@ -15,7 +15,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from .auth.permissions import PERMISSIONS, allows
 from .auth.sessions import current_session, current_staff
 from .cases import access
-from .models import Case
+from .models import Case, Question
 
 RULES = ("public", "applicant", "agent", "staff")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -138,6 +138,27 @@ def staff_case(permission: str = "case"):
         if case is None:
             abort(404)
         kwargs["case"] = case
+        return None
+
+    return guard("staff", enforce)
+
+
+def staff_question(permission: str = "questions"):
+    """As :func:`staff`, with ``<reference>`` loaded as a question the account may open
+    (:meth:`Question.visible_to`); any other question, or none, is 404."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def enforce(kwargs):
+        refused = _signed_in(permission)
+        if refused is not None:
+            return refused
+        question = Question.by_reference(kwargs.pop("reference", ""))
+        condition = Question.visible_to(g.staff) if question is not None else None
+        if condition is None or not Question.select(Question.id).where(
+                condition & (Question.id == question.id)).exists():
+            abort(404)
+        kwargs["question"] = question
         return None
 
     return guard("staff", enforce)

@@ -2,11 +2,11 @@
 
 #: role -> permissions
 ROLE_PERMISSIONS = {
-    "clerk": frozenset({"queue", "case", "decide"}),
-    "officer": frozenset({"queue", "case", "decide"}),
-    "supervisor": frozenset({"queue", "case", "decide", "audit", "accounts"}),
+    "clerk": frozenset({"queue", "case", "decide", "questions"}),
+    "officer": frozenset({"queue", "case", "decide", "questions"}),
+    "supervisor": frozenset({"queue", "case", "decide", "audit", "accounts", "questions"}),
     "admin": frozenset({"queue", "case", "decide", "audit", "accounts", "service_points",
-                        "catalog"}),
+                        "catalog", "questions", "standard_answers"}),
     "volunteer": frozenset({"desk"}),
 }
 #: Every permission a route may ask for ("staff": any signed-in account; "own": any
