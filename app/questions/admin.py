@@ -19,10 +19,15 @@ from .forms import StandardAnswerForm, answer_form_data
 bp = Blueprint("answers_admin", __name__, url_prefix="/staff/admin/answers")
 
 
+def lacking(answer) -> str:
+    """The names of the languages ``answer`` lacks, or ""."""
+    return ", ".join(LOCALE_NAMES[code] for code in answer.missing_locales())
+
+
 def _page(form, answer=None, status=200):
     return render_template("questions/answer_form.html", form=form, answer=answer,
                            LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES,
-                           missing=answer.missing_locales() if answer else []), status
+                           missing=lacking(answer) if answer else ""), status
 
 
 def _save(form, answer=None):
@@ -42,7 +47,7 @@ def _save(form, answer=None):
         flash(_("Standard answer “%(title)s” saved. Staff are not offered it until it has a "
                 "title and a text in every language (missing in: %(locales)s) and is switched "
                 "on.", title=localized(saved.titles) or saved.key,
-                locales=", ".join(LOCALE_NAMES[c] for c in saved.missing_locales()) or "—"),
+                locales=lacking(saved) or "—"),
               "warning")
     return redirect(url_for("answers_admin.answers_list"), 303)
 
@@ -52,7 +57,7 @@ def _save(form, answer=None):
 def answers_list():
     """The county's standard answers, with the languages each one lacks."""
     return render_template("questions/answers.html", answers=answers.listed(g.staff),
-                           LOCALE_NAMES=LOCALE_NAMES)
+                           lacking=lacking)
 
 
 @bp.route("/new", methods=["GET", "POST"])
