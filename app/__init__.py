@@ -91,12 +91,15 @@ def _register_blueprints(app: Flask) -> None:
     from .core import bp as core
     from .documents.views import bp as documents
     from .points.routes import bp as points
+    from .questions.admin import bp as answers_admin
     from .questions.convert_views import bp as question_case
+    from .questions.staff_routes import bp as questions_staff
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
-                      auth, review, points, reasons_admin, question_case):
+                      auth, review, points, reasons_admin, questions_staff, answers_admin,
+                      question_case):
         app.register_blueprint(blueprint)
 
 

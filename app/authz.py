@@ -144,7 +144,8 @@ def staff_case(permission: str = "case"):
 
 
 def staff_question(permission: str = "questions"):
-    """As :func:`staff`, with ``<reference>`` loaded as a question the account may open."""
+    """As :func:`staff`, with ``<reference>`` loaded as a question the account may open
+    (:meth:`Question.visible_to`); any other question, or none, is 404."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 

@@ -7,7 +7,7 @@ ROLE_PERMISSIONS = {
     "supervisor": frozenset({"queue", "case", "decide", "audit", "accounts", "questions",
                              "question_figures"}),
     "admin": frozenset({"queue", "case", "decide", "audit", "accounts", "service_points",
-                        "catalog", "questions", "question_figures"}),
+                        "catalog", "questions", "question_figures", "standard_answers"}),
     "volunteer": frozenset({"desk"}),
 }
 #: Every permission a route may ask for ("staff": any signed-in account; "own": any

@@ -368,6 +368,9 @@ def load_catalog(directory) -> dict:
         # The default library of return reasons comes with the catalog's first load
         # (only missing keys are added: an admin's edits stay).
         seed_defaults()
+        # So do each county's default standard answers to questions.
+        from ..questions.answers import seed_standard_answers
+        seed_standard_answers()
     return {"jurisdictions": len(place_ids), "offices": len(office_ids),
             "departments": len(dept_ids), "categories": len(cat_ids),
             "items": len(item_ids)}

@@ -458,13 +458,23 @@ def _questions(_migrator):
                       q.SuggestionShown, q.StandardAnswer, q.FaqEntry, q.FaqItem])
 
 
+def _questions_staffq(_migrator):
+    """Version 24: the staff queue's keyset indexes of questions (by window, department
+    and holder, each in due order then id), and the default standard answers of every
+    county."""
+    from . import questions as q
+    from ..questions.answers import seed_standard_answers
+    _create_present_indexes(q.Question)
+    seed_standard_answers()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
-              _questions]
+              _questions, _questions_staffq]
 
 
 def latest_version() -> int:

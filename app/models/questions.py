@@ -18,6 +18,7 @@ from peewee import (BigIntegerField, BooleanField, CharField, DateTimeField, For
                     IntegerField, TextField)
 
 from ..clock import utcnow
+from ..config import LOCALES
 from .base import BaseModel, JSONField
 from .catalog import Department, Item
 from .cases import Case
@@ -85,8 +86,14 @@ class Question(BaseModel):
     demo = BooleanField(default=False)
 
     class Meta:
+        # The staff queue reads a window's (or a department's, or a holder's) questions
+        # of one status in due order, then by id: the keyset pages' tie-break (migration
+        # _questions_staffq adds the id to the first two on databases made before it).
         indexes = ((("office", "status", "due_at"), False),
-                   (("department", "status", "due_at"), False))
+                   (("department", "status", "due_at"), False),
+                   (("office", "status", "due_at", "id"), False),
+                   (("department", "status", "due_at", "id"), False),
+                   (("assigned_to", "status", "due_at", "id"), False))
 
     @classmethod
     def by_reference(cls, reference: str) -> "Question | None":
@@ -100,27 +107,30 @@ class Question(BaseModel):
     def visible_to(cls, staff):
         """The condition selecting the questions ``staff`` may open (None: none at all).
 
-        As for cases: clerks, supervisors and admins see the questions of the windows in
-        their scope (and, with a department, those passed to it); an officer those
-        passed to their department; a read-only account above the counties every
-        question in its jurisdictions; a volunteer those logged at their service point.
+        As for cases: a window's clerks and supervisors, and a county's admins, see the
+        questions of the windows in their county (``office_ids``), and those passed to
+        their own department; an officer those passed to their department; an account
+        above the counties (read-only) every question of the windows and departments
+        under it; a volunteer the questions logged at their service point. A question
+        passed to another county's window or department has that county's window as its
+        office, so it leaves the first county's sight.
         """
         if staff.role == "volunteer":
             return (cls.service_point == staff.service_point_id
                     if staff.service_point_id else None)
-        if staff.read_only:
-            places = staff.scope_ids()
-            return cls.jurisdiction.in_(places) if places else None
-        if staff.role in ("clerk", "supervisor", "admin"):
-            offices = staff.office_ids()
-            condition = cls.office.in_(offices) if offices else None
-            if staff.department_id:
-                mine = cls.department == staff.department_id
-                condition = mine if condition is None else condition | mine
+        if staff.role == "officer":
+            return cls.department == staff.department_id if staff.department_id else None
+        offices = staff.office_ids()
+        condition = cls.office.in_(offices) if offices else None
+        if staff.role == "admin" or staff.read_only:
+            held = Department.select(Department.id).where(
+                Department.jurisdiction.in_(staff.scope_ids() or [0]))
+            mine = cls.department.in_(held)
+        elif staff.department_id:
+            mine = cls.department == staff.department_id
+        else:
             return condition
-        if staff.role == "officer" and staff.department_id:
-            return cls.department == staff.department_id
-        return None
+        return mine if condition is None else condition | mine
 
     @classmethod
     def for_staff(cls, staff, reference: str) -> "Question | None":
@@ -157,6 +167,17 @@ class StandardAnswer(BaseModel):
 
     class Meta:
         indexes = ((("jurisdiction", "key"), True),)
+
+    def missing_locales(self) -> list[str]:
+        """The languages this answer has no title or no text in."""
+        return [code for code in LOCALES if not ((self.texts or {}).get(code) or "").strip()
+                or not ((self.titles or {}).get(code) or "").strip()]
+
+    @property
+    def usable(self) -> bool:
+        """Offered to staff: switched on, with a title and a text in all six languages
+        (it goes out in the asker's language, whichever that is)."""
+        return self.active and not self.missing_locales()
 
 
 class QuestionEvent(BaseModel):

@@ -19,7 +19,8 @@ LOCALES = ("zh", "it", "fr", "es", "pt")
 #: (a redirect), or read inside another (the clocks, in the queue and the desk).
 NOT_PAGES = {"review.case_document", "review.case_file", "points.desk_blanks",
              "points.desk_pack", "points.desk_slip", "catalog_admin.export_one",
-             "catalog_admin.export_all", "review.home", "points.shift_clocks"}
+             "catalog_admin.export_all", "review.home", "points.shift_clocks",
+             "questions_staff.question_file"}
 
 
 def window_at_work(app, clients, ref, lang) -> tuple[int, str]:
@@ -46,6 +47,7 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
     """Each staff page to read, by endpoint: (who, url, status); the day sheet of ``day``
     (YYYY-MM-DD; empty: today)."""
     case, code = f"/staff/cases/{ref}", "JJ-JZ-001"
+    online, logged, answer = questions_at_work(app)
     return {
         "auth.login": (None, "/staff/login", 200),
         "auth.verify": ("half", "/staff/login/code", 200),
@@ -75,6 +77,14 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
                                200),
         "question_case.case": ("clerk", f"/staff/questions/{a_question(app)}/case", 200),
         "question_case.figures_page": ("supervisor", "/staff/questions/figures", 200),
+        "questions_staff.questions": ("clerk", "/staff/questions", 200),
+        "questions_staff.question_view": ("clerk", f"/staff/questions/{online}", 200),
+        "questions_staff.desk_questions": ("volunteer", "/staff/desk/questions", 200),
+        "questions_staff.desk_question_new": ("volunteer", "/staff/desk/questions/new", 200),
+        "questions_staff.desk_question": ("volunteer", f"/staff/desk/questions/{logged}", 200),
+        "answers_admin.answers_list": ("admin", "/staff/admin/answers", 200),
+        "answers_admin.new": ("admin", "/staff/admin/answers/new", 200),
+        "answers_admin.edit": ("admin", f"/staff/admin/answers/{answer}", 200),
     }
 
 
@@ -89,6 +99,33 @@ def a_question(app, lang="it") -> str:
             text="Come rinnovo la patente? <b>grazie</b>", start_key=secrets.token_hex(8),
             item=Item.get(Item.code == "JJ-JZ-001"), contact_email="asker@example.it")
         return question.reference
+
+
+def questions_at_work(app) -> tuple[str, str, int]:
+    """Two questions to Wencheng, made once: one asked online (with an internal note, a
+    hand-over and an answer from a standard answer), one a volunteer wrote down at the
+    Milan desk; and the id of a Wencheng standard answer."""
+    from app.models import Jurisdiction, Question, StandardAnswer
+    from app.questions import service
+    with app.app_context(), db.connection_context():
+        wencheng = Jurisdiction.get(Jurisdiction.key == "wencheng")
+        standard = StandardAnswer.get((StandardAnswer.key == "apply_online")
+                                      & (StandardAnswer.jurisdiction == wencheng.id))
+        online = Question.get_or_none(Question.start_key == "leaks-online")
+        if online is None:
+            clerk = Staff.get(Staff.email == "clerk@test")
+            online, _t, _c = service.ask(county=wencheng, locale="it", text="Patente scaduta?",
+                                         start_key="leaks-online", contact_email="a@example.it")
+            service.note(online, clerk, "Licence office?")
+            service.assign(online, clerk, clerk)
+            service.answer(online, clerk, standard.texts["it"], "it", standard)
+        logged = Question.get_or_none(Question.start_key == "leaks-desk")
+        if logged is None:
+            volunteer = Staff.get(Staff.email == "volunteer@test")
+            logged, _t, _c = service.ask(
+                county=wencheng, locale="zh", text="驾照过期了怎么办？", start_key="leaks-desk",
+                channel="phone", service_point=volunteer.service_point, logged_by=volunteer)
+        return online.reference, logged.reference, standard.id
 
 
 def default_reason(app) -> int:

@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from app.models import Case, CaseNote, Event, Item, Jurisdiction, Question, QuestionEvent, db
-from tests.conftest import make_staff, sign_in, smtp
+from tests.conftest import sign_in, smtp
 from tests.pages import Page
 
 QUESTION = "Devo rinnovare la patente cinese, scade il mese prossimo. <script>alert(1)</script>"

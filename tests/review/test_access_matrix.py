@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 from app.auth.permissions import ROLE_PERMISSIONS
 from app.authz import declared_access
-from tests.i18n.test_staff_leaks import a_question
 from tests.conftest import (Journey, Page, confirm_video, csrf_token, live_sessions, make_staff,
                             sign_in, staff_post, submitted_case)
 
@@ -65,7 +64,10 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
                    "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase",
                    "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit",
-                   "question_case.figures_page"}
+                   "question_case.figures_page",
+                   "questions_staff.questions", "questions_staff.desk_questions",
+                   "questions_staff.desk_question_new", "answers_admin.answers_list",
+                   "answers_admin.new", "answers_admin.edit"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -136,6 +138,26 @@ def wencheng_reason(app):
                                    jurisdiction=Jurisdiction.get(Jurisdiction.key == "wencheng")).id
 
 
+def wencheng_question(app) -> str:
+    """A question asked online to Wencheng (its window: the overseas centre)."""
+    import secrets
+    from app.models import Jurisdiction
+    from app.questions import service
+    with db_context(app):
+        question, _token, _code = service.ask(
+            county=Jurisdiction.get(Jurisdiction.key == "wencheng"), locale="it",
+            text="Posso rinnovare la patente?", start_key=secrets.token_hex(8))
+        return question.reference
+
+
+def wencheng_answer(app) -> int:
+    """A standard answer of Wencheng's (another county's admin: 404)."""
+    from app.models import Jurisdiction, StandardAnswer
+    with db_context(app):
+        return StandardAnswer.get((StandardAnswer.key == "apply_online") & (
+            StandardAnswer.jurisdiction == Jurisdiction.get(Jurisdiction.key == "wencheng"))).id
+
+
 # --- building the matrix -------------------------------------------------------------------
 
 
@@ -166,26 +188,6 @@ def matrix_routes(app, values):
 
 #: Routes of one question (``<reference>`` is a question's): see expected_question().
 QUESTION_PREFIX = "/staff/questions/<reference>"
-#: Who may open a question to Wencheng's window: the county's windows (clerks and
-#: supervisors of any of them), the province reading; an officer only once it was passed
-#: to their department (never in this matrix).
-SEES_QUESTION = {"clerk", "supervisor", "other_clerk", "province"}
-
-
-def expected_question(persona, route):
-    """The answer for a route of the Wencheng question."""
-    if persona == "volunteer":
-        return deny("a volunteer sees only the questions logged at their point", {403, 404})
-    if persona not in SEES_QUESTION:
-        return deny("another county's, or another department's: it does not exist for them",
-                    {404})
-    if persona == "province" and route.method != "GET":
-        return deny("the province's supervisor reads, and changes nothing", {403})
-    if route.method == "GET":
-        return allow("may open the question", 200)
-    return allow("may act on the question (an empty form is refused)", 400)
-
-
 def sees_case(persona, phase):
     """Who may open the case: its office's clerk and supervisor, the province's supervisor
     (reading only); the department's officer once the case was transferred to it."""
@@ -290,7 +292,7 @@ def expected(persona, route, phase):
         if persona not in personas_with("question_figures"):
             return deny("the question figures are for supervisors and admins", {403})
         return allow("the figures of the account's own windows", 200)
-    if endpoint.startswith("question_case."):
+    if endpoint.startswith(("questions_staff.", "answers_admin.", "question_case.")):
         return expected_question(persona, route)
     if endpoint in DESK_HOME:
         if persona != "volunteer":
@@ -333,6 +335,48 @@ def expected(persona, route, phase):
     if route.method == "GET":
         return allow("may open the case", 200)
     return allow("may act on the case", 200, 303, 422)
+
+
+#: The question routes of the window (``<reference>``: a Wencheng question, asked online).
+QUESTION_ACTIONS = {"questions_staff.answer", "questions_staff.note", "questions_staff.assign",
+                    "questions_staff.transfer", "questions_staff.close",
+                    "questions_staff.reopen"}
+
+
+def expected_question(persona, route):
+    """Questions (tests/questions/test_staff_scope.py has the details): the window's pages
+    for reviewers of the county (another county's staff, a department that was passed
+    nothing: 404), the desk's for the volunteer of the point, standard answers for admins."""
+    endpoint = route.endpoint
+    if endpoint.startswith("answers_admin."):
+        if persona != "county_admin":
+            return deny("standard answers are kept by admins", {403})
+        if endpoint == "answers_admin.edit":
+            return deny("the answer is Wencheng's, not the admin's county's", {404})
+        return allow("a county's admin: its answers (an empty new answer is refused)", 200, 422)
+    if endpoint.startswith("questions_staff.desk_"):
+        if persona != "volunteer":
+            return deny("the desk is a volunteer's", {403})
+        if endpoint == "questions_staff.desk_question":
+            return deny("the question was asked online, not at the volunteer's point", {404})
+        return allow("the volunteer's own desk (an empty form is refused)", 200, 422)
+    if persona not in QUEUE_ROLES:
+        return deny("a volunteer has no questions queue", {403})
+    if endpoint == "questions_staff.questions":
+        return allow("a reviewer's own questions queue", 200)
+    if persona in OTHER_COUNTY or persona in ("officer", "other_officer"):
+        return deny("another county's question, or one not passed to the department", {404})
+    if persona == "province" and route.method != "GET":
+        return deny("the province's supervisor reads, and changes nothing", {403})
+    if endpoint == "questions_staff.question_file":
+        return deny("the file id belongs to no file of this question", {404})
+    if endpoint == "question_case.case" and route.method != "GET":
+        return allow("may make the question a case (no item chosen is refused)", 400)
+    if route.method == "GET":
+        return allow("a reviewer of the question's county", 200)
+    # An empty form is refused (422), or the action is not possible now (409: reopen an
+    # open question); closing with only the CSRF token (off here) is done: 303.
+    return allow("may act on the question", 303, 409, 422)
 
 
 def sweep(app, personas, routes, phase, failures):
@@ -443,13 +487,19 @@ def test_access_matrix(staff_app):
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
               "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app),
-              "question": a_question(app)}
+              "question": wencheng_question(app), "file_id": 1,
+              "answer_id": wencheng_answer(app)}
     routes, unbuildable = matrix_routes(app, values)
+    # Question routes name a question: one asked online to Wencheng.
+    question = wencheng_question(app)
+    routes = [r._replace(url=r.url.replace(reference, question))
+              if r.endpoint.startswith("questions_staff.") else r for r in routes]
     endpoints = {r.endpoint for r in routes}
     for needed in ("review.case_view", "review.case_file", "review.case_document",
                    "review.case_audit", "review.decide", "review.queue", "auth.accounts",
                    "auth.disable", "cases.status", "cases.download", "cases.upload",
-                   "uploads.create", "points.desk_case"):
+                   "uploads.create", "points.desk_case", "questions_staff.question_view",
+                   "questions_staff.answer", "questions_staff.desk_question"):
         assert needed in endpoints, f"{needed} missing from the matrix"
     assert {r.action for r in routes if r.endpoint == "review.decide"} == set(DECIDE_ACTIONS)
 
