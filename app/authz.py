@@ -15,7 +15,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from .auth.permissions import PERMISSIONS, allows
 from .auth.sessions import current_session, current_staff
 from .cases import access
-from .models import Case
+from .models import Case, Question
 
 RULES = ("public", "applicant", "agent", "staff")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -138,6 +138,24 @@ def staff_case(permission: str = "case"):
         if case is None:
             abort(404)
         kwargs["case"] = case
+        return None
+
+    return guard("staff", enforce)
+
+
+def staff_question(permission: str = "queue"):
+    """As :func:`staff`, with ``<reference>`` loaded as a question the account may open."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def enforce(kwargs):
+        refused = _signed_in(permission)
+        if refused is not None:
+            return refused
+        question = Question.for_staff(g.staff, kwargs.pop("reference", ""))
+        if question is None:
+            abort(404)
+        kwargs["question"] = question
         return None
 
     return guard("staff", enforce)

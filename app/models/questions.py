@@ -96,6 +96,37 @@ class Question(BaseModel):
             return None
         return cls.get_or_none(cls.reference == reference)
 
+    @classmethod
+    def visible_to(cls, staff):
+        """The condition selecting the questions ``staff`` may open (None: none at all):
+        as for cases, a window's clerks and supervisor their window's, a department's
+        officers their department's, a county's admin (or a read-only supervisor above
+        the counties) every question of their jurisdiction, a volunteer those logged at
+        their service point."""
+        if staff.role == "volunteer":
+            return (cls.service_point == staff.service_point_id
+                    if staff.service_point_id else None)
+        if staff.role == "admin" or staff.read_only:
+            places = staff.scope_ids()
+            return cls.jurisdiction.in_(places) if places else None
+        condition = None
+        if staff.role in ("clerk", "supervisor") and staff.office_id:
+            condition = cls.office == staff.office_id
+        if staff.department_id:
+            held = cls.department == staff.department_id
+            condition = held if condition is None else condition | held
+        return condition
+
+    @classmethod
+    def for_staff(cls, staff, reference: str) -> "Question | None":
+        """The question with this reference if ``staff`` may open it, else None."""
+        question = cls.by_reference(reference)
+        condition = cls.visible_to(staff) if question is not None else None
+        if condition is None or not cls.select(cls.id).where(
+                condition & (cls.id == question.id)).exists():
+            return None
+        return question
+
     @property
     def is_closed(self) -> bool:
         """Nothing more happens: no reply, no answer, until a clerk reopens it."""
