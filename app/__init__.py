@@ -91,11 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     from .core import bp as core
     from .documents.views import bp as documents
     from .points.routes import bp as points
+    from .questions.faq_admin import bp as faq_admin
+    from .questions.faq_views import bp as faq
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
-                      auth, review, points, reasons_admin):
+                      auth, review, points, reasons_admin, faq, faq_admin):
         app.register_blueprint(blueprint)
 
 

@@ -158,7 +158,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _PASSPORT = re.compile(r"(?<![0-9A-Za-z])[EGDSP][A-Z]?\d{7,8}(?![0-9A-Za-z])")
 _REFERENCE = re.compile(r"(?<![0-9A-Za-z])(?:OV|QA)-[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*", re.I)
-_PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d\s\-().]{5,}\d(?![\w])")
+_PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\(?\d[\d\s\-().]{5,}\d(?![0-9A-Za-z])")
 _DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{4}$")
 
 
@@ -184,7 +184,7 @@ def anonymised(text: str, names=()) -> str:
             if not part:
                 continue
             if part.isascii():
-                text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", REDACTED, text, flags=re.I)
+                text = re.sub(rf"(?<![0-9A-Za-z]){re.escape(part)}(?![0-9A-Za-z])", REDACTED, text, flags=re.I)
             else:
                 text = text.replace(part, REDACTED)
     return text
@@ -317,3 +317,25 @@ def counts_by_status(staff) -> dict:
     """``{status: number}`` of the staff member's entries."""
     return {row.status: row.n for row in scoped(staff).select(
         FaqEntry.status, fn.COUNT(FaqEntry.id).alias("n")).group_by(FaqEntry.status)}
+
+
+def grouped(entries) -> list[tuple]:
+    """``[(county, department or None, [entries])]``: a page of entries grouped by county,
+    then by the department of the first service each is about."""
+    departments = departments_of(entries)
+    counties = {c.id: c for c in Jurisdiction.select().where(
+        Jurisdiction.id.in_({e.jurisdiction_id for e in entries} or {0}))}
+    groups = {}
+    for entry in entries:
+        department = departments.get(entry.id)
+        key = (entry.jurisdiction_id, department.id if department else 0)
+        groups.setdefault(key, (counties.get(entry.jurisdiction_id), department, []))[2].append(
+            entry)
+
+    def order(group):
+        county, department, _rows = group
+        return (county.sort if county else 0, county.id if county else 0,
+                department is None, department.sort if department else 0,
+                department.id if department else 0)
+
+    return sorted(groups.values(), key=order)
