@@ -63,7 +63,9 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "catalog_admin.import_items", "catalog_editor.new_item", "catalog_editor.start",
                    "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
                    "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase",
-                   "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit"}
+                   "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit",
+                   "faq_admin.entries", "faq_admin.new", "faq_admin.entry", "faq_admin.text",
+                   "faq_admin.publish", "faq_admin.withdraw"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -259,6 +261,25 @@ def expected(persona, route, phase):
                         "Wencheng's item, not the admin's county's", {404})
         return allow("a county's admin: its items (an empty import or new item is refused)",
                      200, 422)
+    if endpoint.startswith("faq_admin.") and endpoint != "faq_admin.from_question":
+        if "faq" not in ROLE_PERMISSIONS[ROLES[persona]]:
+            return deny("the FAQ is edited by supervisors and admins", {403})
+        if persona == "province" and route.method != "GET":
+            return deny("the province's supervisor reads, and changes nothing", {403})
+        if "entry_id" in route.arguments:
+            if persona in OTHER_COUNTY:
+                return deny("the entry is Wencheng's, not their county's", {404})
+            # An empty form is refused; publish and withdraw need nothing more (the entry
+            # is published: published again, withdrawn, published again by the next sweep).
+            return allow("the entry of the supervisor's own county", 200, 303, 422)
+        return allow("the FAQ of their own county (an empty new entry is refused)", 200, 422)
+    if endpoint == "faq_admin.from_question":
+        if "faq_draft" not in ROLE_PERMISSIONS[ROLES[persona]]:
+            return deny("only staff who answer questions draft FAQ entries from them", {403})
+        # The matrix's <reference> is a case's: no question has it (questions: their own
+        # matrix, tests/questions/test_faq_editor.py for this route).
+        return deny("a case's reference is no question's (the province's supervisor "
+                    "posts nothing)", {403, 404} if persona == "province" else {404})
     if endpoint in DESK_HOME:
         if persona != "volunteer":
             return deny("the desk is a volunteer's", {403})
@@ -349,6 +370,7 @@ def test_access_matrix(staff_app):
     assert personas_with("desk") == {"volunteer"}
     assert personas_with("service_points") == {"county_admin"}, "service points: admins'"
     assert personas_with("catalog") == {"county_admin"}, "the catalog: admins'"
+    assert personas_with("faq") == MANAGERS, "the FAQ: supervisors' and admins'"
 
     owner = submitted_case(app)
     other = submitted_case(app)
@@ -406,7 +428,8 @@ def test_access_matrix(staff_app):
         from app.catalog.drafts import open_draft
         from app.models import Item
         open_draft(Item.get(Item.code == "JJ-JZ-001"), Staff.get(Staff.email == "clerk@test"))
-    values = {"lang": "en", "reference": reference, "step_key": "applicant",
+    from tests.questions.faqdata import published_entry
+    values = {"entry_id": published_entry(app), "lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
               "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app)}
