@@ -234,7 +234,8 @@ def _link_items(entry: FaqEntry, items) -> None:
         FaqItem.create(entry=entry.id, item=item_id)
 
 
-def create(county: Jurisdiction, staff, texts: dict, items=(), source=None) -> FaqEntry:
+def create(county: Jurisdiction, staff, texts: dict, items=(), source=None,
+           demo: bool = False) -> FaqEntry:
     """A new draft entry of ``county`` with ``texts`` (``{locale: {"question", "answer"}}``,
     each a draft), about ``items`` of the county, made from the question ``source``."""
     texts = {loc: {"question": _clean(t.get("question")), "answer": _clean(t.get("answer"))}
@@ -245,7 +246,7 @@ def create(county: Jurisdiction, staff, texts: dict, items=(), source=None) -> F
             jurisdiction=county.id, source=source.id if source is not None else None,
             texts=texts, locale_status={loc: "draft" for loc in texts},
             search_text=search_text_of(texts), created_by=staff.id if staff else None,
-            created_at=now, updated_at=now)
+            created_at=now, updated_at=now, demo=demo)
         _link_items(entry, [i for i in items if i.department.jurisdiction_id == county.id])
     return entry
 
@@ -288,10 +289,11 @@ def set_place(entry: FaqEntry, county: Jurisdiction, items) -> None:
 def publish(entry: FaqEntry, staff) -> bool:
     """Publish the entry (:class:`NotReady` naming the languages that are not ready).
     True when this is its first publication: the question it came from records it."""
-    missing = not_ready(entry)
+    current = FaqEntry.get_by_id(entry.id)  # as saved now (languages saved meanwhile)
+    missing = not_ready(current)
     if missing:
         raise NotReady(missing)
-    first = entry.published_at is None
+    first = current.published_at is None
     with together():
         _save(entry, status="published", **({"published_at": utcnow()} if first else {}))
         if first and entry.source_id:
@@ -339,3 +341,8 @@ def grouped(entries) -> list[tuple]:
                 department.id if department else 0)
 
     return sorted(groups.values(), key=order)
+
+
+def drop_demo() -> None:
+    """Delete the demo entries (``flask load-demo`` makes them again)."""
+    FaqEntry.delete().where(FaqEntry.demo == True).execute()  # noqa: E712
