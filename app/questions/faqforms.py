@@ -5,7 +5,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField, ValidationError
 
 from ..config import LOCALES
-from ..forms import Form, GetForm, MultiCheckboxField, Optional, options, to_int
+from ..forms import Asked, Form, GetForm, MultiCheckboxField, Optional, options, to_int
 from ..i18n import LOCALE_NAMES, localized
 from ..models import Item, Jurisdiction
 from ..models.questions import MAX_TEXT
@@ -46,7 +46,8 @@ class CountyChoice:
 class NewEntryForm(CountyChoice, Form):
     """A new entry, started with its Chinese text."""
 
-    county = SelectField(_l("County or district"), choices=[], validate_choice=False)
+    county = SelectField(_l("County or district"), choices=[], validate_choice=False,
+                         validators=[Asked()])
     question = TextAreaField(_l("Question in Chinese"), render_kw={"rows": 3, "lang": "zh"})
     answer = TextAreaField(_l("Answer in Chinese"), render_kw={"rows": 8, "lang": "zh"})
 
@@ -100,7 +101,8 @@ class TextForm(Form):
 class PlaceForm(CountyChoice, Form):
     """The county an entry belongs to, and the items of it the entry is about."""
 
-    county = SelectField(_l("County or district"), choices=[], validate_choice=False)
+    county = SelectField(_l("County or district"), choices=[], validate_choice=False,
+                         validators=[Asked()])
     items = MultiCheckboxField(_l("Services it is about"), choices=[],
                                description=_l("The entry is listed on these services' guides."))
 

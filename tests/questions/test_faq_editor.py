@@ -104,7 +104,7 @@ def test_publish_is_refused_until_all_six_languages_are_ready(staff_app):
     entry_id = int(url.rsplit("/", 1)[1])
     page = supervisor.page(url)
     assert page.one("#lang-zh .badge").get_text() == "Draft"
-    assert page.one("#lang-it .badge").get_text() == "Missing"
+    assert page.one("#lang-it .badge").get_text() == "Text missing"
     refused = supervisor.submit(f"{url}/publish", {"csrf_token": page.csrf()}, status=422)
     message = refused.one(".error-summary").get_text(" ", strip=True)
     assert "same rule as the catalog" in message
