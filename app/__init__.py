@@ -94,12 +94,14 @@ def _register_blueprints(app: Flask) -> None:
     from .questions.admin import bp as answers_admin
     from .questions.convert_views import bp as question_case
     from .questions.staff_routes import bp as questions_staff
+    from .questions.faq_admin import bp as faq_admin
+    from .questions.faq_views import bp as faq
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
                       auth, review, points, reasons_admin, questions_staff, answers_admin,
-                      question_case):
+                      question_case, faq, faq_admin):
         app.register_blueprint(blueprint)
 
 

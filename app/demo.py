@@ -53,6 +53,8 @@ def load_demo_data() -> list[tuple[str, str, str]]:
                                        must_change=False)  # printed to try the demo with
         Staff.update(demo=True).where(Staff.id == staff.id).execute()
         accounts.append((staff.email, role, password))
+    from .questions.faqdemo import load_demo_faq
+    load_demo_faq()  # so that /<lang>/faq is not empty on a fresh start
     return accounts
 
 

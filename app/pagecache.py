@@ -4,7 +4,7 @@ The home page, the catalog (browse and search) and each item's guide are the sam
 every visitor of a locale (and hometown): no session, no form token. Each process keeps
 what it built, keyed by the URL, the locale, the hometown cookie, the htmx request
 headers and the *catalog stamp*: a digest of what the pages show (published versions,
-active items, sub-items, departments, service points), read from the database at most
+active items, sub-items, departments, service points, published FAQ entries), read from the database at most
 every ``PAGE_CACHE_STAMP_S`` seconds. A publish, an import or a catalog load changes the
 stamp, and every host builds the pages again on their next visit. The ETag of the
 stored page answers revalidations with 304 as before.
@@ -37,7 +37,10 @@ STAMP_SQL = ("SELECT (SELECT MAX(id) FROM item_version), "
              "(SELECT COUNT(*) FROM item WHERE active), "
              "(SELECT COALESCE(SUM(COALESCE(parent_id, 0) * id), 0) FROM item), "
              "(SELECT COUNT(*) FROM department), (SELECT COUNT(*) FROM jurisdiction), "
-             "(SELECT MAX(updated_at) FROM service_point)")
+             "(SELECT MAX(updated_at) FROM service_point), "
+             # The FAQ on its pages, the guides and the search: published, edited or
+             # withdrawn entries (a draft's edits show nowhere public).
+             "(SELECT MAX(updated_at) FROM faq_entry WHERE status <> 'draft')")
 #: Pages one process keeps (least recently used dropped first).
 MAX_PAGES = 3000
 _HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")

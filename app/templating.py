@@ -194,7 +194,8 @@ def switch_locale_url(target: str) -> str:
 
 #: Public pages worth finding in a search engine; every other page (a case, a form, an
 #: error, the staff side) carries ``<meta name="robots" content="noindex">``.
-INDEXABLE = {"core.home", "catalog.index", "catalog.guide", "points.directory", "cases.find"}
+INDEXABLE = {"core.home", "catalog.index", "catalog.guide", "points.directory", "cases.find",
+             "faq.index", "faq.entry"}
 
 
 def indexable() -> bool:

@@ -377,6 +377,8 @@ def walk(meter: Meter, lang: str):
     meter.page(f"{lang}/services", f"{p}/services")
     meter.page(f"{lang}/search", f"{p}/services?q=licence", must_contain=f"/services/{ITEM}")
     meter.page(f"{lang}/guide", f"{p}/services/{ITEM}")
+    # The FAQ (the demo's published answers, when loaded; an empty list otherwise).
+    meter.page(f"{lang}/faq", f"{p}/faq")
 
     apply_path = f"{p}/services/{ITEM}/apply"
     start = meter.page(f"{lang}/start", apply_path)

@@ -23,6 +23,8 @@ PUBLIC = {
     "uploads.options",
     # Overseas service points; the emailed appointment link (its token is the check).
     "points.directory", "cases.appointment", "cases.appointment_cancel",
+    # The FAQ; "did this answer your question?" counts once per browser (its session).
+    "faq.index", "faq.entry", "faq.helpful", "faq.thanks",
 }
 
 

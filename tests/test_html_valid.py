@@ -103,6 +103,19 @@ def applicant_pages(app, lang, pages: Collector) -> str:
                       ("points", f"{p}/service-points"), ("agent-find", f"{p}/agent")):
         pages.get(client, name, url)
     pages.get(client, "404", f"{p}/nope", status=404)
+    from .questions.faqdata import published_entry
+    entry = published_entry(app)
+    pages.get(client, "faq", f"{p}/faq")
+    pages.get(client, "faq-search", f"{p}/faq?q=%E9%A9%BE%E9%A9%B6&item=JJ-JZ-001")
+    pages.get(client, "faq-entry", f"{p}/faq/{entry}")
+    pages.get(client, "guide-asked", f"{p}/services/JJ-JZ-001")
+    pages.get(client, "search-answers", f"{p}/services?q=%E9%A9%BE%E9%A9%B6")
+    refused = client.post(f"{p}/faq/{entry}/helpful", data={"helpful": "maybe"})
+    if refused.status_code != 400:
+        pages.problems.append(f"a vote neither yes nor no answered {refused.status_code}")
+    pages.add("faq-vote-400", refused.get_data(as_text=True))
+    client.post(f"{p}/faq/{entry}/helpful", data={"helpful": "no"})
+    pages.get(client, "faq-thanks", f"{p}/faq/{entry}/helpful")
     pages.get(client, "points-400", f"{p}/service-points?tz=Bad/Zone", status=400)
     pages.get(client, "search-fragment", f"{p}/services?q=licence", fragment=True,
               headers=PARTIAL)

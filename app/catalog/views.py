@@ -11,6 +11,8 @@ from ..extensions import csrf
 from ..fragments import page_or_fragment, wants_fragment
 from ..models import Category, Department, Item, Jurisdiction
 from ..pagecache import cached
+from ..questions import faq
+from ..questions.search import search_faq
 from ..security import revalidated
 from . import hometown
 from .search import (PER_PAGE, category_list, county_departments, other_matters,
@@ -19,6 +21,8 @@ from .search import (PER_PAGE, category_list, county_departments, other_matters,
 bp = Blueprint("catalog", __name__, url_prefix="/<lang:lang>/services")
 
 MAX_QUERY = 100
+#: FAQ answers shown above a search's services.
+ANSWERS = 3
 
 
 def _page_arg() -> int:
@@ -61,10 +65,13 @@ def _index_page():
     category = _known(Category, request.args.get("category"))
     page = _page_arg()
     items, total = search_items(query, department, category, page, county=county)
+    answers, answers_total = (search_faq(query, g.lang, county=county, per_page=ANSWERS)
+                              if query and page == 1 else ([], 0))
     response = revalidated(page_or_fragment(
         "catalog/index.html", "catalog/partial/results.html", query=query, county=county,
         from_hometown=from_hometown, department=department, category=category, items=items,
-        others=other_matters(county), total=total, page=page,
+        others=other_matters(county), total=total, page=page, answers=answers,
+        answers_total=answers_total,
         pages=max(1, -(-total // PER_PAGE)), fragment=wants_fragment(),
         departments=county_departments(county) if county else [],
         page_only=lambda: {"categories": category_list(),
@@ -109,7 +116,7 @@ def _guide_page(code):
     children = list(item.children.where(Item.active == True).order_by(Item.sort))  # noqa: E712
     return revalidated(render_template(
         "catalog/guide.html", item=item, materials=item.ordered_materials(), children=children,
-        blank_docs=blank_types(item)))
+        blank_docs=blank_types(item), faq_entries=faq.for_item(item)))
 
 
 @bp.route("/<code>/blank/<doc_type>.pdf")

@@ -130,6 +130,12 @@ def test_applicant_pages_emails_and_pdfs_have_no_english(staff_app, lang):
               f"/{lang}/cases/{ref}/entrustment", f"/{lang}/cases/{ref}/materials",
               f"/{lang}/cases/{ref}/check", f"/{lang}/cases/{ref}/declaration",
               (f"/{lang}/nope-404", 404)]
+    # The FAQ: the list, a search, an entry, and the page after "No, it did not".
+    from ..questions.faqdata import published_entry
+    entry = published_entry(staff_app)
+    assert client.post(f"/{lang}/faq/{entry}/helpful", data={"helpful": "no"}).status_code == 303
+    pages += [f"/{lang}/faq", f"/{lang}/faq?q=zzz", f"/{lang}/faq/{entry}",
+              f"/{lang}/faq/{entry}/helpful"]
     problems = {}
     for url in pages:
         url, status = url if isinstance(url, tuple) else (url, 200)

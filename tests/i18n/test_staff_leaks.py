@@ -48,7 +48,13 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
     (YYYY-MM-DD; empty: today)."""
     case, code = f"/staff/cases/{ref}", "JJ-JZ-001"
     online, logged, answer = questions_at_work(app)
+    entry, question = faq_at_work(app)
     return {
+        "faq_admin.entries": ("admin", "/staff/admin/faq", 200),
+        "faq_admin.new": ("admin", "/staff/admin/faq/new", 200),
+        "faq_admin.entry": ("admin", f"/staff/admin/faq/{entry}", 200),
+        "faq_admin.text": ("admin", f"/staff/admin/faq/{entry}/text?locale=it", 200),
+        "faq_admin.from_question": ("clerk", f"/staff/questions/{question}/faq", 200),
         "auth.login": (None, "/staff/login", 200),
         "auth.verify": ("half", "/staff/login/code", 200),
         "auth.enrol": ("nomfa", "/staff/mfa/setup", 200),
@@ -126,6 +132,14 @@ def questions_at_work(app) -> tuple[str, str, int]:
                 county=wencheng, locale="zh", text="驾照过期了怎么办？", start_key="leaks-desk",
                 channel="phone", service_point=volunteer.service_point, logged_by=volunteer)
         return online.reference, logged.reference, standard.id
+def faq_at_work(app) -> tuple[int, str]:
+    """A published FAQ entry of Wencheng, and a question answered at the licence window
+    (made once per app): ``(entry id, question reference)``."""
+    made = app.extensions.get("faq_at_work")
+    if made is None:
+        from ..questions.faqdata import asked_and_answered, published_entry
+        made = app.extensions["faq_at_work"] = (published_entry(app), asked_and_answered(app))
+    return made
 
 
 def default_reason(app) -> int:

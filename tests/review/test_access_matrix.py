@@ -67,7 +67,9 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "question_case.figures_page",
                    "questions_staff.questions", "questions_staff.desk_questions",
                    "questions_staff.desk_question_new", "answers_admin.answers_list",
-                   "answers_admin.new", "answers_admin.edit"}
+                   "answers_admin.new", "answers_admin.edit",
+                   "faq_admin.entries", "faq_admin.new", "faq_admin.entry", "faq_admin.text",
+                   "faq_admin.publish", "faq_admin.withdraw"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -288,11 +290,24 @@ def expected(persona, route, phase):
                         "Wencheng's item, not the admin's county's", {404})
         return allow("a county's admin: its items (an empty import or new item is refused)",
                      200, 422)
+    if endpoint.startswith("faq_admin.") and endpoint != "faq_admin.from_question":
+        if "faq" not in ROLE_PERMISSIONS[ROLES[persona]]:
+            return deny("the FAQ is edited by supervisors and admins", {403})
+        if persona == "province" and route.method != "GET":
+            return deny("the province's supervisor reads, and changes nothing", {403})
+        if "entry_id" in route.arguments:
+            if persona in OTHER_COUNTY:
+                return deny("the entry is Wencheng's, not their county's", {404})
+            # An empty form is refused; publish and withdraw need nothing more (the entry
+            # is published: published again, withdrawn, published again by the next sweep).
+            return allow("the entry of the supervisor's own county", 200, 303, 422)
+        return allow("the FAQ of their own county (an empty new entry is refused)", 200, 422)
     if endpoint == "question_case.figures_page":
         if persona not in personas_with("question_figures"):
             return deny("the question figures are for supervisors and admins", {403})
         return allow("the figures of the account's own windows", 200)
-    if endpoint.startswith(("questions_staff.", "answers_admin.", "question_case.")):
+    if endpoint.startswith(("questions_staff.", "answers_admin.", "question_case.",
+                            "faq_admin.from_question")):
         return expected_question(persona, route)
     if endpoint in DESK_HOME:
         if persona != "volunteer":
@@ -370,6 +385,11 @@ def expected_question(persona, route):
         return deny("the province's supervisor reads, and changes nothing", {403})
     if endpoint == "questions_staff.question_file":
         return deny("the file id belongs to no file of this question", {404})
+    if endpoint == "faq_admin.from_question":
+        if "faq_draft" not in ROLE_PERMISSIONS[ROLES[persona]]:
+            return deny("only staff who answer questions draft FAQ entries from them", {403})
+        return allow("may draft an FAQ entry from the question (an empty form is refused)",
+                     200, 303, 422)
     if endpoint == "question_case.case" and route.method != "GET":
         return allow("may make the question a case (no item chosen is refused)", 400)
     if route.method == "GET":
@@ -426,6 +446,7 @@ def test_access_matrix(staff_app):
     assert personas_with("desk") == {"volunteer"}
     assert personas_with("service_points") == {"county_admin"}, "service points: admins'"
     assert personas_with("catalog") == {"county_admin"}, "the catalog: admins'"
+    assert personas_with("faq") == MANAGERS, "the FAQ: supervisors' and admins'"
 
     owner = submitted_case(app)
     other = submitted_case(app)
@@ -483,7 +504,8 @@ def test_access_matrix(staff_app):
         from app.catalog.drafts import open_draft
         from app.models import Item
         open_draft(Item.get(Item.code == "JJ-JZ-001"), Staff.get(Staff.email == "clerk@test"))
-    values = {"lang": "en", "reference": reference, "step_key": "applicant",
+    from tests.questions.faqdata import published_entry
+    values = {"entry_id": published_entry(app), "lang": "en", "reference": reference, "step_key": "applicant",
               "key": "passport_page", "upload_id": upload_id, "doc_type": "form",
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
               "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app),
