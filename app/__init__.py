@@ -91,11 +91,12 @@ def _register_blueprints(app: Flask) -> None:
     from .core import bp as core
     from .documents.views import bp as documents
     from .points.routes import bp as points
+    from .questions.views import bp as questions
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
-                      auth, review, points, reasons_admin):
+                      auth, review, points, reasons_admin, questions):
         app.register_blueprint(blueprint)
 
 

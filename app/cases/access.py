@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app, g, session
 
 from ..clock import utcnow
-from ..models import AccessToken, Case, CaseGrant
+from ..models import AccessToken, Case, CaseGrant, QuestionGrant
 from ..models.base import Compiled
 from ..sealing import seal, unseal
 
@@ -92,15 +92,24 @@ def _hold(kind: str, case_id: int, now=None) -> CaseGrant | None:
 def _renew_token() -> str:
     """A new token for this browser, given at every hold it takes: a copy of its cookie
     made before (planted by someone, or left on a shared computer) holds nothing of
-    what it opens now. Its live holds on other cases move to the new token."""
+    what it opens now. Its live holds on other cases, and on questions, move to the new
+    token."""
     old = session.get(BROWSER_KEY)
     new = session[BROWSER_KEY] = secrets.token_urlsafe(32)
     session.permanent = True
     if old:
-        CaseGrant.update(token_hash=secret_hash(new)).where(
-            (CaseGrant.token_hash == secret_hash(old)) & CaseGrant.ended_at.is_null()).execute()
+        for model in (CaseGrant, QuestionGrant):
+            model.update(token_hash=secret_hash(new)).where(
+                (model.token_hash == secret_hash(old)) & model.ended_at.is_null()).execute()
     g.pop("case_grants", None)
+    g.pop("question_grants", None)
     return new
+
+
+def renew_browser_token() -> str:
+    """A new random token for this browser (see :func:`_renew_token`): taken with every
+    hold, on a case or on a question."""
+    return _renew_token()
 
 
 def _end(case: Case, kinds, everywhere: bool = False) -> None:
