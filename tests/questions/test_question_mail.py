@@ -15,7 +15,7 @@ from .asker import Asker
 
 SCRIPT = "<script>alert('x')</script> 需要护照。"
 #: Sentences of the English emails: none may be left in an email in another language.
-ENGLISH = ("Hello,", "We received your question", "Your reference", "Access code",
+ENGLISH = ("Hello,", "We received your question", "Reference of your question", "Access code",
            "private link", "If the link stops working", "If you did not ask",
            "answered your question", "Written in", "To reply", "hometown services from abroad",
            "An answer to your question", "Your question")
