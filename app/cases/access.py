@@ -75,17 +75,26 @@ def _hold(kind: str, case_id: int, now=None) -> CaseGrant | None:
     cache = g.setdefault("case_grants", {})
     if (kind, case_id) in cache:
         return cache[(kind, case_id)]
-    row = _HOLD.first(secret_hash(token), case_id, kind)
-    now = now or utcnow()
-    if row is not None:
-        config = current_app.config
-        if (now - row.last_seen_at > timedelta(days=config["APPLICANT_IDLE_DAYS"])
-                or now - row.created_at > timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"])):
-            CaseGrant.update(ended_at=now).where(CaseGrant.id == row.id).execute()
-            row = None
-        elif now - row.last_seen_at > timedelta(minutes=5):
-            CaseGrant.update(last_seen_at=now).where(CaseGrant.id == row.id).execute()
+    row = live(_HOLD.first(secret_hash(token), case_id, kind), now)
     cache[(kind, case_id)] = row
+    return row
+
+
+def live(row, now=None):
+    """A hold (:class:`CaseGrant` or :class:`QuestionGrant`) as it stands now: ended here
+    when unused for ``APPLICANT_IDLE_DAYS`` or older than ``APPLICANT_ABSOLUTE_DAYS``
+    (None), else seen now (written at most every 5 minutes)."""
+    if row is None:
+        return None
+    now = now or utcnow()
+    model = type(row)
+    config = current_app.config
+    if (now - row.last_seen_at > timedelta(days=config["APPLICANT_IDLE_DAYS"])
+            or now - row.created_at > timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"])):
+        model.update(ended_at=now).where(model.id == row.id).execute()
+        return None
+    if now - row.last_seen_at > timedelta(minutes=5):
+        model.update(last_seen_at=now).where(model.id == row.id).execute()
     return row
 
 
@@ -251,14 +260,15 @@ def holds_as_agent(case: Case) -> bool:
     return case.agent_code_issued and _hold("agent", case.id) is not None
 
 
-def purge_ended_grants() -> int:
-    """Forget holds that ended, or that can no longer be used, a week ago (nightly)."""
+def purge_ended_grants(model=CaseGrant) -> int:
+    """Forget holds (on cases, or ``model``'s: on questions) that ended, or that can no
+    longer be used, a week ago (nightly)."""
     config = current_app.config
     week = utcnow() - timedelta(days=7)
-    return CaseGrant.delete().where(
-        (CaseGrant.ended_at < week)
-        | (CaseGrant.last_seen_at < week - timedelta(days=config["APPLICANT_IDLE_DAYS"]))
-        | (CaseGrant.created_at < week - timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"]))
+    return model.delete().where(
+        (model.ended_at < week)
+        | (model.last_seen_at < week - timedelta(days=config["APPLICANT_IDLE_DAYS"]))
+        | (model.created_at < week - timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"]))
     ).execute()
 
 

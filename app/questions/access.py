@@ -10,12 +10,12 @@ guard, :func:`app.authz.asker_question`, asks that).
 """
 
 import hmac
-from datetime import timedelta
 
-from flask import current_app, g, session
+from flask import g, session
 
-from ..cases.access import (BROWSER_KEY, LOST_ANSWER_WINDOW, renew_browser_token,
+from ..cases.access import (BROWSER_KEY, LOST_ANSWER_WINDOW, live, renew_browser_token,
                             secret_hash, spend_start_key, started_here)
+from ..cases.access import purge_ended_grants as purge_case_grants
 from ..cases.reference import normalize_access_code
 from ..clock import utcnow
 from ..models import Question, QuestionGrant
@@ -46,18 +46,9 @@ def _hold(question_id: int) -> QuestionGrant | None:
     cache = g.setdefault("question_grants", {})
     if question_id in cache:
         return cache[question_id]
-    row = (QuestionGrant.select().where(
+    row = live(QuestionGrant.select().where(
         (QuestionGrant.token_hash == secret_hash(token)) & (QuestionGrant.question == question_id)
         & QuestionGrant.ended_at.is_null()).order_by(QuestionGrant.id.desc()).first())
-    now = utcnow()
-    if row is not None:
-        config = current_app.config
-        if (now - row.last_seen_at > timedelta(days=config["APPLICANT_IDLE_DAYS"])
-                or now - row.created_at > timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"])):
-            QuestionGrant.update(ended_at=now).where(QuestionGrant.id == row.id).execute()
-            row = None
-        elif now - row.last_seen_at > timedelta(minutes=5):
-            QuestionGrant.update(last_seen_at=now).where(QuestionGrant.id == row.id).execute()
     cache[question_id] = row
     return row
 
@@ -118,10 +109,4 @@ def grant_lost_answer(question: Question) -> None:
 
 def purge_ended_grants() -> int:
     """Forget question holds that ended, or can no longer be used, a week ago (nightly)."""
-    config = current_app.config
-    week = utcnow() - timedelta(days=7)
-    return QuestionGrant.delete().where(
-        (QuestionGrant.ended_at < week)
-        | (QuestionGrant.last_seen_at < week - timedelta(days=config["APPLICANT_IDLE_DAYS"]))
-        | (QuestionGrant.created_at < week - timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"]))
-    ).execute()
+    return purge_case_grants(QuestionGrant)
