@@ -16,6 +16,7 @@ from .auth.permissions import PERMISSIONS, allows
 from .auth.sessions import current_session, current_staff
 from .cases import access
 from .models import Case, Question
+from .questions import access as question_access
 
 RULES = ("public", "applicant", "agent", "staff")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -89,8 +90,27 @@ def _agent(kwargs):
     kwargs["case"] = case
 
 
+def may_open_question(question: Question | None) -> bool:
+    """Whether this browser holds ``question``: its own hold, or, for a question asked from
+    a case, a hold on that case."""
+    if question is None:
+        return False
+    if question_access.holds(question):
+        return True
+    return question.case_id is not None and may_open(Case.get_or_none(Case.id == question.case_id))
+
+
+def _asker(kwargs):
+    question = Question.by_reference(kwargs.pop("reference", ""))
+    if not may_open_question(question):
+        abort(404)
+    kwargs["question"] = question
+
+
 #: The applicant's own case (``<reference>`` in the URL becomes ``case``).
 applicant_case = guard("applicant", _applicant)
+#: The asker's own question (``<reference>`` in the URL becomes ``question``).
+asker_question = guard("applicant", _asker)
 #: The case as its entrusted agent sees it.
 agent_case = guard("agent", _agent)
 

@@ -214,6 +214,8 @@ def load_config(overrides=None) -> dict:
         "CASE_MAX_BYTES": int(float(_env("CASE_MAX_MB", "60")) * 1024 * 1024),
         "TUS_MAX_OPEN": int(_env("TUS_MAX_OPEN", "6")),
         "NEW_CASES_RATE_LIMIT": _env("NEW_CASES_RATE_LIMIT", "20 per hour"),
+        # Posts of the ask form per address (two for each question: check, then send).
+        "NEW_QUESTIONS_RATE_LIMIT": _env("NEW_QUESTIONS_RATE_LIMIT", "40 per hour"),
         # Requests with a body (over 64 KB: uploads; smaller: forms) served at once per
         # process; together below gunicorn's threads, which serve pages meanwhile. And
         # how long such a body may go quiet (app/slowclients.py).

@@ -36,6 +36,9 @@ from .clock import utcnow
 from .config import BASE_DIR
 from .models import HeldRefusal, PeriodicRun, db
 from .models.migrations import refresh_statistics
+from .questions import service as questions
+from .questions.access import purge_ended_grants as purge_question_grants
+from .questions.notify import QUESTIONS
 from .uploads.resumable import purge_expired
 
 _instance = Path(os.environ.get("ONEVISIT_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -67,17 +70,26 @@ def init_jobs(app) -> None:
     global _jobs_app
     _jobs_app = app
     lifecycle.recorded.connect(_queue_deliveries, weak=False)
+    questions.recorded.connect(_queue_question_deliveries, weak=False)
 
 
-def _queue_deliveries(_sender, event_ids):
+def _queue(task, event_ids):
     # The change is committed already: a queue that cannot take the job must not turn it
     # into an error page. The outbox's sweep sends the email within a minute.
     for event_id in event_ids:
         try:
-            deliver_event(event_id)
+            task(event_id)
         except Exception:  # noqa: BLE001
             log.exception("event %s: could not queue its email; the sweep will send it",
                           event_id)
+
+
+def _queue_deliveries(_sender, event_ids):
+    _queue(deliver_event, event_ids)
+
+
+def _queue_question_deliveries(_sender, event_ids):
+    _queue(deliver_question_event, event_ids)
 
 
 @contextmanager
@@ -115,11 +127,19 @@ def deliver_event(event_id: int) -> str:
         return outbox.deliver(event_id)
 
 
+@huey.task()
+def deliver_question_event(event_id: int) -> str:
+    """Send the email of one recorded event of a question's thread."""
+    with job_context():
+        return outbox.deliver(event_id, QUESTIONS)
+
+
 @huey.periodic_task(crontab(minute="*"))
 @once_per("minute")
 def sweep_outbox() -> int:
-    """Every minute: deliver what is due (retries, and jobs lost with a worker)."""
-    return outbox.sweep()
+    """Every minute: deliver what is due (retries, and jobs lost with a worker), of cases
+    and of questions."""
+    return outbox.sweep(boxes=(outbox.CASES, QUESTIONS))
 
 
 @huey.periodic_task(crontab(hour="1", minute="30"))
@@ -139,6 +159,7 @@ def nightly_maintenance() -> None:
     HeldRefusal.purge()
     ratelimits.purge_expired()
     purge_ended_grants()
+    purge_question_grants()
     retention.nightly()
     refresh_statistics()
 

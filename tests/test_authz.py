@@ -25,6 +25,9 @@ PUBLIC = {
     "points.directory", "cases.appointment", "cases.appointment_cancel",
     # The FAQ; "did this answer your question?" counts once per browser (its session).
     "faq.index", "faq.entry", "faq.helpful", "faq.thanks",
+    # Asking a question; an answer suggested before sending (counted as opened); the
+    # private link and the find page of a question (the token or the code is the check).
+    "questions.ask", "questions.suggested", "questions.open_link", "questions.find",
 }
 
 
@@ -64,7 +67,7 @@ def test_applicant_routes_refuse_a_browser_without_the_case(app, client):
     owner = Journey(app.test_client())
     owner.start()
     values = {"lang": "en", "reference": owner.reference, "step_key": "applicant",
-              "key": "passport_page", "upload_id": 1, "doc_type": "form"}
+              "key": "passport_page", "upload_id": 1, "doc_type": "form", "file_id": 1}
     app.config["WTF_CSRF_ENABLED"] = False
     checked = 0
     try:

@@ -163,6 +163,37 @@ def applicant_pages(app, lang, pages: Collector) -> str:
     return journey.reference, slot
 
 
+def question_pages(app, lang, pages: Collector) -> None:
+    """The asker's pages in ``lang``: ask (both steps, refused too), after sending, the
+    thread (answered, with a file; closed, with a reply refused), find, a link problem."""
+    from app.models import Question
+    from app.questions import service
+    from .questions.asker import Asker
+    p = f"/{lang}/questions"
+    asker = Asker(app.test_client(), lang=lang)
+    client = asker.client
+    pages.get(client, "ask", f"{p}/new")
+    pages.get(client, "ask-from-guide", f"{p}/new?item=JJ-JZ-001")
+    pages.add("ask-refused", asker.check(text="").html)
+    pages.add("ask-nothing-matches", asker.check(text="Xyzzy plugh").html)
+    step2 = asker.check(text="Patente di guida <script>: 驾驶证 rinnovo?")
+    pages.add("ask-check", step2.html)
+    pages.add("ask-file-refused", asker.send(step2, files=[(b"text", "a.jpg")]).html)
+    sent = asker.send(step2, files=[(jpeg_bytes(), "a.jpg")])
+    pages.get(client, "question-sent", sent.location)
+    pages.get(client, "question-thread", asker.base)
+    with app.test_request_context(), db.connection_context():
+        service.answer(Question.get(Question.reference == asker.reference),
+                       Staff.get(Staff.email == "clerk@test"), "需要护照。", "zh")
+    pages.add("question-reply-refused", asker.reply("").html)
+    pages.get(client, "question-answered", asker.base)
+    asker.post(f"{asker.base}/close")
+    pages.add("question-closed-409", asker.reply("more").html)
+    pages.get(client, "question-closed", asker.base)
+    pages.get(client, "question-find", f"{p}/find")
+    pages.get(client, "question-link-problem", f"{p}/open/nope", status=404)
+
+
 def staff_clients(app) -> dict:
     """A browser for each kind of staff page: signed in (clerk, supervisor, volunteer,
     admin), without a second factor yet (half, nomfa), and signed out (None)."""
@@ -225,6 +256,7 @@ def test_every_page_is_valid_html(staff_app, tmp_path):
     for lang in LOCALES:
         pages = Collector(lang)
         ref, slot = applicant_pages(staff_app, lang, pages)
+        question_pages(staff_app, lang, pages)
         staff_side(staff_app, clients, lang, ref, slot, pages)
         problems += pages.problems
         for name, html in pages.pages.items():

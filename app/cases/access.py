@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app, g, session
 
 from ..clock import utcnow
-from ..models import AccessToken, Case, CaseGrant
+from ..models import AccessToken, Case, CaseGrant, QuestionGrant
 from ..models.base import Compiled
 from ..sealing import seal, unseal
 
@@ -75,32 +75,50 @@ def _hold(kind: str, case_id: int, now=None) -> CaseGrant | None:
     cache = g.setdefault("case_grants", {})
     if (kind, case_id) in cache:
         return cache[(kind, case_id)]
-    row = _HOLD.first(secret_hash(token), case_id, kind)
-    now = now or utcnow()
-    if row is not None:
-        config = current_app.config
-        if (now - row.last_seen_at > timedelta(days=config["APPLICANT_IDLE_DAYS"])
-                or now - row.created_at > timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"])):
-            CaseGrant.update(ended_at=now).where(CaseGrant.id == row.id).execute()
-            row = None
-        elif now - row.last_seen_at > timedelta(minutes=5):
-            CaseGrant.update(last_seen_at=now).where(CaseGrant.id == row.id).execute()
+    row = live(_HOLD.first(secret_hash(token), case_id, kind), now)
     cache[(kind, case_id)] = row
+    return row
+
+
+def live(row, now=None):
+    """A hold (:class:`CaseGrant` or :class:`QuestionGrant`) as it stands now: ended here
+    when unused for ``APPLICANT_IDLE_DAYS`` or older than ``APPLICANT_ABSOLUTE_DAYS``
+    (None), else seen now (written at most every 5 minutes)."""
+    if row is None:
+        return None
+    now = now or utcnow()
+    model = type(row)
+    config = current_app.config
+    if (now - row.last_seen_at > timedelta(days=config["APPLICANT_IDLE_DAYS"])
+            or now - row.created_at > timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"])):
+        model.update(ended_at=now).where(model.id == row.id).execute()
+        return None
+    if now - row.last_seen_at > timedelta(minutes=5):
+        model.update(last_seen_at=now).where(model.id == row.id).execute()
     return row
 
 
 def _renew_token() -> str:
     """A new token for this browser, given at every hold it takes: a copy of its cookie
     made before (planted by someone, or left on a shared computer) holds nothing of
-    what it opens now. Its live holds on other cases move to the new token."""
+    what it opens now. Its live holds on other cases, and on questions, move to the new
+    token."""
     old = session.get(BROWSER_KEY)
     new = session[BROWSER_KEY] = secrets.token_urlsafe(32)
     session.permanent = True
     if old:
-        CaseGrant.update(token_hash=secret_hash(new)).where(
-            (CaseGrant.token_hash == secret_hash(old)) & CaseGrant.ended_at.is_null()).execute()
+        for model in (CaseGrant, QuestionGrant):
+            model.update(token_hash=secret_hash(new)).where(
+                (model.token_hash == secret_hash(old)) & model.ended_at.is_null()).execute()
     g.pop("case_grants", None)
+    g.pop("question_grants", None)
     return new
+
+
+def renew_browser_token() -> str:
+    """A new random token for this browser (see :func:`_renew_token`): taken with every
+    hold, on a case or on a question."""
+    return _renew_token()
 
 
 def _end(case: Case, kinds, everywhere: bool = False) -> None:
@@ -242,14 +260,15 @@ def holds_as_agent(case: Case) -> bool:
     return case.agent_code_issued and _hold("agent", case.id) is not None
 
 
-def purge_ended_grants() -> int:
-    """Forget holds that ended, or that can no longer be used, a week ago (nightly)."""
+def purge_ended_grants(model=CaseGrant) -> int:
+    """Forget holds (on cases, or ``model``'s: on questions) that ended, or that can no
+    longer be used, a week ago (nightly)."""
     config = current_app.config
     week = utcnow() - timedelta(days=7)
-    return CaseGrant.delete().where(
-        (CaseGrant.ended_at < week)
-        | (CaseGrant.last_seen_at < week - timedelta(days=config["APPLICANT_IDLE_DAYS"]))
-        | (CaseGrant.created_at < week - timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"]))
+    return model.delete().where(
+        (model.ended_at < week)
+        | (model.last_seen_at < week - timedelta(days=config["APPLICANT_IDLE_DAYS"]))
+        | (model.created_at < week - timedelta(days=config["APPLICANT_ABSOLUTE_DAYS"]))
     ).execute()
 
 

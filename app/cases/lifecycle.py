@@ -278,45 +278,50 @@ def anonymise(case: Case) -> tuple[Case, Removed]:
 
 
 # -- The outbox: delivery bookkeeping of events that notify someone ---------------------
+# The same for a case's events and a question's (``model``: :class:`Event` or
+# :class:`~app.models.QuestionEvent`, which carry the same outbox columns).
 
-def claim_delivery(event_id: int, lease_seconds: int) -> Event | None:
+def claim_delivery(event_id: int, lease_seconds: int, model=Event):
     """Take the pending event for delivery (no other worker may for ``lease_seconds``)."""
     now = utcnow()
-    claimed = (Event.update(outbox_lease=now + timedelta(seconds=lease_seconds),
-                            outbox_attempts=Event.outbox_attempts + 1)
-               .where((Event.id == event_id) & (Event.outbox_state == "pending")
-                      & (Event.outbox_next_at <= now)
-                      & (Event.outbox_lease.is_null() | (Event.outbox_lease < now)))
+    claimed = (model.update(outbox_lease=now + timedelta(seconds=lease_seconds),
+                            outbox_attempts=model.outbox_attempts + 1)
+               .where((model.id == event_id) & (model.outbox_state == "pending")
+                      & (model.outbox_next_at <= now)
+                      & (model.outbox_lease.is_null() | (model.outbox_lease < now)))
                .execute())
-    return Event.get_by_id(event_id) if claimed == 1 else None
+    return model.get_by_id(event_id) if claimed == 1 else None
 
 
-def mark_delivered(event: Event, recipient: str) -> None:
+def mark_delivered(event, recipient: str) -> None:
     """One recipient has had the event's email."""
+    model = type(event)
     event.delivered_to = list(event.delivered_to or []) + [recipient]
-    Event.update(delivered_to=event.delivered_to).where(Event.id == event.id).execute()
+    model.update(delivered_to=event.delivered_to).where(model.id == event.id).execute()
 
 
-def delivery_done(event: Event) -> None:
+def delivery_done(event) -> None:
     """Every recipient has it: the event leaves the outbox and its secrets are erased."""
-    Event.update(outbox_state="sent", outbox_lease=None, outbox_error=None, sealed=None).where(
-        Event.id == event.id).execute()
+    model = type(event)
+    model.update(outbox_state="sent", outbox_lease=None, outbox_error=None, sealed=None).where(
+        model.id == event.id).execute()
 
 
-def delivery_failed(event: Event, error: str, retry_at) -> None:
+def delivery_failed(event, error: str, retry_at) -> None:
     """Delivery failed: try again at ``retry_at``, or give up for good when it is None."""
+    model = type(event)
     if retry_at is None:
-        Event.update(outbox_state="failed", outbox_lease=None, outbox_error=error[:200],
-                     sealed=None).where(Event.id == event.id).execute()
+        model.update(outbox_state="failed", outbox_lease=None, outbox_error=error[:200],
+                     sealed=None).where(model.id == event.id).execute()
         return
-    Event.update(outbox_next_at=retry_at, outbox_lease=None, outbox_error=error[:200]).where(
-        Event.id == event.id).execute()
+    model.update(outbox_next_at=retry_at, outbox_lease=None, outbox_error=error[:200]).where(
+        model.id == event.id).execute()
 
 
-def due_deliveries(limit: int = 100) -> list[int]:
+def due_deliveries(limit: int = 100, model=Event) -> list[int]:
     """Ids of pending events whose (next) delivery is due and that nobody holds."""
     now = utcnow()
-    return [e.id for e in Event.select(Event.id).where(
-        (Event.outbox_state == "pending") & (Event.outbox_next_at <= now)
-        & (Event.outbox_lease.is_null() | (Event.outbox_lease < now)))
-        .order_by(Event.outbox_next_at, Event.id).limit(limit)]
+    return [e.id for e in model.select(model.id).where(
+        (model.outbox_state == "pending") & (model.outbox_next_at <= now)
+        & (model.outbox_lease.is_null() | (model.outbox_lease < now)))
+        .order_by(model.outbox_next_at, model.id).limit(limit)]

@@ -10,16 +10,33 @@ leaves the event for a later attempt, waiting longer each time.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 
 from ..clock import utcnow
 from ..mail import DeliveryError, deliver as deliver_message
+from ..models import Event
 from . import lifecycle
 from .notify import messages
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """The events of one kind that owe emails: their ``model`` (with the outbox columns),
+    the attribute naming what they belong to (``owner``), and ``messages(event, owner,
+    recipient)``, the emails to send."""
+
+    model: type
+    owner: str
+    messages: object
+
+
+#: A case's events (:mod:`.notify`); a question's are :data:`app.questions.notify.QUESTIONS`.
+CASES = Outbox(Event, "case", messages)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -27,18 +44,18 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def deliver(event_id: int) -> str:
+def deliver(event_id: int, box: Outbox = CASES) -> str:
     """Send what the event still owes; ``sent``, ``retry``, ``failed`` or ``busy`` (another
     worker holds it, or it is not due)."""
-    event = lifecycle.claim_delivery(event_id, current_app.config["OUTBOX_LEASE_S"])
+    event = lifecycle.claim_delivery(event_id, current_app.config["OUTBOX_LEASE_S"], box.model)
     if event is None:
         return "busy"
-    case = event.case
+    owner = getattr(event, box.owner)
     for recipient in event.recipients or []:
         if recipient in (event.delivered_to or []):
             continue
         try:
-            for message in messages(event, case, recipient):
+            for message in box.messages(event, owner, recipient):
                 deliver_message(message)
         except Exception as error:  # noqa: BLE001 - any failure waits for the next attempt
             return _failed(event, error)
@@ -61,6 +78,7 @@ def _failed(event, error: Exception) -> str:
     return "failed" if last else "retry"
 
 
-def sweep(limit: int = 100) -> int:
-    """Deliver every pending event that is due; return how many were sent."""
-    return sum(deliver(event_id) == "sent" for event_id in lifecycle.due_deliveries(limit))
+def sweep(limit: int = 100, boxes=(CASES,)) -> int:
+    """Deliver every pending event of ``boxes`` that is due; return how many were sent."""
+    return sum(deliver(event_id, box) == "sent" for box in boxes
+               for event_id in lifecycle.due_deliveries(limit, box.model))

@@ -104,16 +104,19 @@ def typed(form, multi=()) -> dict:
     return values
 
 
-def limited_by_reference(kind: str):
+def limited_by_reference(kind: str, read=None):
     """The limits of a form that tries a code on a reference: posts per address (on the
     rate-limit storage every worker shares), and tries per reference, whoever tries, in
-    the database (:class:`app.ratelimits.PerTarget`)."""
+    the database (:class:`app.ratelimits.PerTarget`). ``read(text)``: the canonical
+    reference typed, or None (default: a case's)."""
+    read = read or (lambda text: read_reference(text)[0])
+
     def decorate(view):
         @functools.wraps(view)
         def tried(*args, **kwargs):
             # Counted on the reference itself, however it was spelled (``ov 1234.5678``);
             # a reference that cannot be one opens nothing and is not counted.
-            reference = read_reference(request.form.get("reference", "")[:40])[0]
+            reference = read(request.form.get("reference", "")[:40])
             if request.method == "POST" and reference:
                 tries = PerTarget(current_app.config["CODE_TRIES_LIMIT"])
                 if not tries.allow(kind, reference):
@@ -124,15 +127,16 @@ def limited_by_reference(kind: str):
     return decorate
 
 
-def find_with_code(form_class, template: str, opens, refusal: str):
+def find_with_code(form_class, template: str, opens, refusal: str, model=Case):
     """A find page: ``(None, page)`` to show (the form, or the form again with the reason,
     422), or ``(case, None)`` when the reference and code open it (``opens(case, code)``).
-    The receipt's QR code brings the reference along in the query; only the code is typed."""
+    The receipt's QR code brings the reference along in the query; only the code is typed.
+    ``model``: what the reference names (a case, or a question)."""
     if request.method == "GET":
         form = form_class(formdata=None, reference=request.args.get("reference", "")[:40])
         return None, render_template(template, form=form)
     form = form_class()
-    case = Case.by_reference(form.reference.clean) if form.validate() else None
+    case = model.by_reference(form.reference.clean) if form.validate() else None
     if case is not None and opens(case, form.code.data):
         return case, None
     if not form.errors_by_field():

@@ -468,13 +468,19 @@ def _questions_staffq(_migrator):
     seed_standard_answers()
 
 
+def _questions_ask(migrator):
+    """Version 25: a browser's hold on a question keeps, sealed, the access code and
+    private link it was given when it sent the question (shown again after sending)."""
+    _add_missing_columns(migrator, {"question_grant": [("sealed", TextField(null=True))]})
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
-              _questions, _questions_staffq]
+              _questions, _questions_staffq, _questions_ask]
 
 
 def latest_version() -> int:

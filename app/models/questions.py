@@ -236,6 +236,9 @@ class QuestionGrant(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True, index=True)
+    # The access code and private link this browser was given when it sent the question
+    # (sealed), to show again on the page after sending and beside the reference.
+    sealed = TextField(null=True)
 
     class Meta:
         indexes = ((("token_hash", "question"), False),)

@@ -14,7 +14,7 @@ import io
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -275,3 +275,12 @@ class StoredFiles:
             for upload in self.uploads:
                 remove(upload)
         return False
+
+
+def attachment(path: Path, content_type: str, name: str):
+    """A stored file as a download: attachment only, never cached, never run."""
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=name,
+                         max_age=0, etag=False, conditional=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -213,6 +213,8 @@ def officer_after_return(route):
 
 def expected(persona, route, phase):
     """The right answer for ``persona`` on ``route``; ``None`` means not exercised here."""
+    if route.endpoint.startswith("questions."):
+        return None  # a question's routes: test_question_routes_open_only_for_their_asker
     if route.access == "applicant":
         if persona == "applicant":
             if route.method != "GET":
@@ -697,3 +699,77 @@ def test_access_matrix(staff_app):
     print(f"\naccess matrix: {checks} checks over {len(routes)} route/method pairs "
           f"({len(staff_routes)} staff) and {len(personas)} personas")
     assert not failures, f"{len(failures)} of {checks} checks failed:\n" + "\n".join(failures)
+
+
+def test_question_routes_open_only_for_their_asker(staff_app):
+    """Every route of a question (the asker's pages, its files, reply, close, remove access)
+    answers its asker, and whoever holds the case it was asked from; another asker,
+    another browser, and every staff member (of its window, another county's, the
+    province's) get 404: the asker's pages are the asker's."""
+    from app.models import Question, QuestionEvent, QuestionFile
+    from tests.conftest import jpeg_bytes
+    from tests.questions.asker import Asker
+
+    app = staff_app
+    asker, other = Asker(app.test_client()), Asker(app.test_client())
+    asker.ask(files=[(jpeg_bytes(), "letter.jpg")])
+    other.ask(files=[(jpeg_bytes(), "other.jpg")])
+    owner = Journey(app.test_client(), lang="it")
+    owner.start(language="it")
+    from_case = Asker(owner.client)
+    from_case.send(from_case.check(f"?case={owner.reference}"))
+    with db_context(app):
+        file_of = {q.reference: QuestionFile.get(QuestionFile.question == q).id
+                   for q in Question.select() if q.files.count()}
+
+    def state():
+        with db_context(app):
+            return (tuple((q.status, q.updated_at) for q in Question.select().order_by(Question.id)),
+                    QuestionEvent.select().count())
+
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("questions.")
+             and declared_access(app.view_functions[rule.endpoint]) == "applicant"]
+    assert {r.endpoint for r in rules} >= {"questions.thread", "questions.sent",
+                                           "questions.reply", "questions.close",
+                                           "questions.forget", "questions.download"}
+    personas = {"anonymous": app.test_client(), "other_asker": other.client,
+                "case_holder": owner.client, "clerk": sign_in(app, "clerk@test"),
+                "volunteer": sign_in(app, "volunteer@test"),
+                "province": sign_in(app, "province@test"),
+                "county_clerk": sign_in(app, "county.clerk@test")}
+    failures, checks = [], 0
+    before = state()
+    with csrf_off(app):
+        for rule in rules:
+            url = rule.build({"lang": "it", "reference": asker.reference,
+                              "file_id": file_of[asker.reference]}, append_unknown=False)[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                for persona, client in personas.items():
+                    status = client.open(url, method=method).status_code
+                    checks += 1
+                    if status != 404:
+                        failures.append(f"{persona} {method} {url} -> {status} (expected 404)")
+                if method == "GET":
+                    status = asker.client.get(url).status_code
+                    checks += 1
+                    if status not in (200, 303):
+                        failures.append(f"asker GET {url} -> {status} (expected 200)")
+        # Another question's file under this question's reference: nobody gets it.
+        url = f"/it/questions/{asker.reference}/files/{file_of[other.reference]}"
+        for client in (asker.client, other.client):
+            checks += 1
+            if client.get(url).status_code != 404:
+                failures.append(f"GET {url}: another question's file served")
+        # Asked from a case: open to the browser holding the case, 404 to the others.
+        for persona, client, wanted in (("case_holder", owner.client, 200),
+                                        ("asker", asker.client, 404),
+                                        ("clerk", personas["clerk"], 404)):
+            status = client.get(f"/it/questions/{from_case.reference}").status_code
+            checks += 1
+            if status != wanted:
+                failures.append(f"{persona} GET the case's question -> {status}, not {wanted}")
+    checks += 1
+    if state() != before:
+        failures.append("a refused request changed a question")
+    print(f"\nquestion access matrix: {checks} checks over {len(rules)} routes")
+    assert not failures, "\n".join(failures)

@@ -4,14 +4,13 @@ Each slot is its own small form, so the page works without JavaScript; with
 htmx, a slot's form replaces just that slot (:mod:`app.fragments`).
 """
 
-from flask import (abort, current_app, make_response, redirect, render_template, request,
-                   send_file, url_for)
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...authz import applicant_case, may_open
 from ...fragments import see_next, see_other, varies, wants_fragment
 from ...models import Case, Upload
-from ...uploads.service import UploadError, path_for, read_limited
+from ...uploads.service import UploadError, attachment, path_for, read_limited
 from .. import journey
 from ..blueprint import bp
 from ...reasons.library import returned as returned_reasons
@@ -168,12 +167,7 @@ def download(case, upload_id):
             found.stored_name).exists():
         # A video-check recording stays with the window.
         abort(404)
-    response = send_file(path_for(found.stored_name), mimetype=found.content_type,
-                         as_attachment=True, download_name=found.original_name, max_age=0,
-                         etag=False, conditional=False)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment(path_for(found.stored_name), found.content_type, found.original_name)
 
 
 def too_large(case_reference: str):
