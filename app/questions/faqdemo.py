@@ -15,10 +15,10 @@ DEMO_FAQ = [
                "collects the new licence in Wencheng, or it is posted to an address in China."),
         "it": ("Vivo in Italia e la mia patente cinese sta per scadere. Devo tornare in Cina "
                "per rinnovarla?",
-               "No. Fai domanda online per «Rinnovo della patente scaduta (residenti all'estero)» "
-               "e carica le foto del passaporto, della patente e del certificato medico; il "
-               "certificato medico può arrivare dopo, con un impegno firmato. Un familiare che "
-               "deleghi ritira la nuova patente a Wencheng, oppure è spedita a un indirizzo in "
+               "No. Faccia domanda online per «Rinnovo della patente scaduta (residenti all'estero)» "
+               "e carichi le foto del passaporto, della patente e del certificato medico; il "
+               "certificato medico può arrivare dopo, con un impegno firmato. Un familiare da Lei "
+               "delegato ritira la nuova patente a Wencheng, oppure è spedita a un indirizzo in "
                "Cina."),
         "fr": ("J'habite en Italie et mon permis de conduire chinois va expirer. Dois-je rentrer "
                "en Chine pour le renouveler ?",
@@ -54,9 +54,9 @@ DEMO_FAQ = [
                "card at the household registration window with the letter and their own ID."),
         "it": ("La mia carta d'identità cinese è scaduta e vivo all'estero. Un familiare in "
                "Cina può rinnovarla per me?",
-               "Sì. Fai domanda online per «Rinnovo della carta d'identità (scaduta)», carica "
-               "il passaporto e una foto tessera conforme e firma una delega; lo sportello "
-               "verifica la tua identità con una breve videochiamata. Il familiare ritira la "
+               "Sì. Faccia domanda online per «Rinnovo della carta d'identità (scaduta)», carichi "
+               "il passaporto e una foto tessera conforme e firmi una delega; lo sportello "
+               "verifica la Sua identità con una breve videochiamata. Il familiare ritira la "
                "nuova carta allo sportello anagrafe con la delega e il proprio documento."),
         "fr": ("Ma carte d'identité chinoise a expiré et je vis à l'étranger. Un proche en "
                "Chine peut-il la renouveler pour moi ?",
@@ -92,7 +92,7 @@ DEMO_FAQ = [
                "legalizzazione consolare?",
                "No. Dal 7 novembre 2023 la Cina aderisce alla Convenzione dell'Aia sull'apostille, "
                "come l'Italia: una volta fatto l'atto notarile, basta l'apostille per usarlo in "
-               "Italia. Puoi chiederla nella stessa domanda."),
+               "Italia. Può chiederla nella stessa domanda."),
         "fr": ("J'ai besoin d'un acte notarié de parenté pour l'Italie. Faut-il encore une "
                "légalisation consulaire ?",
                "Non. Depuis le 7 novembre 2023, la Chine est partie à la Convention Apostille, "
@@ -120,8 +120,8 @@ DEMO_FAQ = [
         "it": ("Ricevo la pensione all'estero. Come faccio la prova di esistenza in vita "
                "ogni anno?",
                "Una volta l'anno, con una videochiamata allo sportello dal telefono: niente "
-               "viaggio in Cina né visita al consolato. Ti avvisiamo prima della scadenza; se la "
-               "salti, i pagamenti si sospendono e riprendono, con gli arretrati, dopo la prova."),
+               "viaggio in Cina né visita al consolato. La avvisiamo prima della scadenza; se la "
+               "salta, i pagamenti si sospendono e riprendono, con gli arretrati, dopo la prova."),
         "fr": ("Je touche ma pension à l'étranger. Comment faire la preuve de vie chaque "
                "année ?",
                "Une fois par an, par un appel vidéo avec le guichet sur votre téléphone : ni "
