@@ -150,6 +150,10 @@ def load_config(overrides=None) -> dict:
         "DRAFT_DAYS": int(_env("DRAFT_DAYS", "30")),
         "ENDED_FILES_DAYS": int(_env("ENDED_FILES_DAYS", "180")),
         "ENDED_DETAILS_DAYS": int(_env("ENDED_DETAILS_DAYS", "730")),
+        # A question's files, and its personal details, after it was closed or answered
+        # and left untouched (app/questions/retention.py).
+        "QUESTION_FILES_DAYS": int(_env("QUESTION_FILES_DAYS", "180")),
+        "QUESTION_DETAILS_DAYS": int(_env("QUESTION_DETAILS_DAYS", "730")),
         "AUDIT_DAYS": max(AUDIT_FLOOR_DAYS, int(_env("AUDIT_DAYS", "1825"))),
         "MAIL_OUTBOX_DAYS": int(_env("MAIL_OUTBOX_DAYS", "30")),
         # A browser's hold on a case ends after this many days unused, and this many

@@ -39,6 +39,7 @@ from .models.migrations import refresh_statistics
 from .questions import service as questions
 from .questions.access import purge_ended_grants as purge_question_grants
 from .questions.notify import QUESTIONS
+from .questions import retention as question_retention
 from .uploads.resumable import purge_expired
 
 _instance = Path(os.environ.get("ONEVISIT_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -154,13 +155,14 @@ def daily_reminders() -> int:
 def nightly_maintenance() -> None:
     """04:00 Beijing time: refresh the query planner's statistics; forget old claims and
     refused decisions never shown; end what the retention periods end
-    (app/cases/retention.py)."""
+    (app/cases/retention.py, app/questions/retention.py)."""
     PeriodicRun.delete().where(PeriodicRun.started_at < utcnow() - timedelta(days=7)).execute()
     HeldRefusal.purge()
     ratelimits.purge_expired()
     purge_ended_grants()
     purge_question_grants()
     retention.nightly()
+    question_retention.nightly()
     refresh_statistics()
 
 

@@ -474,13 +474,21 @@ def _questions_ask(migrator):
     _add_missing_columns(migrator, {"question_grant": [("sealed", TextField(null=True))]})
 
 
+def _question_retention(migrator):
+    """Version 26: when a question's files went, and its personal details (retention)."""
+    from peewee import DateTimeField
+    _add_missing_columns(migrator, {"question": [("files_deleted_at", DateTimeField(null=True)),
+                                                 ("anonymised_at", DateTimeField(null=True))]})
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
               _item_versions, _item_drafts, _periodic_runs, _clean_file_names,
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
-              _questions, _questions_staffq, _questions_ask]
+              _questions, _questions_staffq, _questions_ask,
+              _question_retention]
 
 
 def latest_version() -> int:

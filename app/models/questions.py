@@ -84,6 +84,9 @@ class Question(BaseModel):
                                      on_delete="SET NULL")
     # Demo data loaded by `flask load-demo`.
     demo = BooleanField(default=False)
+    # Retention (app/questions/retention.py): when its files went, and its personal details.
+    files_deleted_at = DateTimeField(null=True)
+    anonymised_at = DateTimeField(null=True)
 
     class Meta:
         # The staff queue reads a window's (or a department's, or a holder's) questions

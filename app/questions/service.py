@@ -17,7 +17,7 @@ from ..cases.reference import new_access_code, new_reference
 from ..cases.workdays import add_working_days
 from ..clock import utcnow
 from ..models import (Department, Jurisdiction, Office, Question, QuestionEvent, QuestionFile,
-                      Staff, SuggestionShown)
+                      QuestionGrant, Staff, SuggestionShown)
 from ..models.base import after_commit, together
 from ..models.questions import MAX_TEXT
 from ..sealing import seal
@@ -281,3 +281,29 @@ def new_access(question: Question) -> tuple[str, str]:
 __all__ = ["ask", "reply", "answer", "note", "assign", "transfer", "close", "reopen",
            "converted", "published", "new_access", "due_after", "window_of", "recorded",
            "QuestionClosed", "PREFIX"]
+
+
+def files_deleted(question: Question) -> list[str]:
+    """The question's files leave it (retention); returns their stored names, whose
+    bytes the caller deletes once this has committed."""
+    with together():
+        names = [f.stored_name for f in QuestionFile.select(QuestionFile.stored_name).where(
+            QuestionFile.question == question.id)]
+        QuestionFile.delete().where(QuestionFile.question == question.id).execute()
+        Question.update(files_deleted_at=utcnow()).where(Question.id == question.id).execute()
+    return names
+
+
+def anonymised(question: Question) -> list[str]:
+    """Strip the question of what tells who asked and what they wrote (retention): the
+    asker's name and contact details, every text of its thread, its files and its holds.
+    What the window's figures count stays: when it came, to whom, when it was answered.
+    Returns the stored names of files whose bytes the caller deletes."""
+    with together():
+        names = files_deleted(question)
+        QuestionEvent.update(body="", data=None, sealed=None).where(
+            QuestionEvent.question == question.id).execute()
+        QuestionGrant.delete().where(QuestionGrant.question == question.id).execute()
+        Question.update(asker_name="", contact_email=None, contact_phone=None,
+                        anonymised_at=utcnow()).where(Question.id == question.id).execute()
+    return names
