@@ -379,6 +379,8 @@ def walk(meter: Meter, lang: str):
     meter.page(f"{lang}/guide", f"{p}/services/{ITEM}")
     # The FAQ (the demo's published answers, when loaded; an empty list otherwise).
     meter.page(f"{lang}/faq", f"{p}/faq")
+    # Asking the window a question (its first step; the rest is as heavy as a step).
+    meter.page(f"{lang}/ask", f"{p}/questions/new?item={ITEM}")
 
     apply_path = f"{p}/services/{ITEM}/apply"
     start = meter.page(f"{lang}/start", apply_path)
