@@ -45,6 +45,12 @@ _LATIN_COMMON = frozenset("""with from that this have what when where which woul
  como para mais esta este isso tenho quero posso obrigado obrigada onde quando""".split())
 
 
+def _words(text: str) -> str:
+    """``text`` normalised, control characters (NUL, which PostgreSQL refuses in a
+    string) taken out."""
+    return normalize("".join(ch if ch.isprintable() else " " for ch in (text or "")))
+
+
 def _like(column, term):
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return NodeList((column, SQL("LIKE"), f"%{escaped}%", SQL("ESCAPE '\\'")))
@@ -69,7 +75,7 @@ def search_faq(query: str = "", locale: str | None = None, county: Jurisdiction 
     newest first; ``county`` and ``item`` narrow them. Returns ``(entries, total)``;
     ``locale`` is accepted for symmetry with the catalog (entries are published in every
     language, so it does not narrow)."""
-    terms = normalize(query).split()[:MAX_TERMS]
+    terms = _words(query).split()[:MAX_TERMS]
     where = _scoped([_published()], county, item)
     where += [_like(FaqEntry.search_text, term) for term in terms]
     total = FaqEntry.select(fn.COUNT(FaqEntry.id)).where(*where).scalar() or 0
@@ -85,7 +91,7 @@ def search_faq(query: str = "", locale: str | None = None, county: Jurisdiction 
 
 def terms_of(text: str) -> list[str]:
     """The telling terms of a question, at most :data:`MAX_SUGGEST_TERMS`, in order."""
-    text = normalize(text)
+    text = _words(text)
     # A Latin word is looked for by its stem (a crude one: its last letters cut, never
     # below five), so "rinnovarla" finds "rinnovare" and "licences" finds "licence".
     terms = [w[:max(5, len(w) - 3)] for w in _LATIN.findall(text) if w not in _LATIN_COMMON]

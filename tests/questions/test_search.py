@@ -51,6 +51,9 @@ def test_search_finds_an_entry_in_any_language_and_keeps_drafts_out(place):
     assert search_faq("护照")[1] == 0
     assert search_faq("")[1] == 1
     assert search_faq("%_\\")[1] == 0
+    # PostgreSQL refuses NUL in a string: control characters separate words instead.
+    assert search_faq("\x00patente\x01")[1] == 1
+    assert terms_of("patente\x00rinnovo") == ["paten", "rinno"]
 
 
 def test_search_narrows_to_a_county_and_an_item(place):
