@@ -220,6 +220,11 @@ def load_config(overrides=None) -> dict:
         "NEW_CASES_RATE_LIMIT": _env("NEW_CASES_RATE_LIMIT", "20 per hour"),
         # Posts of the ask form per address (two for each question: check, then send).
         "NEW_QUESTIONS_RATE_LIMIT": _env("NEW_QUESTIONS_RATE_LIMIT", "40 per hour"),
+        # An asker's replies per address; and what one question may hold over its whole
+        # thread: files, and their MB.
+        "QUESTION_REPLIES_RATE_LIMIT": _env("QUESTION_REPLIES_RATE_LIMIT", "30 per hour"),
+        "QUESTION_MAX_FILES": int(_env("QUESTION_MAX_FILES", "12")),
+        "QUESTION_MAX_BYTES": int(float(_env("QUESTION_MAX_MB", "40")) * 1024 * 1024),
         # Requests with a body (over 64 KB: uploads; smaller: forms) served at once per
         # process; together below gunicorn's threads, which serve pages meanwhile. And
         # how long such a body may go quiet (app/slowclients.py).

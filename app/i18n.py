@@ -2,6 +2,7 @@
 
 import re
 
+from babel import Locale
 from flask import current_app, g, request, session
 from flask_babel import get_locale
 from werkzeug.routing import BaseConverter
@@ -11,6 +12,18 @@ from .config import LOCALES
 #: The language each locale is named in, for the language switch.
 LOCALE_NAMES = {"zh": "中文", "en": "English", "it": "Italiano", "fr": "Français",
                 "es": "Español", "pt": "Português"}
+
+
+def language_name(code: str, locale: str | None = None) -> str:
+    """The name of the language ``code`` in ``locale`` (the page's), "cinese" on an Italian
+    page, for sentences such as "Written in …" (:data:`LOCALE_NAMES` names each language
+    in itself, for choosing one)."""
+    locale = locale or str(get_locale() or "zh")
+    try:
+        return Locale.parse(code).get_language_name(locale) or code
+    except (ValueError, TypeError):
+        return code
+
 
 #: Where the session keeps the staff pages' language.
 LANGUAGE_KEY = "staff_lang"

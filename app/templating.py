@@ -20,7 +20,8 @@ from .cases.fields import display_value
 from .cases.labels import (DELIVERY_LABELS, EVENT_LABELS, STAFF_DELIVERY_LABELS,
                            STAFF_EVENT_LABELS, STAFF_STATUS_LABELS, STATUS_LABELS)
 from .documents.titles import TITLES
-from .i18n import LOCALE_NAMES, localized, on_record, own_staff_locale, shown_for_applicant
+from .i18n import (LOCALE_NAMES, language_name, localized, on_record, own_staff_locale,
+                   shown_for_applicant)
 
 BEIJING = "Asia/Shanghai"
 
@@ -302,6 +303,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["share"] = format_share
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+    app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS
     app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
     app.jinja_env.globals["format_list"] = format_list

@@ -190,6 +190,24 @@ def question_pages(app, lang, pages: Collector) -> None:
     asker.post(f"{asker.base}/close")
     pages.add("question-closed-409", asker.reply("more").html)
     pages.get(client, "question-closed", asker.base)
+    # Files too large to read: the form again with the text (413); a question that became
+    # an application.
+    other = Asker(app.test_client(), lang=lang)
+    step2 = other.check(text="Patente di guida: rinnovo?")
+    cap, app.config["UPLOAD_MAX_BYTES"] = app.config["UPLOAD_MAX_BYTES"], 50 * 1024
+    pages.add("ask-too-large", other.send(step2, files=[(os.urandom(3 << 20), "a.jpg")]).html)
+    other.send(step2)
+    pages.add("reply-too-large", other.reply("x", files=[(os.urandom(3 << 20), "a.jpg")]).html)
+    app.config["UPLOAD_MAX_BYTES"] = cap
+    with app.test_request_context(), db.connection_context():
+        from app.cases.from_question import start_from_question
+        from app.models import Item
+        question = Question.get(Question.reference == other.reference)
+        clerk = Staff.get(Staff.email == "clerk@test")
+        started = start_from_question(Item.active_by_code("JJ-JZ-001"), clerk, question,
+                                      country="IT", city="Prato", start_key=f"html-{lang}" * 4)
+        service.converted(question, clerk, started.case)
+    pages.get(other.client, "question-converted", other.base)
     pages.get(client, "question-find", f"{p}/find")
     pages.get(client, "question-link-problem", f"{p}/open/nope", status=404)
 

@@ -32,9 +32,22 @@ def _within_limit(form, field):
                                limit=format_number(MAX_TEXT), count=format_number(count)))
 
 
+class _SomethingLeft:
+    """After :class:`Cleaned`: text that was only control, bidi or zero-width characters
+    is empty once cleaned, and refused with the message for an empty text."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.clean:
+            raise StopValidation(str(self.message))
+
+
 def _text_field(label, hint, missing):
     return TextAreaField(label, description=hint,
-                         validators=[Needed(missing), _within_limit, Cleaned(TEXT)],
+                         validators=[Needed(missing), _within_limit, Cleaned(TEXT),
+                                     _SomethingLeft(missing)],
                          render_kw={"rows": 8})
 
 
@@ -83,10 +96,14 @@ class AskForm(Form):
         if field.data != UNKNOWN_COUNTY and field.data not in self._counties:
             raise StopValidation(_("Choose the county or district, or “I don't know”."))
 
+    def unknown_county(self) -> bool:
+        """Whether the asker said they do not know the county (asked from a case: no)."""
+        return "county" in self and self.county.data == UNKNOWN_COUNTY
+
     def chosen_county(self) -> Jurisdiction | None:
         """The county chosen; for "I don't know", the first in the network's order (its
         window passes the question on)."""
-        if self.county.data == UNKNOWN_COUNTY:
+        if self.unknown_county():
             return next(iter(self._counties.values()), None)
         return self._counties.get(self.county.data)
 

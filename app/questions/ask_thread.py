@@ -1,31 +1,35 @@
 """What the asker's pages show of a question: the thread as the asker sees it (never the
-window's notes and bookkeeping), its files, when the answer is due, in whose time."""
+window's notes and bookkeeping), its files, when the answer is due, in whose time, and
+the application it became."""
 
-from babel import Locale
+from flask import g, url_for
+from flask_babel import gettext as _
 
-from ..models import Case, Question, QuestionEvent, QuestionFile
+from ..authz import may_open
+from ..i18n import language_name
+from ..models import Case, Question, QuestionEvent, QuestionFile, ServicePoint
 from ..models.questions import THREAD_KINDS
-from ..templating import absolute_url, format_locale
+from ..points.window import BEIJING as BEIJING_ZONE
+from ..templating import absolute_url
 from . import access
+from .thread import QUESTION_STATUS_LABELS
 
-BEIJING = "Asia/Shanghai"
+#: Beijing time's zone name, as the templates' time filters take it.
+BEIJING = BEIJING_ZONE.key
 
 
 def asker_zone(question: Question) -> str:
-    """The asker's time zone when known (a question asked from a case: the case's)."""
+    """The asker's time zone when known: a question asked from a case, the case's; one
+    written down at a service point's desk, the point's; else Beijing time."""
     if question.case_id:
         case = Case.get_or_none(Case.id == question.case_id)
         if case is not None and case.timezone:
             return case.timezone
+    if question.service_point_id:
+        point = ServicePoint.get_or_none(ServicePoint.id == question.service_point_id)
+        if point is not None and point.timezone:
+            return point.timezone
     return BEIJING
-
-
-def language_name(code: str) -> str:
-    """A language's name in the page's language ("cinese" on an Italian page)."""
-    try:
-        return Locale.parse(code).get_display_name(format_locale()) or code
-    except (ValueError, TypeError):
-        return code
 
 
 def _common(question: Question) -> dict:
@@ -43,6 +47,20 @@ def sent_context(question: Question) -> dict:
     return dict(_common(question), private_link=link)
 
 
+def converted_to(question: Question) -> dict | None:
+    """The application the question became, and how the asker opens it: here when this
+    browser holds it; else with the emailed link, or the reference and access code."""
+    if not question.converted_case_id:
+        return None
+    case = Case.get_or_none(Case.id == question.converted_case_id)
+    if case is None:
+        return None
+    held = may_open(case)
+    link = (url_for("cases.status", lang=g.lang, reference=case.reference) if held
+            else url_for("cases.find", lang=g.lang))
+    return {"case": case, "held": held, "link": link}
+
+
 def thread_context(question: Question, form) -> dict:
     """The thread page: what was written, by whom, in which language, with its files."""
     events = list(QuestionEvent.select().where(
@@ -53,4 +71,14 @@ def thread_context(question: Question, form) -> dict:
             QuestionFile.id):
         files.setdefault(row.event_id, []).append(row)
     return dict(_common(question), events=events, files=files, form=form,
-                language_name=language_name)
+                language_name=language_name, STATUSES=QUESTION_STATUS_LABELS,
+                converted=converted_to(question), holds_itself=access.holds(question))
+
+
+def forget_message(question: Question) -> str:
+    """What "remove access" did when the browser still opens the question through the
+    application it was asked from."""
+    case = Case.get_by_id(question.case_id)
+    return _("This browser no longer holds %(reference)s itself, but it still opens it "
+             "through your application %(case)s. To remove both, remove access to the "
+             "application on its page.", reference=question.reference, case=case.reference)

@@ -7,12 +7,13 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from ..cases.access import remember_start_key
 from ..clock import utcnow
-from ..models import Case, Item, Jurisdiction, Question, SuggestionShown
+from ..models import Case, Item, Jurisdiction, Question, QuestionFile, SuggestionShown
 from ..uploads.service import UploadError, prepare, read_limited
 from . import service
 from .ask_forms import FILE_FORMATS, MAX_FILES, UNKNOWN_COUNTY, AskForm
@@ -45,16 +46,23 @@ def first_form(args, lang: str, case: Case | None) -> AskForm:
     return form
 
 
-def posted_item(form: AskForm) -> Item | None:
-    """The item the question is about (the guide it was asked from), if still offered."""
-    return Item.active_by_code(form.item.data[:40]) if form.item.data else None
+def posted_item(form: AskForm, county: Jurisdiction | None = None) -> Item | None:
+    """The item the question is about (the guide it was asked from), if still offered, and
+    of ``county`` when given: a guide of one county never rides on a question to another."""
+    item = Item.active_by_code(form.item.data[:40]) if form.item.data else None
+    if item is not None and county is not None and (
+            item.department.jurisdiction_id != county.id):
+        return None
+    return item
 
 
 def suggestions(form: AskForm, lang: str, county, item) -> tuple[str, list]:
     """The answers that may help, best first (not the guide the asker came from: they
     read it), recorded as shown (under a new key the next form carries: opening one, or
-    sending anyway, is counted on that row)."""
-    found = [s for s in suggest(form.text.clean, lang, county=county, item=item)
+    sending anyway, is counted on that row). An asker who does not know the county gets
+    the answers of every county (counted for the window that receives the question)."""
+    searched = None if form.unknown_county() else county
+    found = [s for s in suggest(form.text.clean, lang, county=searched, item=item)
              if not (item is not None and s.kind == "item" and s.key == item.code)]
     shown = [f"{s.kind}:{s.key}" for s in found]
     key = known_suggestion(form.suggestion_key.data)
@@ -89,9 +97,10 @@ def known_suggestion(key: str) -> str | None:
     return key if row is not None and row.question_id is None else None
 
 
-def prepared_files(files) -> list[dict]:
-    """The files chosen (none, or up to three), each through the materials' checks;
-    raises :class:`UploadError` with the message for the first one refused."""
+def prepared_files(files, question: Question | None = None) -> list[dict]:
+    """The files chosen (none, or up to three), each through the materials' checks, and
+    within what ``question`` (replied to) may still hold; raises :class:`UploadError` with
+    the message for the first one refused."""
     chosen = [f for f in files if f and f.filename]
     if len(chosen) > MAX_FILES:
         raise UploadError(_("Choose at most %(num)d files.", num=MAX_FILES), status=422)
@@ -99,7 +108,30 @@ def prepared_files(files) -> list[dict]:
     for file in chosen:
         data = read_limited(file.stream, current_app.config["UPLOAD_MAX_BYTES"])
         prepared.append(dict(prepare(data, FILE_FORMATS), name=file.filename))
+    if question is not None and prepared:
+        check_room(question, prepared)
     return prepared
+
+
+def check_room(question: Question, prepared: list[dict]) -> None:
+    """Refuse files that would take ``question`` over ``QUESTION_MAX_FILES`` files or
+    ``QUESTION_MAX_BYTES`` over its whole thread (as an application has its share)."""
+    most, limit = (current_app.config["QUESTION_MAX_FILES"],
+                   current_app.config["QUESTION_MAX_BYTES"])
+    count, kept = (QuestionFile.select(fn.COUNT(QuestionFile.id),
+                                       fn.COALESCE(fn.SUM(QuestionFile.size), 0))
+                   .where(QuestionFile.question == question.id).tuples().get())
+    if count + len(prepared) > most:
+        raise UploadError(ngettext(
+            "A question can hold at most %(num)d file over all its messages. Send your reply "
+            "without files, or with fewer.",
+            "A question can hold at most %(num)d files over all its messages. Send your reply "
+            "without files, or with fewer.", most), status=422)
+    if kept + sum(len(p["bytes"]) for p in prepared) > limit:
+        raise UploadError(_(
+            "With these files this question would hold more than %(mb)s MB, the most it can. "
+            "Send your reply without files, or with smaller ones.",
+            mb=format_decimal(limit / 1024 / 1024, "#,##0.#")), status=422)
 
 
 @dataclass
@@ -119,10 +151,11 @@ def send(form: AskForm, lang: str, case: Case | None, files: list) -> Sent:
     if existing is not None:
         return Sent(existing, replayed=True)
     origin = asked_from(case)
+    county = origin.get("county") or form.chosen_county()
     try:
         question, token, code = service.ask(
-            county=origin.get("county") or form.chosen_county(), locale=lang,
-            text=form.text.clean, start_key=key, item=origin.get("item") or posted_item(form),
+            county=county, locale=lang, text=form.text.clean, start_key=key,
+            item=origin.get("item") or posted_item(form, county),
             case=case, files=files, suggestion_key=known_suggestion(form.suggestion_key.data),
             **form.contact())
     except IntegrityError:

@@ -3,15 +3,25 @@ volunteer's form for a question asked at the desk or on the phone; the admins' f
 standard answer."""
 
 import re
+import sys
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..cases.fields import clean_text
 from ..config import LOCALES
 from ..forms import Asked, Check, Cleaned, Form, Needed, TrimmedString, options, to_int
 from ..i18n import LOCALE_NAMES, localized
 from ..models.questions import MAX_TEXT
+
+
+def plain_text(value):
+    """A filter: typed text without control, bidi or zero-width characters, trimmed (text
+    made only of them is empty, and refused as such)."""
+    if not isinstance(value, str):
+        return value
+    return clean_text({"type": "textarea", "max_length": sys.maxsize}, value)
 
 
 def _text_checks(needed):
@@ -25,7 +35,8 @@ class AnswerForm(Form):
     may edit first) or words of one's own, in Chinese or the asker's language."""
 
     standard = HiddenField()
-    text = TextAreaField(_l("Answer"), render_kw={"rows": 8}, validators=[Asked()])
+    text = TextAreaField(_l("Answer"), render_kw={"rows": 8}, validators=[Asked()],
+                         filters=[plain_text])
     lang = SelectField(_l("Written in"), choices=[], validate_choice=False,
                        validators=[Asked()])
 
@@ -73,7 +84,7 @@ class NoteForm(Form):
 
     note = TextAreaField(_l("Internal note"), render_kw={"rows": 3},
                          description=_l("Only staff read it; the asker never does."),
-                         validators=_text_checks(_l("Write the note.")))
+                         validators=_text_checks(_l("Write the note.")), filters=[plain_text])
 
 
 class AssignForm(Form):
@@ -107,7 +118,8 @@ class TransferForm(Form):
     why = TextAreaField(_l("Why"), render_kw={"rows": 3},
                         description=_l("For the staff who receive it (the asker does not read "
                                        "it)."),
-                        validators=_text_checks(_l("Say why the question goes there.")))
+                        validators=_text_checks(_l("Say why the question goes there.")),
+                        filters=[plain_text])
 
     def __init__(self, *args, targets=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,7 +159,8 @@ class DeskQuestionForm(Form):
                            validate_choice=False, validators=[Asked()])
     text = TextAreaField(_l("The question"), render_kw={"rows": 8},
                          description=_l("In the asker's words, as fully as they said it."),
-                         validators=_text_checks(_l("Write down the question.")))
+                         validators=_text_checks(_l("Write down the question.")),
+                         filters=[plain_text])
     name = TrimmedString(_l("Name"), max_chars=200, render_kw={"autocomplete": "off"})
     email = TrimmedString(_l("Email address"), max_chars=300,
                           description=_l("The asker's own address: they are told there when "

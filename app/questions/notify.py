@@ -11,12 +11,12 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 
 from ..cases.outbox import Outbox
-from ..i18n import localized
+from ..i18n import language_name, localized
 from ..mail import build_message
 from ..models import QuestionEvent
 from ..sealing import unseal
 from ..templating import format_when
-from .ask_thread import BEIJING, asker_zone, language_name
+from .ask_thread import BEIJING, asker_zone
 
 
 def _public(path: str) -> str:

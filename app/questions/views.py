@@ -9,7 +9,8 @@ form again with what was typed and a 4xx.
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import format_decimal, gettext as _
+from werkzeug.exceptions import NotFound
 
 from ..authz import asker_question, may_open, may_open_question, public
 from ..cases.access import spend_start_key
@@ -18,10 +19,12 @@ from ..cases.reference import ReferenceError_, parse_reference
 from ..extensions import limiter
 from ..fragments import see_other
 from ..models import Case, Question, QuestionFile
+from ..slowclients import body_limit
+from ..uploads.form_head import fields_before_files
 from ..uploads.service import UploadError, attachment, path_for
 from . import access, asking, service
-from .ask_forms import AskForm, FilesForm, FindQuestionForm, ReplyForm
-from .ask_thread import sent_context, thread_context
+from .ask_forms import MAX_FILES, AskForm, FilesForm, FindQuestionForm, ReplyForm
+from .ask_thread import forget_message, sent_context, thread_context
 
 bp = Blueprint("questions", __name__, url_prefix="/<lang:lang>/questions")
 
@@ -39,15 +42,21 @@ def _held_case(reference: str | None, strict: bool = True) -> Case | None:
     return None
 
 
+def _with_files(args, config):
+    """An ask or a reply carries up to three files of the upload limit each (and the form)."""
+    return MAX_FILES * config["UPLOAD_MAX_BYTES"] + 1024 * 1024
+
+
 def _step1(form, case, status=200):
-    item = asking.posted_item(form)
+    county = form.chosen_county() if "county" in form and form.county.data else None
+    item = asking.posted_item(form, county)
     return render_template("questions/ask.html", form=form, case=case, item=item), status
 
 
 def _step2(form, case, error=None, status=200):
     origin = asking.asked_from(case)
     county = origin.get("county") or form.chosen_county()
-    item = origin.get("item") or asking.posted_item(form)
+    item = origin.get("item") or asking.posted_item(form, county)
     form.suggestion_key.data, found = asking.suggestions(form, g.lang, county, item)
     files = FilesForm(formdata=None)
     if error:
@@ -57,6 +66,7 @@ def _step2(form, case, error=None, status=200):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@body_limit(_with_files)
 @public
 @limiter.limit(lambda: current_app.config["NEW_QUESTIONS_RATE_LIMIT"], methods=["POST"])
 def ask():
@@ -77,7 +87,16 @@ def ask():
         files = asking.prepared_files(request.files.getlist("files"))
     except UploadError as error:
         return _step2(form, case, str(error), error.status)
-    return _after_send(asking.send(form, g.lang, case, files))
+    return _send(form, case, files)
+
+
+def _send(form, case, files):
+    try:
+        sent = asking.send(form, g.lang, case, files)
+    except ValueError:  # the service refused the text (the form should have)
+        form.text.errors = [_("Write your question.")]
+        return _step1(form, case, 422)
+    return _after_send(sent)
 
 
 def _after_send(sent: asking.Sent):
@@ -164,7 +183,9 @@ def _closed(question, form):
 
 
 @bp.route("/<reference>/reply", methods=["POST"])
+@body_limit(_with_files)
 @asker_question
+@limiter.limit(lambda: current_app.config["QUESTION_REPLIES_RATE_LIMIT"])
 def reply(question):
     """Write to the window again (with files): the window owes an answer again."""
     form = ReplyForm()
@@ -173,13 +194,16 @@ def reply(question):
     if not form.validate():
         return _thread_again(question, form, 422)
     try:
-        files = asking.prepared_files(request.files.getlist("files"))
+        files = asking.prepared_files(request.files.getlist("files"), question)
         service.reply(question, form.text.clean, files)
     except UploadError as error:
         form.files.errors = [str(error)]
         return _thread_again(question, form, error.status)
     except service.QuestionClosed:
         return _closed(question, form)
+    except ValueError:  # the service refused the text (the form should have)
+        form.text.errors = [_("Write your reply.")]
+        return _thread_again(question, form, 422)
     flash(_("Your reply was sent to the window."), "info")
     return see_other(url_for("questions.thread", reference=question.reference) + "#latest")
 
@@ -199,6 +223,9 @@ def close(question):
 def forget(question):
     """Remove the question from this browser (for shared computers)."""
     access.forget(question)
+    if may_open_question(question):  # still open here through the application it came from
+        flash(forget_message(question), "info")
+        return see_other(url_for("questions.thread", reference=question.reference))
     flash(_("This browser no longer has access to %(reference)s. Use your access code to "
             "open it again.", reference=question.reference), "info")
     return redirect(url_for("questions.find"), 303)
@@ -213,3 +240,38 @@ def download(question, file_id):
     if found is None or not path_for(found.stored_name).exists():
         abort(404)
     return attachment(path_for(found.stored_name), found.content_type, found.original_name)
+
+
+def _too_large_message() -> str:
+    return _("What you sent was too large to be read: together your files may be at most "
+             "%(num)d × %(mb)s MB. Choose smaller files (a new photo at a lower resolution, "
+             "or a scan at 200 dpi) and send again.", num=MAX_FILES,
+             mb=format_decimal(current_app.config["UPLOAD_MAX_BYTES"] / 1024 / 1024, "#,##0.#"))
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """A body over the limit cannot be read; the form comes back with what was typed (read
+    from the start of the body, where the fields come before the files) and a message."""
+    kept = fields_before_files()
+    if request.endpoint == "questions.reply":
+        question = Question.by_reference(request.view_args.get("reference", ""))
+        if not may_open_question(question):  # as the guard would (it has not run)
+            return render_template("errors/http.html", error=NotFound()), 404
+        form = ReplyForm(formdata=kept or None)
+        form.files.errors = [_too_large_message()]
+        return _thread_again(question, form, 413)
+    if request.endpoint == "questions.ask":
+        return _ask_too_large(kept)
+    return render_template("errors/http.html", error=error), 413
+
+
+def _ask_too_large(kept):
+    case = _held_case(kept.get("case"), strict=False)
+    form = AskForm(formdata=kept or None, locale=g.lang, from_case=case is not None)
+    if kept and form.validate() and asking.valid_start_key(form.start_key.data):
+        return _step2(form, case, _too_large_message(), 413)
+    if not (kept and asking.valid_start_key(form.start_key.data)):
+        form = asking.first_form({}, g.lang, case)
+    form.form_errors.append(_too_large_message())
+    return _step1(form, case, 413)

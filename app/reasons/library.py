@@ -11,11 +11,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
-from babel import Locale
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from ..config import LOCALES
-from ..i18n import localized
+from ..i18n import language_name, localized
 from ..models import Jurisdiction, ReturnReason
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "return_reasons.yaml"
@@ -99,15 +98,6 @@ def for_case(case) -> dict[str, ReturnReason]:
 def offered(reasons: dict, material_key: str) -> list[ReturnReason]:
     """The active reasons of ``reasons`` that apply to the material."""
     return [r for r in reasons.values() if r.active and applies(r, material_key)]
-
-
-def language_name(code: str, locale: str | None = None) -> str:
-    """The name of the language ``code`` in ``locale`` (the page's): "chinois"."""
-    locale = locale or str(get_locale() or "zh")
-    try:
-        return Locale.parse(code).get_language_name(locale) or code
-    except (ValueError, TypeError):
-        return code
 
 
 def explain(entry: dict, reasons: dict, locale: str | None = None) -> SimpleNamespace:

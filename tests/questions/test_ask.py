@@ -254,3 +254,55 @@ def test_the_asked_event_holds_the_text_and_the_language(app, asker):
     asker.ask()
     event = rows(app, QuestionEvent)[0]
     assert (event.kind, event.body, event.lang, event.actor) == ("asked", QUESTION, "it", "asker")
+
+
+def test_a_guide_of_another_county_does_not_ride_on_the_question(app, asker):
+    step2 = asker.check("?item=JJ-JZ-001", county="qingtian")  # a Wencheng guide
+    assert step2.status == 200
+    assert not step2.select("p.caption")  # the Wencheng service is not shown as the matter
+    asker.send(step2)
+    question = question_of(app, asker.reference)
+    with app.app_context(), db.connection_context():
+        assert question.jurisdiction.key == "qingtian" and question.item_id is None
+    # The guide's own county keeps it.
+    same = Asker(app.test_client())
+    step2 = same.check("?item=JJ-JZ-001", county="wencheng")
+    assert step2.one("p.caption")
+    same.send(step2)
+    assert question_of(app, same.reference).item_id is not None
+
+
+def test_i_dont_know_searches_the_answers_of_every_county(app, asker):
+    with app.app_context(), db.connection_context():
+        first = Jurisdiction.counties()[0]
+        other = next(c for c in Jurisdiction.counties() if c.id != first.id)
+        texts = {"it": {"question": "Come si ottiene il certificato di parentela notarile?",
+                        "answer": "Con il libretto di famiglia."}}
+        entry = FaqEntry.create(jurisdiction=other.id, texts=texts, status="published",
+                                locale_status={"it": "ready"},
+                                search_text=search_text_of(texts)).id
+    text = "Certificato di parentela notarile: come si ottiene?"
+    assert asker.check(text=text, county=first.key).status == 200
+    shown = rows(app, SuggestionShown)[-1].shown
+    assert f"faq:{entry}" not in shown  # a county chosen: its own answers
+    unknown = Asker(app.test_client()).check(text=text, county="unknown")
+    shown = rows(app, SuggestionShown)[-1]
+    assert f"faq:{entry}" in shown.shown
+    assert shown.jurisdiction_id == first.id  # counted for the window that receives it
+    assert "parentela" in unknown.one("#suggestions").get_text()
+
+
+def test_the_answer_time_follows_the_setting(app, asker):
+    app.config["QUESTION_ANSWER_DAYS"] = 3
+    step1 = asker.client.get("/en/questions/new").get_data(as_text=True)
+    assert "within 3 Chinese working days." in step1 and "two working days" not in step1
+    results = asker.client.get("/en/services?county=wencheng").get_data(as_text=True)
+    assert "The window answers within 3 Chinese working days:" in results
+    guide = asker.client.get("/en/services/JJ-JZ-001").get_data(as_text=True)
+    assert "within 3 Chinese working days" in guide
+    app.config["QUESTION_ANSWER_DAYS"] = 1
+    en = Asker(app.test_client(), lang="en")
+    sent = en.ask()
+    assert "within 1 Chinese working day:" in sent.main
+    assert "within 1 Chinese working day." in en.client.get("/en/questions/new").get_data(
+        as_text=True)

@@ -109,3 +109,12 @@ def test_emails_have_no_english_in_the_other_languages(staff_app, smtp_server, l
         text = f"{message['Subject']}\n{body(message)}"
         leaks = [sentence for sentence in ENGLISH if sentence in text]
         assert not leaks, (lang, leaks, text)
+
+
+def test_the_email_says_the_answer_time_of_the_setting(staff_app, smtp_server):
+    collector = smtp(staff_app, smtp_server)
+    staff_app.config["QUESTION_ANSWER_DAYS"] = 1
+    ask(staff_app, "en")
+    text = body(collector.messages[0][1])
+    assert "The window answers within 1 Chinese working day: by" in text
+    assert "2 Chinese working days" not in text

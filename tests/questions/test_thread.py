@@ -223,3 +223,82 @@ def test_sent_page_in_the_askers_zone_when_asked_from_a_case(staff_app):
     assert "Italia" in due or "Roma" in due, due
     assert re.search(r"Pechino", page.text)
     assert "QUESTION" not in page.text and QUESTION
+
+
+def _convert(app, reference, with_code=False):
+    """The window makes the question a draft application (as the staff page does)."""
+    from app.cases.from_question import start_from_question
+    from app.models import Item
+    with app.test_request_context(), db.connection_context():
+        question = Question.get(Question.reference == reference)
+        clerk = Staff.get(Staff.email == "clerk@test")
+        started = start_from_question(Item.active_by_code("JJ-JZ-001"), clerk, question,
+                                      country="IT", city="Prato", start_key="k" * 24)
+        service.converted(question, clerk, started.case)
+        if with_code:
+            return started.case.reference, started.access_code
+        return started.case.reference
+
+
+def test_the_asker_is_told_the_question_became_an_application(staff_app, asked):
+    case = _convert(staff_app, asked.reference)
+    page = asked.client.page(asked.base)
+    notice = page.one("#converted").get_text(" ")
+    assert case in notice
+    assert "lin.mei@example.it" in notice  # where its link and code went
+    assert page.links("#converted a.button") == ["/it/cases/find"]
+    assert not page.select("#closed")  # not just "closed, ask a new question"
+    assert not page.select(f"form[action='{asked.base}/reply']")
+
+
+def test_a_converted_question_links_its_application_once_this_browser_holds_it(staff_app,
+                                                                              asked):
+    case, code = _convert(staff_app, asked.reference, with_code=True)
+    form = asked.client.page("/it/cases/find").form_data("main form")
+    form.update(reference=case, code=code)
+    assert asked.client.post("/it/cases/find", data=form).status_code == 303
+    page = asked.client.page(asked.base)
+    assert page.links("#converted a.button") == [f"/it/cases/{case}"]
+
+
+def test_remove_access_says_the_truth_when_the_question_opens_through_a_case(staff_app):
+    owner = Journey(staff_app.test_client(), lang="it")
+    owner.start(language="it")
+    asker = Asker(owner.client)
+    asker.send(asker.check(f"?case={owner.reference}"))
+    page = owner.client.page(asker.base)
+    # The browser holds the question itself, and through the case: both are said.
+    assert page.select(f"form[action='{asker.base}/forget']")
+    assert owner.reference in page.one(".actions").get_text()
+    gone = asker.post(f"{asker.base}/forget")
+    assert gone.status == 303 and gone.location == asker.base
+    page = owner.client.page(gone.location)
+    assert owner.reference in " ".join(page.texts(".flash"))
+    assert owner.client.get(asker.base).status_code == 200  # as the message says
+    # Now it opens only through the case: no button that would do nothing, the way instead.
+    assert not page.select(f"form[action='{asker.base}/forget']")
+    assert f"/it/cases/{owner.reference}" in page.links("#through-case a")
+
+
+def test_a_desk_question_is_shown_in_the_service_points_time(staff_app):
+    from app.models import ServicePoint
+    from app.questions.ask_thread import asker_zone
+    from tests.conftest import sign_in
+    volunteer = sign_in(staff_app, "volunteer@test")
+    form = volunteer.page("/staff/desk/questions/new").form_data("main form.decision")
+    form.update(channel="desk", language="it", text="Patente scaduta: cosa faccio?")
+    page = volunteer.submit("/staff/desk/questions/new", form, status=201)
+    reference = page.select(".slip dd.mono")[0].get_text(strip=True)
+    with staff_app.app_context(), db.connection_context():
+        question = Question.get(Question.reference == reference)
+        point = ServicePoint.get_by_id(question.service_point_id)
+        assert point.timezone != "Asia/Shanghai"
+        assert asker_zone(question) == point.timezone
+
+
+def test_language_names_are_in_the_pages_language_on_both_sides(staff_app, asked):
+    from tests.conftest import sign_in
+    answer(staff_app, asked.reference, "需要护照。", "zh")
+    assert "cinese" in asked.client.page(asked.base).one("#thread .tag").get_text()
+    staff = sign_in(staff_app, "clerk@test").page(f"/staff/questions/{asked.reference}")
+    assert "Written in Chinese" in staff.texts("p.hint")
