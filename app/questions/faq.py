@@ -4,9 +4,11 @@ An entry is a question and its answer in six languages, each language with a sta
 the catalog editor has them: *missing* (its question or answer is empty), *draft*
 (written, not yet checked) or *ready*. An entry is published only when all six are ready
 (the catalog's rule: nothing half-translated reaches the public); once published it may
-be edited (it stays published: a language cannot be emptied, only rewritten), and
-withdrawn. When the Chinese text changes, every other language marked ready is a draft
-again: its translation was made from the old Chinese (as in the catalog editor).
+be edited only so that every language stays ready (a save that would leave one empty or
+a draft is refused: withdraw the entry first to rework it), and withdrawn. When the
+Chinese text changes, every other language marked ready is a draft again: its
+translation was made from the old Chinese (as in the catalog editor); so on a published
+entry the Chinese cannot change, only on a withdrawn or draft one.
 """
 
 import re
@@ -39,8 +41,14 @@ class Conflict(ValueError):
     """Someone else saved the entry after the page was built."""
 
 
-class EmptyPublished(ValueError):
-    """A published entry's language left empty: withdraw the entry first."""
+class PublishedNotReady(ValueError):
+    """A save refused on a published entry: it would leave these locales not ready (empty
+    or a draft), so readers would see one language's new text beside another's old.
+    Withdraw the entry first to rework it."""
+
+    def __init__(self, locales):
+        super().__init__(", ".join(locales))
+        self.locales = list(locales)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -255,14 +263,13 @@ def save_text(entry: FaqEntry, locale: str, question: str, answer: str, ready: b
               seen: str = "") -> FaqEntry:
     """Save one language of an entry. ``seen``: the ``updated_at`` the editor's page was
     built from (:class:`Conflict` when someone saved since). Changing the Chinese makes
-    every other language marked ready a draft again."""
+    every other language marked ready a draft again. On a published entry a save that
+    would leave any language not ready is refused (:class:`PublishedNotReady`)."""
     question, answer = _clean(question), _clean(answer)
     with together():
         current = FaqEntry.get_by_id(entry.id)
         if seen and seen != stamp(current):
             raise Conflict(entry.id)
-        if current.status == "published" and not (question and answer):
-            raise EmptyPublished(locale)
         texts = dict(current.texts or {})
         before = text_of(current, locale)
         texts[locale] = {"question": question, "answer": answer}
@@ -270,6 +277,10 @@ def save_text(entry: FaqEntry, locale: str, question: str, answer: str, ready: b
         if locale == SOURCE and before != texts[locale]:
             marks = {loc: ("draft" if mark == "ready" else mark) for loc, mark in marks.items()}
         marks[locale] = "ready" if ready and question and answer else "draft"
+        if current.status == "published":
+            after = FaqEntry(texts=texts, locale_status=marks)
+            if not_ready(after):
+                raise PublishedNotReady(not_ready(after))
         _save(current, texts=texts, locale_status=marks)
     return current
 

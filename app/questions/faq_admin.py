@@ -130,17 +130,17 @@ def text(entry_id):
                       form.seen.data)
     except faq.Conflict:
         return _text_page(faq.entry_for(g.staff, row.id), locale, form, 409, conflict=True)
-    except faq.EmptyPublished:
-        abort(409)  # published meanwhile, with this language empty: the page says why
+    except faq.PublishedNotReady as refused:
+        return _text_page(row, locale, form, 409, kept=_languages(refused.locales))
     flash(_("Saved."), "info")
     return redirect(url_for(".entry", entry_id=row.id), 303)
 
 
-def _text_page(row, locale, form, status, conflict=False):
+def _text_page(row, locale, form, status, conflict=False, kept=None):
     beside = editing.beside_arg(locale)
     return render_template("questions/faq_text.html", entry=row, locale=locale, form=form,
                            beside=beside, beside_text=faq.text_of(row, beside),
-                           saved=faq.text_of(row, locale), conflict=conflict,
+                           saved=faq.text_of(row, locale), conflict=conflict, kept=kept,
                            status=faq.locale_status(row, locale),
                            stamp=form.seen.data if form.errors else faq.stamp(row)), status
 

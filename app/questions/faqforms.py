@@ -97,6 +97,11 @@ class TextForm(Form):
         if self.ready.data and not field.data:
             raise ValidationError(_("A language marked ready needs its answer."))
 
+    def validate_ready(self, field):
+        if self.published and not field.data:
+            raise ValidationError(_("Readers see this entry, so every language stays ready: "
+                                    "tick this, or withdraw the entry first to rework it."))
+
 
 class PlaceForm(CountyChoice, Form):
     """The county an entry belongs to, and the items of it the entry is about."""

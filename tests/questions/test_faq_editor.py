@@ -155,16 +155,62 @@ def test_editing_a_published_entry_keeps_it_published(staff_app):
               TEXTS["en"]["answer"])
     row = entry_row(staff_app, entry_id)
     assert row.status == "published" and "milan" in row.search_text
-    # A new Chinese text: the other languages marked ready are drafts again.
-    save_text(supervisor, entry_id, "zh", "在米兰可以换领驾驶证吗？", TEXTS["zh"]["answer"])
-    page = supervisor.page(f"/staff/admin/faq/{entry_id}")
-    assert page.one("#lang-zh .badge").get_text() == "Ready"
-    assert page.one("#lang-en .badge").get_text() == "Draft"
-    assert entry_row(staff_app, entry_id).status == "published"
     # A published entry keeps a text in every language.
     response = save_text(supervisor, entry_id, "fr", "", "", ready=False, status=422)
     assert "withdraw it first" in response.get_data(as_text=True)
     assert entry_row(staff_app, entry_id).texts["fr"] == TEXTS["fr"]
+
+
+def test_a_published_entry_never_goes_half_translated(staff_app, client):
+    """A save that would leave a language not ready is refused, the text kept: a new
+    Chinese (the others would be drafts again), or a language saved with "ready" unticked.
+    Readers in every language keep reading the same answer."""
+    entry_id = published_entry(staff_app)
+    supervisor = sign_in(staff_app, "supervisor@test")
+    assert "withdraw the entry first" in supervisor.page(
+        f"/staff/admin/faq/{entry_id}/text?locale=zh").one("main .notice").get_text()
+    new_chinese = "在米兰可以换领驾驶证吗？"
+    response = save_text(supervisor, entry_id, "zh", new_chinese, TEXTS["zh"]["answer"],
+                         status=409)
+    body = response.get_data(as_text=True)
+    assert new_chinese in body  # what was typed comes back
+    assert "Not saved: readers see this entry" in body and "Withdraw it first" in body
+    assert "English" in body and "Italiano" in body  # the languages it would have left
+    row = entry_row(staff_app, entry_id)
+    assert row.texts["zh"] == TEXTS["zh"] and set(row.locale_status.values()) == {"ready"}
+    assert new_chinese not in client.get(f"/zh/faq/{entry_id}").get_data(as_text=True)
+    # "Ready" unticked on a published entry: refused on the form, the text kept.
+    response = save_text(supervisor, entry_id, "it", "Domanda riscritta?", "Risposta.",
+                         ready=False, status=422)
+    body = response.get_data(as_text=True)
+    assert "Domanda riscritta?" in body and "withdraw the entry first" in body
+    assert entry_row(staff_app, entry_id).texts["it"] == TEXTS["it"]
+    assert "Domanda riscritta?" not in client.get(f"/it/faq/{entry_id}").get_data(as_text=True)
+    # The same saves once withdrawn: the Chinese changes, the other languages are drafts.
+    token = supervisor.page(f"/staff/admin/faq/{entry_id}").csrf()
+    assert supervisor.post(f"/staff/admin/faq/{entry_id}/withdraw",
+                           data={"csrf_token": token}).status_code == 303
+    save_text(supervisor, entry_id, "zh", new_chinese, TEXTS["zh"]["answer"])
+    page = supervisor.page(f"/staff/admin/faq/{entry_id}")
+    assert page.one("#lang-zh .badge").get_text() == "Ready"
+    assert page.one("#lang-en .badge").get_text() == "Draft"
+    assert entry_row(staff_app, entry_id).status == "withdrawn"
+
+
+def test_the_service_refuses_a_half_translated_published_entry(staff_app):
+    from app.questions import faq
+    entry_id = published_entry(staff_app)
+    with ctx(staff_app):
+        row = FaqEntry.get_by_id(entry_id)
+        for locale, question, ready in (("zh", "新的问题？", True), ("pt", "Pergunta?", False)):
+            try:
+                faq.save_text(row, locale, question, TEXTS[locale]["answer"], ready)
+            except faq.PublishedNotReady as refused:
+                assert refused.locales == (["en", "it", "fr", "es", "pt"] if locale == "zh"
+                                           else ["pt"])
+            else:
+                raise AssertionError(f"saved {locale}")
+        assert FaqEntry.get_by_id(entry_id).texts == TEXTS
 
 
 def test_a_save_over_someone_elses_is_refused_and_keeps_the_text(staff_app):
