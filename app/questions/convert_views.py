@@ -16,7 +16,9 @@ bp = Blueprint("question_case", __name__, url_prefix="/staff/questions")
 
 def _case_page(question, form=None, refusal: str | None = None, status: int = 200):
     """The conversion page: the question, the item chooser (narrowed by ``?department=``
-    and ``?q=``), and what became of it."""
+    and ``?q=``), and what became of it. It shows the asker's name, contact and words:
+    each showing is recorded, as on the question's page."""
+    audit.record("question_view", staff=g.staff, target=question.reference)
     department, search = request.args.get("department", ""), request.args.get("q", "")[:80]
     items = conversion.county_items(question.jurisdiction_id, department, search)
     if form is None:

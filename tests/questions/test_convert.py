@@ -189,3 +189,18 @@ def test_province_reads_but_does_not_convert(staff_app):
                          data={"item": "JJ-JZ-001", "country": "IT", "city": "x"}
                          ).status_code == 403
     assert fresh(app, reference).converted_case_id is None
+
+
+def test_opening_the_conversion_page_is_recorded(staff_app):
+    """It shows the asker's name, email, phone and words: like the question's page, each
+    opening is an audit event naming the account."""
+    from app.models import AuditEvent, Staff
+    reference = ask(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    page = clerk.page(f"/staff/questions/{reference}/case")
+    assert "lin.mei@example.it" in page.main
+    with staff_app.app_context(), db.connection_context():
+        clerk_id = Staff.get(Staff.email == "clerk@test").id
+        seen = list(AuditEvent.select().where((AuditEvent.action == "question_view")
+                                              & (AuditEvent.target == reference)))
+        assert [event.staff_id for event in seen] == [clerk_id]
