@@ -198,6 +198,28 @@ def anonymised(text: str, names=()) -> str:
     return text
 
 
+#: The catalog's field types that hold a person's name.
+NAME_TYPES = ("name_zh", "name_latin")
+
+
+def names_of(question) -> list[str]:
+    """The names anonymising takes out of a question: the asker's; and when it was asked
+    from a case (or became one), the applicant's and every name the case's form holds
+    (the applicant's in both scripts, a spouse's, a parent's, the agent's…)."""
+    from ..cases.entrustment import agent_fields
+    from ..models import Case
+    names = [question.asker_name]
+    for case_id in {question.case_id, question.converted_case_id} - {None}:
+        case = Case.get_or_none(Case.id == case_id)
+        if case is None:
+            continue
+        names.append(case.applicant_name)
+        fields = [f for step in case.spec.steps or () for f in step.get("fields") or ()]
+        for given, defined in ((case.answers, fields), (case.entrustment, agent_fields())):
+            names += [(given or {}).get(f["key"]) for f in defined if f["type"] in NAME_TYPES]
+    return [name for name in names if isinstance(name, str) and name.strip()]
+
+
 def from_question(question) -> dict:
     """What an entry made from ``question`` starts with: ``{"question": (lang, text),
     "answer": (lang, text)}``, anonymised; the answer is the window's last one."""
@@ -207,7 +229,7 @@ def from_question(question) -> dict:
         & QuestionEvent.kind.in_(("asked", "logged", "answer"))).order_by(QuestionEvent.id))
     asked = next((e for e in events if e.kind in ("asked", "logged")), None)
     answer = next((e for e in reversed(events) if e.kind == "answer"), None)
-    names = [question.asker_name]
+    names = names_of(question)
 
     def lang(event):
         value = (event.lang if event else "") or question.locale

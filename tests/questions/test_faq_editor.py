@@ -286,3 +286,28 @@ def test_the_county_and_services_of_an_entry(staff_app):
     response = supervisor.submit(f"/staff/admin/faq/{entry_id}", {
         "csrf_token": data["csrf_token"], "county": "qingtian"}, status=422)
     assert response.field_error("county") == "Choose a county of your jurisdiction."
+
+
+def test_a_question_asked_from_a_case_loses_the_applicants_names(staff_app):
+    """Asked from a case, the question has no asker name of its own: the names are the
+    case's (the applicant's in both scripts, the agent's), and they go too."""
+    import secrets
+
+    from app.models import Case, Jurisdiction, Staff
+    from app.questions import service
+    from tests.conftest import submitted_case
+    journey = submitted_case(staff_app, lang="it", entrust=True)
+    with ctx(staff_app):
+        case = Case.get(Case.reference == journey.reference)
+        question, _token, _code = service.ask(
+            county=Jurisdiction.local_by_key("wencheng"), locale="it", case=case,
+            text="Sono LIN Mei (林美). Mio fratello 林建国 può ritirare la patente? Lin chiede.",
+            start_key=secrets.token_hex(8), asker_name="")
+        service.answer(question, Staff.get(Staff.email == "clerk@test"),
+                       "Sì, signora Lin Mei: 林建国 porti la delega.", "it")
+        reference = question.reference
+    data = sign_in(staff_app, "clerk@test").page(f"/staff/questions/{reference}/faq").form_data()
+    for name in ("LIN Mei", "Lin Mei", "林美", "林建国"):
+        assert name not in data["question"] and name not in data["answer"], name
+    assert "fratello" in data["question"] and "delega" in data["answer"]
+    assert data["question"].count("***") >= 3
