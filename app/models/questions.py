@@ -281,6 +281,9 @@ class FaqEntry(BaseModel):
     published_at = DateTimeField(null=True, index=True)
     sort = IntegerField(default=0)
     demo = BooleanField(default=False)
+    # The one-time key of the editor's form that made it: that form posted again (a
+    # double click, a resent post) opens this entry instead of making a second one.
+    start_key = CharField(max_length=64, null=True, unique=True)
 
 
 class FaqItem(BaseModel):

@@ -11,9 +11,10 @@ translation was made from the old Chinese (as in the catalog editor); so on a pu
 entry the Chinese cannot change, only on a withdrawn or draft one.
 """
 
+import hashlib
 import re
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from ..clock import utcnow
 from ..config import LOCALES
@@ -265,19 +266,52 @@ def _link_items(entry: FaqEntry, items) -> None:
 
 
 def create(county: Jurisdiction, staff, texts: dict, items=(), source=None,
-           demo: bool = False) -> FaqEntry:
+           demo: bool = False, start_key: str | None = None) -> FaqEntry:
     """A new draft entry of ``county`` with ``texts`` (``{locale: {"question", "answer"}}``,
-    each a draft), about ``items`` of the county, made from the question ``source``."""
+    each a draft), about ``items`` of the county, made from the question ``source``.
+
+    ``start_key``: the one-time key of the form posted; when an entry was already made
+    with it by the same account, that entry is returned (its ``replayed`` is True) and
+    nothing is written."""
+    key = _one_time(start_key, staff)
+    existing = made_with(key)
+    if existing is not None:
+        return existing
     texts = {loc: {"question": _clean(t.get("question")), "answer": _clean(t.get("answer"))}
              for loc, t in (texts or {}).items() if loc in LOCALES}
     now = utcnow()
-    with together():
-        entry = FaqEntry.create(
-            jurisdiction=county.id, source=source.id if source is not None else None,
-            texts=texts, locale_status={loc: "draft" for loc in texts},
-            search_text=search_text_of(texts), created_by=staff.id if staff else None,
-            created_at=now, updated_at=now, demo=demo)
-        _link_items(entry, [i for i in items if i.department.jurisdiction_id == county.id])
+    try:
+        with together():
+            entry = FaqEntry.create(
+                jurisdiction=county.id, source=source.id if source is not None else None,
+                texts=texts, locale_status={loc: "draft" for loc in texts},
+                search_text=search_text_of(texts), created_by=staff.id if staff else None,
+                created_at=now, updated_at=now, demo=demo, start_key=key)
+            _link_items(entry, [i for i in items if i.department.jurisdiction_id == county.id])
+    except IntegrityError:
+        if made_with(key) is None:
+            raise
+        return made_with(key)  # the same form, posted twice at once
+    entry.replayed = False
+    return entry
+
+
+def _one_time(start_key: str | None, staff) -> str | None:
+    """What an entry keeps of its form's key: a digest of the key and the account, so a
+    key is only ever one account's."""
+    if not start_key:
+        return None
+    return hashlib.sha256(f"{staff.id if staff else 0}/{start_key}".encode()).hexdigest()
+
+
+def made_with(key: str | None) -> FaqEntry | None:
+    """The entry whose form's key (as :func:`_one_time` keeps it) is ``key``, marked
+    ``replayed``; or None."""
+    if not key:
+        return None
+    entry = FaqEntry.get_or_none(FaqEntry.start_key == key)
+    if entry is not None:
+        entry.replayed = True
     return entry
 
 

@@ -79,8 +79,10 @@ def new():
         return render_template("questions/faq_new.html", form=form), (
             422 if form.is_submitted() else 200)
     entry = faq.create(form.chosen_county(), g.staff, {faq.SOURCE: {
-        "question": form.question.data, "answer": form.answer.data}})
-    audit.record("faq_created", staff=g.staff, target=str(entry.id))
+        "question": form.question.data, "answer": form.answer.data}},
+        start_key=form.start_key.data)
+    if not entry.replayed:
+        audit.record("faq_created", staff=g.staff, target=str(entry.id))
     return redirect(url_for(".entry", entry_id=entry.id), 303)
 
 
@@ -182,10 +184,12 @@ def from_question(question):
         "answer": start["answer"][1], "answer_lang": start["answer"][0]})
     if not form.validate_on_submit():
         return _from_question_page(question, form, 422 if form.is_submitted() else 200)
-    entry = faq.create(question.jurisdiction, g.staff, form.texts(),
-                       items=[question.item] if question.item_id else [], source=question)
-    audit.record("faq_created", staff=g.staff, target=str(entry.id),
-                 data={"question": question.reference})
+    entry = faq.create(question.jurisdiction, g.staff, form.texts(), source=question,
+                       items=[question.item] if question.item_id else [],
+                       start_key=form.start_key.data)
+    if not entry.replayed:
+        audit.record("faq_created", staff=g.staff, target=str(entry.id),
+                     data={"question": question.reference})
     if allows(g.staff.role, "faq") and faq.entry_for(g.staff, entry.id):
         return redirect(url_for(".entry", entry_id=entry.id), 303)
     flash(_("The draft entry is made: your supervisor or admin completes its six languages "

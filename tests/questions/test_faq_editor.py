@@ -96,9 +96,9 @@ def test_an_empty_draft_from_a_question_is_refused_with_what_was_typed(staff_app
 def test_publish_is_refused_until_all_six_languages_are_ready(staff_app):
     supervisor = sign_in(staff_app, "supervisor@test")
     page = supervisor.page("/staff/admin/faq/new")
-    response = supervisor.post("/staff/admin/faq/new", data={
-        "csrf_token": page.csrf(), "county": "wencheng", "question": TEXTS["zh"]["question"],
-        "answer": TEXTS["zh"]["answer"]})
+    response = supervisor.post("/staff/admin/faq/new", data=dict(
+        page.form_data(), county="wencheng", question=TEXTS["zh"]["question"],
+        answer=TEXTS["zh"]["answer"]))
     assert response.status_code == 303
     url = response.headers["Location"]
     entry_id = int(url.rsplit("/", 1)[1])
@@ -311,3 +311,44 @@ def test_a_question_asked_from_a_case_loses_the_applicants_names(staff_app):
         assert name not in data["question"] and name not in data["answer"], name
     assert "fratello" in data["question"] and "delega" in data["answer"]
     assert data["question"].count("***") >= 3
+
+
+def test_a_form_posted_twice_makes_one_entry(staff_app):
+    """Each form that makes an entry carries a one-time key: its post replayed (a double
+    click, a resent post) opens the entry the first post made."""
+    from app.models import AuditEvent
+    supervisor = sign_in(staff_app, "supervisor@test")
+    form = dict(supervisor.page("/staff/admin/faq/new").form_data(), county="wencheng",
+                question=TEXTS["zh"]["question"], answer=TEXTS["zh"]["answer"])
+    first = supervisor.post("/staff/admin/faq/new", data=form)
+    again = supervisor.post("/staff/admin/faq/new", data=form)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    # A new page is a new key: a second entry on purpose.
+    other = dict(supervisor.page("/staff/admin/faq/new").form_data(), county="wencheng",
+                 question="另一个问题？", answer="另一个回答。")
+    assert supervisor.post("/staff/admin/faq/new", data=other).headers["Location"] != \
+        first.headers["Location"]
+    # The same from a question: the clerk's draft is made once.
+    reference = asked_and_answered(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    data = clerk.page(f"/staff/questions/{reference}/faq").form_data()
+    for _ in range(3):
+        assert clerk.post(f"/staff/questions/{reference}/faq", data=data).status_code == 303
+    with ctx(staff_app):
+        question = Question.by_reference(reference)
+        assert FaqEntry.select().where(FaqEntry.source == question.id).count() == 1
+        assert FaqEntry.select().count() == 3
+        assert AuditEvent.select().where(AuditEvent.action == "faq_created").count() == 3
+    assert len(clerk.page(f"/staff/questions/{reference}/faq").select("#made li")) == 1
+
+
+def test_a_form_without_its_key_is_refused_with_the_text_kept(staff_app):
+    supervisor = sign_in(staff_app, "supervisor@test")
+    form = dict(supervisor.page("/staff/admin/faq/new").form_data(), county="wencheng",
+                question="我的问题？", answer="我的回答。", start_key="")
+    page = supervisor.submit("/staff/admin/faq/new", form, status=422)
+    assert "out of date" in " ".join(page.errors())
+    data = page.form_data()
+    assert data["question"] == "我的问题？" and len(data["start_key"]) >= 16
+    assert supervisor.submit("/staff/admin/faq/new", data).status_code == 303
