@@ -6,7 +6,8 @@ from flask_babel import get_locale, lazy_gettext as _l
 from peewee import JOIN
 
 from ..i18n import localized
-from ..models import Department, Jurisdiction, Office, QuestionEvent, QuestionFile, Staff
+from ..models import (Case, Department, Jurisdiction, Office, QuestionEvent, QuestionFile,
+                      Staff)
 from . import answers as standard_answers
 from .forms import ActionForm, AnswerForm, AssignForm, NoteForm, TransferForm
 from .queue import is_overdue
@@ -124,6 +125,16 @@ def place_names(events) -> dict:
     return names
 
 
+def openable_cases(question, staff) -> set[int]:
+    """The ids of the question's applications (the one it was asked from, the one it
+    became) that ``staff`` may open: a draft, not sent yet, is nobody's at home."""
+    ids = {question.case_id, question.converted_case_id} - {None}
+    condition = Case.visible_to(staff)
+    if not ids or condition is None:
+        return set()
+    return {row.id for row in Case.select(Case.id).where(condition & Case.id.in_(list(ids)))}
+
+
 def page_context(question, refused=None, standard=None) -> dict:
     """Everything the staff's question page shows. ``standard``: the id of a standard
     answer to put in the answer box (its text in the asker's language)."""
@@ -139,5 +150,6 @@ def page_context(question, refused=None, standard=None) -> dict:
                 files=list(QuestionFile.select().where(QuestionFile.question == question.id)
                            .order_by(QuestionFile.id)),
                 forms=forms, failed=refused[0] if refused else None,
+                openable=openable_cases(question, g.staff),
                 overdue=is_overdue(question), LABELS=STAFF_QUESTION_EVENTS,
                 CHANNELS=CHANNEL_LABELS, STATUSES=QUESTION_STATUS_LABELS)
