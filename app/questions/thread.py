@@ -85,9 +85,14 @@ def make_forms(question, staff, refused=None) -> dict:
 
 
 def _answer_form(question, formdata):
+    # Own words: Chinese, or the asker's language when the page is in it. A standard
+    # answer: the asker's language (a post without the choice keeps to it).
     page = str(get_locale() or "zh")
+    lang = page if page in ("zh", question.locale) else "zh"
+    if formdata is not None and formdata.get("standard"):
+        lang = question.locale
     return AnswerForm(formdata, question=question, answers=standard_answers.offered(question),
-                      data={"lang": page if page in ("zh", question.locale) else "zh"})
+                      data={"lang": lang})
 
 
 def build_form(action, question, staff, formdata):
