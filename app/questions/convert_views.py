@@ -61,8 +61,8 @@ def case(question):
 @staff("question_figures")
 def figures_page():
     """Questions per week, time to a first answer, answers in time, suggestions that
-    resolved a question: for one window (or all of the account's) over 4, 12 or 52 weeks."""
+    resolved a question: of the questions the account may open, for one window (or all
+    of the account's) over 4, 12 or 52 weeks."""
     choice = figures.parse_choice(request.args, g.staff)
     return render_template("questions/figures.html", choice=choice,
-                           figures=figures.window_figures(choice.office_ids, choice.since,
-                                                          choice.until))
+                           figures=figures.staff_figures(g.staff, choice))
