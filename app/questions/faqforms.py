@@ -59,8 +59,8 @@ class OneTimeKey:
         valid = super().validate(extra_validators)
         if not 16 <= len(self.start_key.data or "") <= 64:
             self.start_key.data = secrets.token_urlsafe(24)  # what was typed stays
-            self.form_errors.append(_("This form was out of date. Check it and send it "
-                                      "again."))
+            self.form_errors.append(_("This form is out of date: it was reloaded, please "
+                                      "send it again."))
             return False
         return valid
 
