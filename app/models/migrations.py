@@ -475,8 +475,9 @@ def _questions_ask(migrator):
 
 
 def _questions_fixstaff(migrator):
-    """Version 26: an FAQ entry keeps the one-time key of the form that made it (unique):
-    a replayed post opens that entry instead of making a second one."""
+    """Version 27 (after main's ``_question_retention``, 26): an FAQ entry keeps the
+    one-time key of the form that made it (unique): a replayed post opens that entry
+    instead of making a second one."""
     from peewee import CharField
     from . import questions as q
     _add_missing_columns(migrator, {"faq_entry": [
