@@ -213,13 +213,15 @@ def faq_refusals(app, admin, pages: Collector) -> None:
     from .questions.faqdata import published_entry
     entry = published_entry(app, email="admin@test")
     url = f"/staff/admin/faq/{entry}/text"
-    for locale, question, ready, status, name in (("zh", "新问题？", "y", 409, "faq-text-kept-409"),
-                                                   ("it", "Domanda?", "", 422, "faq-text-ready-422")):
+    refusals = (("zh", "新问题？", "y", 409, "faq-text-kept-409"),
+                ("it", "Domanda?", "", 422, "faq-text-ready-422"))
+    for locale, question, ready, status, name in refusals:
         data = dict(admin.page(f"{url}?locale={locale}").form_data("main form[method=post]"),
                     question=question, ready=ready)
         response = admin.post(url, data=data)
         if response.status_code != status:
-            pages.problems.append(f"{url} ({locale}): status {response.status_code}, expected {status}")
+            pages.problems.append(
+                f"{url} ({locale}): status {response.status_code}, expected {status}")
         pages.add(name, response.get_data(as_text=True))
 
 

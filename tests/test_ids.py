@@ -63,7 +63,7 @@ def test_a_huge_number_in_the_url_is_not_found(staff_app, rule, method):
 @pytest.mark.parametrize("rule,method", INT_RULES, ids=[f"{m} {r}" for r, m in INT_RULES])
 def test_the_largest_id_still_matches(staff_app, rule, method):
     """The bound is the column's: 2**63-1 is routed (and then simply not found)."""
-    endpoint, values = staff_app.url_map.bind("localhost").match(
+    _endpoint, values = staff_app.url_map.bind("localhost").match(
         _path(rule, str(MAX_ID), "Q"), method=method)
     assert MAX_ID in values.values()
 
