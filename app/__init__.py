@@ -35,6 +35,8 @@ def create_app(config=None) -> Flask:
     from .tasks import init_jobs
     from .templating import init_templating
 
+    from .ids import init_ids
+    init_ids(app)  # before the blueprints add their <int:…> rules
     init_db(app)
     init_slow_clients(app)  # before anything reads a request body
     init_i18n(app)

@@ -11,12 +11,14 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationEr
 from wtforms.validators import StopValidation
 
 from .cases.fields import FieldError, clean_field
+from .ids import read_id
 
 
 def to_int(value, default: int = -1) -> int:
-    """A whole number from a form value, or ``default``."""
+    """A whole number from a form value, or ``default`` (also for one beyond what a
+    64-bit column holds: it is never a row's id, and SQLite could not compare it)."""
     try:
-        return int(value)
+        return read_id(value)
     except (TypeError, ValueError):
         return default
 

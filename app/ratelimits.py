@@ -12,14 +12,17 @@ Two uses:
   tries and from wherever); an email address's password and an account's
   second step (:class:`SlowDown`: a few free failures, then a growing wait; the owner is
   slowed, never locked out for long, and an unknown address is counted exactly like a
-  real one, so the answers tell nothing about which accounts exist).
+  real one, so the answers tell nothing about which accounts exist); the first time of
+  something in a window (:class:`OncePer`: an FAQ vote per entry and address a day).
 """
 
 import hashlib
+import hmac
 import math
 import time
 from datetime import timezone
 
+from flask import current_app
 from limits import parse
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
@@ -132,6 +135,21 @@ class SlowDown:
 
     def passed(self, target: str) -> None:
         _storage.clear(f"{self.name}/{target}")
+
+
+class OncePer:
+    """The first time a target is seen in a window of ``window`` seconds (from the first
+    time): one "was this helpful?" vote per entry and address a day. The target is kept
+    as a keyed hash (the app's secret key), never in clear."""
+
+    def __init__(self, name: str, window: int):
+        self.name, self.window = name, window
+
+    def first(self, target: str) -> bool:
+        """Count ``target``; True when this is its first time in the window."""
+        secret = current_app.config["SECRET_KEY"].encode()
+        digest = hmac.new(secret, target.encode(), hashlib.sha256).hexdigest()
+        return _incr(f"{self.name}/{digest}", self.window, 1, _now()) == 1
 
 
 def _now() -> float:

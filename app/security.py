@@ -48,6 +48,16 @@ def same_origin(request) -> bool:
     return bool(referer) and _origin_of(referer) in ours
 
 
+def cross_site(request) -> bool:
+    """Whether a POST is known to come from another site: its ``Sec-Fetch-Site`` is not
+    ``same-origin``, or its ``Origin`` is not this site's (``null`` included). A post
+    with neither header (an old browser) is not known to be cross-site."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site != "same-origin":
+        return True
+    return request.headers.get("Origin") is not None and not same_origin(request)
+
+
 def revalidated(response):
     """A page without personal data: the browser may keep it and revalidate (ETag/304).
 

@@ -23,7 +23,8 @@ PUBLIC = {
     "uploads.options",
     # Overseas service points; the emailed appointment link (its token is the check).
     "points.directory", "cases.appointment", "cases.appointment_cancel",
-    # The FAQ; "did this answer your question?" counts once per browser (its session).
+    # The FAQ; "did this answer your question?" counts once per browser and address a day,
+    # and a post another site made is refused (its Origin or Sec-Fetch-Site).
     "faq.index", "faq.entry", "faq.helpful", "faq.thanks",
     # Asking a question; an answer suggested before sending (counted as opened); the
     # private link and the find page of a question (the token or the code is the check).

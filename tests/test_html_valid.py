@@ -225,6 +225,24 @@ def staff_clients(app) -> dict:
     return clients
 
 
+def faq_refusals(app, admin, pages: Collector) -> None:
+    """A published entry's text saved so that a language would not be ready: refused
+    (a new Chinese: 409, the notice; "ready" unticked: 422, the field's error)."""
+    from .questions.faqdata import published_entry
+    entry = published_entry(app, email="admin@test")
+    url = f"/staff/admin/faq/{entry}/text"
+    refusals = (("zh", "新问题？", "y", 409, "faq-text-kept-409"),
+                ("it", "Domanda?", "", 422, "faq-text-ready-422"))
+    for locale, question, ready, status, name in refusals:
+        data = dict(admin.page(f"{url}?locale={locale}").form_data("main form[method=post]"),
+                    question=question, ready=ready)
+        response = admin.post(url, data=data)
+        if response.status_code != status:
+            pages.problems.append(
+                f"{url} ({locale}): status {response.status_code}, expected {status}")
+        pages.add(name, response.get_data(as_text=True))
+
+
 def staff_side(app, clients, lang, ref, slot, pages: Collector):
     """Every staff page of the list in tests/i18n/test_staff_leaks.py, in ``lang``."""
     for who, client in clients.items():
@@ -236,6 +254,7 @@ def staff_side(app, clients, lang, ref, slot, pages: Collector):
     for endpoint, (who, url, status) in staff_pages(app, ref, point, assisted,
                                                     day=called).items():
         pages.get(clients[who], endpoint, url, status=status)
+    faq_refusals(app, clients["admin"], pages)
     for section in ("basics", "text", "steps"):   # the list reads the materials section
         pages.get(clients["admin"], f"editor-{section}", f"/staff/admin/catalog/JJ-JZ-001/draft/{section}")
     # The appointment page of the booking email's link, and the agent's own page once

@@ -481,6 +481,17 @@ def _question_retention(migrator):
                                                  ("anonymised_at", DateTimeField(null=True))]})
 
 
+def _questions_fixstaff(migrator):
+    """Version 27 (after main's ``_question_retention``, 26): an FAQ entry keeps the
+    one-time key of the form that made it (unique): a replayed post opens that entry
+    instead of making a second one."""
+    from peewee import CharField
+    from . import questions as q
+    _add_missing_columns(migrator, {"faq_entry": [
+        ("start_key", CharField(max_length=64, null=True))]})
+    _create_present_indexes(q.FaqEntry)
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
@@ -488,7 +499,7 @@ MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _res
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
               _questions, _questions_staffq, _questions_ask,
-              _question_retention]
+              _question_retention, _questions_fixstaff]
 
 
 def latest_version() -> int:

@@ -117,6 +117,15 @@ class Question(BaseModel):
         under it; a volunteer the questions logged at their service point. A question
         passed to another county's window or department has that county's window as its
         office, so it leaves the first county's sight.
+
+        Why a clerk sees every window of their county, when a case is their own window's
+        only (:meth:`Case.visible_to`): a case is routed to the window responsible for its
+        item when it is sent, but a question is asked of a county, not of a service, and
+        reaches the county's first window (:func:`app.questions.service.window_of`);
+        its clerks pass it on from there. Limited to their own window, the clerks of
+        every other window (the police's, say) would see no question at all, and could
+        not answer one about their services. The figures page counts by this same
+        condition (:func:`app.questions.figures.staff_figures`).
         """
         if staff.role == "volunteer":
             return (cls.service_point == staff.service_point_id
@@ -284,6 +293,9 @@ class FaqEntry(BaseModel):
     published_at = DateTimeField(null=True, index=True)
     sort = IntegerField(default=0)
     demo = BooleanField(default=False)
+    # The one-time key of the editor's form that made it: that form posted again (a
+    # double click, a resent post) opens this entry instead of making a second one.
+    start_key = CharField(max_length=64, null=True, unique=True)
 
 
 class FaqItem(BaseModel):

@@ -16,7 +16,9 @@ bp = Blueprint("question_case", __name__, url_prefix="/staff/questions")
 
 def _case_page(question, form=None, refusal: str | None = None, status: int = 200):
     """The conversion page: the question, the item chooser (narrowed by ``?department=``
-    and ``?q=``), and what became of it."""
+    and ``?q=``), and what became of it. It shows the asker's name, contact and words:
+    each showing is recorded, as on the question's page."""
+    audit.record("question_view", staff=g.staff, target=question.reference)
     department, search = request.args.get("department", ""), request.args.get("q", "")[:80]
     items = conversion.county_items(question.jurisdiction_id, department, search)
     if form is None:
@@ -59,8 +61,8 @@ def case(question):
 @staff("question_figures")
 def figures_page():
     """Questions per week, time to a first answer, answers in time, suggestions that
-    resolved a question: for one window (or all of the account's) over 4, 12 or 52 weeks."""
+    resolved a question: of the questions the account may open, for one window (or all
+    of the account's) over 4, 12 or 52 weeks."""
     choice = figures.parse_choice(request.args, g.staff)
     return render_template("questions/figures.html", choice=choice,
-                           figures=figures.window_figures(choice.office_ids, choice.since,
-                                                          choice.until))
+                           figures=figures.staff_figures(g.staff, choice))

@@ -4,14 +4,17 @@ An entry is a question and its answer in six languages, each language with a sta
 the catalog editor has them: *missing* (its question or answer is empty), *draft*
 (written, not yet checked) or *ready*. An entry is published only when all six are ready
 (the catalog's rule: nothing half-translated reaches the public); once published it may
-be edited (it stays published: a language cannot be emptied, only rewritten), and
-withdrawn. When the Chinese text changes, every other language marked ready is a draft
-again: its translation was made from the old Chinese (as in the catalog editor).
+be edited only so that every language stays ready (a save that would leave one empty or
+a draft is refused: withdraw the entry first to rework it), and withdrawn. When the
+Chinese text changes, every other language marked ready is a draft again: its
+translation was made from the old Chinese (as in the catalog editor); so on a published
+entry the Chinese cannot change, only on a withdrawn or draft one.
 """
 
+import hashlib
 import re
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from ..clock import utcnow
 from ..config import LOCALES
@@ -39,8 +42,14 @@ class Conflict(ValueError):
     """Someone else saved the entry after the page was built."""
 
 
-class EmptyPublished(ValueError):
-    """A published entry's language left empty: withdraw the entry first."""
+class PublishedNotReady(ValueError):
+    """A save refused on a published entry: it would leave these locales not ready (empty
+    or a draft), so readers would see one language's new text beside another's old.
+    Withdraw the entry first to rework it."""
+
+    def __init__(self, locales):
+        super().__init__(", ".join(locales))
+        self.locales = list(locales)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -190,6 +199,28 @@ def anonymised(text: str, names=()) -> str:
     return text
 
 
+#: The catalog's field types that hold a person's name.
+NAME_TYPES = ("name_zh", "name_latin")
+
+
+def names_of(question) -> list[str]:
+    """The names anonymising takes out of a question: the asker's; and when it was asked
+    from a case (or became one), the applicant's and every name the case's form holds
+    (the applicant's in both scripts, a spouse's, a parent's, the agent's…)."""
+    from ..cases.entrustment import agent_fields
+    from ..models import Case
+    names = [question.asker_name]
+    for case_id in {question.case_id, question.converted_case_id} - {None}:
+        case = Case.get_or_none(Case.id == case_id)
+        if case is None:
+            continue
+        names.append(case.applicant_name)
+        fields = [f for step in case.spec.steps or () for f in step.get("fields") or ()]
+        for given, defined in ((case.answers, fields), (case.entrustment, agent_fields())):
+            names += [(given or {}).get(f["key"]) for f in defined if f["type"] in NAME_TYPES]
+    return [name for name in names if isinstance(name, str) and name.strip()]
+
+
 def from_question(question) -> dict:
     """What an entry made from ``question`` starts with: ``{"question": (lang, text),
     "answer": (lang, text)}``, anonymised; the answer is the window's last one."""
@@ -199,7 +230,7 @@ def from_question(question) -> dict:
         & QuestionEvent.kind.in_(("asked", "logged", "answer"))).order_by(QuestionEvent.id))
     asked = next((e for e in events if e.kind in ("asked", "logged")), None)
     answer = next((e for e in reversed(events) if e.kind == "answer"), None)
-    names = [question.asker_name]
+    names = names_of(question)
 
     def lang(event):
         value = (event.lang if event else "") or question.locale
@@ -235,19 +266,52 @@ def _link_items(entry: FaqEntry, items) -> None:
 
 
 def create(county: Jurisdiction, staff, texts: dict, items=(), source=None,
-           demo: bool = False) -> FaqEntry:
+           demo: bool = False, start_key: str | None = None) -> FaqEntry:
     """A new draft entry of ``county`` with ``texts`` (``{locale: {"question", "answer"}}``,
-    each a draft), about ``items`` of the county, made from the question ``source``."""
+    each a draft), about ``items`` of the county, made from the question ``source``.
+
+    ``start_key``: the one-time key of the form posted; when an entry was already made
+    with it by the same account, that entry is returned (its ``replayed`` is True) and
+    nothing is written."""
+    key = _one_time(start_key, staff)
+    existing = made_with(key)
+    if existing is not None:
+        return existing
     texts = {loc: {"question": _clean(t.get("question")), "answer": _clean(t.get("answer"))}
              for loc, t in (texts or {}).items() if loc in LOCALES}
     now = utcnow()
-    with together():
-        entry = FaqEntry.create(
-            jurisdiction=county.id, source=source.id if source is not None else None,
-            texts=texts, locale_status={loc: "draft" for loc in texts},
-            search_text=search_text_of(texts), created_by=staff.id if staff else None,
-            created_at=now, updated_at=now, demo=demo)
-        _link_items(entry, [i for i in items if i.department.jurisdiction_id == county.id])
+    try:
+        with together():
+            entry = FaqEntry.create(
+                jurisdiction=county.id, source=source.id if source is not None else None,
+                texts=texts, locale_status={loc: "draft" for loc in texts},
+                search_text=search_text_of(texts), created_by=staff.id if staff else None,
+                created_at=now, updated_at=now, demo=demo, start_key=key)
+            _link_items(entry, [i for i in items if i.department.jurisdiction_id == county.id])
+    except IntegrityError:
+        if made_with(key) is None:
+            raise
+        return made_with(key)  # the same form, posted twice at once
+    entry.replayed = False
+    return entry
+
+
+def _one_time(start_key: str | None, staff) -> str | None:
+    """What an entry keeps of its form's key: a digest of the key and the account, so a
+    key is only ever one account's."""
+    if not start_key:
+        return None
+    return hashlib.sha256(f"{staff.id if staff else 0}/{start_key}".encode()).hexdigest()
+
+
+def made_with(key: str | None) -> FaqEntry | None:
+    """The entry whose form's key (as :func:`_one_time` keeps it) is ``key``, marked
+    ``replayed``; or None."""
+    if not key:
+        return None
+    entry = FaqEntry.get_or_none(FaqEntry.start_key == key)
+    if entry is not None:
+        entry.replayed = True
     return entry
 
 
@@ -255,14 +319,13 @@ def save_text(entry: FaqEntry, locale: str, question: str, answer: str, ready: b
               seen: str = "") -> FaqEntry:
     """Save one language of an entry. ``seen``: the ``updated_at`` the editor's page was
     built from (:class:`Conflict` when someone saved since). Changing the Chinese makes
-    every other language marked ready a draft again."""
+    every other language marked ready a draft again. On a published entry a save that
+    would leave any language not ready is refused (:class:`PublishedNotReady`)."""
     question, answer = _clean(question), _clean(answer)
     with together():
         current = FaqEntry.get_by_id(entry.id)
         if seen and seen != stamp(current):
             raise Conflict(entry.id)
-        if current.status == "published" and not (question and answer):
-            raise EmptyPublished(locale)
         texts = dict(current.texts or {})
         before = text_of(current, locale)
         texts[locale] = {"question": question, "answer": answer}
@@ -270,6 +333,10 @@ def save_text(entry: FaqEntry, locale: str, question: str, answer: str, ready: b
         if locale == SOURCE and before != texts[locale]:
             marks = {loc: ("draft" if mark == "ready" else mark) for loc, mark in marks.items()}
         marks[locale] = "ready" if ready and question and answer else "draft"
+        if current.status == "published":
+            after = FaqEntry(texts=texts, locale_status=marks)
+            if not_ready(after):
+                raise PublishedNotReady(not_ready(after))
         _save(current, texts=texts, locale_status=marks)
     return current
 

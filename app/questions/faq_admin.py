@@ -79,8 +79,10 @@ def new():
         return render_template("questions/faq_new.html", form=form), (
             422 if form.is_submitted() else 200)
     entry = faq.create(form.chosen_county(), g.staff, {faq.SOURCE: {
-        "question": form.question.data, "answer": form.answer.data}})
-    audit.record("faq_created", staff=g.staff, target=str(entry.id))
+        "question": form.question.data, "answer": form.answer.data}},
+        start_key=form.start_key.data)
+    if not entry.replayed:
+        audit.record("faq_created", staff=g.staff, target=str(entry.id))
     return redirect(url_for(".entry", entry_id=entry.id), 303)
 
 
@@ -130,17 +132,17 @@ def text(entry_id):
                       form.seen.data)
     except faq.Conflict:
         return _text_page(faq.entry_for(g.staff, row.id), locale, form, 409, conflict=True)
-    except faq.EmptyPublished:
-        abort(409)  # published meanwhile, with this language empty: the page says why
+    except faq.PublishedNotReady as refused:
+        return _text_page(row, locale, form, 409, kept=_languages(refused.locales))
     flash(_("Saved."), "info")
     return redirect(url_for(".entry", entry_id=row.id), 303)
 
 
-def _text_page(row, locale, form, status, conflict=False):
+def _text_page(row, locale, form, status, conflict=False, kept=None):
     beside = editing.beside_arg(locale)
     return render_template("questions/faq_text.html", entry=row, locale=locale, form=form,
                            beside=beside, beside_text=faq.text_of(row, beside),
-                           saved=faq.text_of(row, locale), conflict=conflict,
+                           saved=faq.text_of(row, locale), conflict=conflict, kept=kept,
                            status=faq.locale_status(row, locale),
                            stamp=form.seen.data if form.errors else faq.stamp(row)), status
 
@@ -182,10 +184,12 @@ def from_question(question):
         "answer": start["answer"][1], "answer_lang": start["answer"][0]})
     if not form.validate_on_submit():
         return _from_question_page(question, form, 422 if form.is_submitted() else 200)
-    entry = faq.create(question.jurisdiction, g.staff, form.texts(),
-                       items=[question.item] if question.item_id else [], source=question)
-    audit.record("faq_created", staff=g.staff, target=str(entry.id),
-                 data={"question": question.reference})
+    entry = faq.create(question.jurisdiction, g.staff, form.texts(), source=question,
+                       items=[question.item] if question.item_id else [],
+                       start_key=form.start_key.data)
+    if not entry.replayed:
+        audit.record("faq_created", staff=g.staff, target=str(entry.id),
+                     data={"question": question.reference})
     if allows(g.staff.role, "faq") and faq.entry_for(g.staff, entry.id):
         return redirect(url_for(".entry", entry_id=entry.id), 303)
     flash(_("The draft entry is made: your supervisor or admin completes its six languages "

@@ -5,9 +5,14 @@ the services it is about and "Did this answer your question?".
 The list and the entries are the same for everyone (built once, see ``app/pagecache.py``:
 a publish, an edit of a published entry or a withdrawal changes the catalog stamp). So
 the Yes/No form carries no per-browser token: it is a small vote, exempt from CSRF like
-the hometown choice, rate-limited, and counted once per browser (its session); its
-answer is a page of its own (``…/helpful``), which is personal and not kept.
+the hometown choice. Instead it is refused when the browser says it was posted from another
+site (``Origin``, ``Sec-Fetch-Site``), rate-limited per address, and counted once per
+browser (its session) and once a day per entry and address (a keyed hash in the
+database), so a script without cookies cannot stuff it. Its answer is a page of its own
+(``…/helpful``), which is personal and not kept.
 """
+
+import ipaddress
 
 from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template,
                    request, session, url_for)
@@ -18,7 +23,8 @@ from ..authz import public
 from ..extensions import csrf, limiter
 from ..models import Item, Jurisdiction
 from ..pagecache import cached
-from ..security import revalidated
+from ..ratelimits import OncePer
+from ..security import cross_site, revalidated
 from . import faq
 from .search import entry_text, search_faq
 
@@ -29,6 +35,8 @@ PER_PAGE = 20
 #: Where the session keeps this browser's answers ({entry id: "yes" | "no"}), and how many.
 VOTES_KEY = "faq_votes"
 MAX_VOTES = 100
+#: One counted vote per entry and client address a day.
+VOTERS = OncePer("faq-vote", 24 * 3600)
 
 
 def _page_arg() -> int:
@@ -85,17 +93,34 @@ def _entry_page(entry_id, error=None, status=200):
 @public
 @limiter.limit(lambda: current_app.config.get("FAQ_VOTE_RATE_LIMIT", "60 per hour"))
 def helpful(entry_id):
-    """Count "Did this answer your question?" once for this browser."""
+    """Count "Did this answer your question?" once for this browser and address."""
+    if cross_site(request):
+        abort(403)
     row = faq.public_entry(entry_id) or abort(404)
     answer = request.form.get("helpful", "")
     if answer not in ("yes", "no"):
         return _entry_page(entry_id, error=True, status=400)
     votes = dict(session.get(VOTES_KEY) or {})
     if str(row.id) not in votes:
-        faq.count_helpful(row, answer == "yes")
+        if VOTERS.first(f"{row.id}/{voter(request.remote_addr)}"):
+            faq.count_helpful(row, answer == "yes")
         votes[str(row.id)] = answer
         session[VOTES_KEY] = dict(list(votes.items())[-MAX_VOTES:])
     return redirect(url_for(".thanks", entry_id=row.id), 303)
+
+
+def voter(address: str | None) -> str:
+    """Who votes, as far as counting goes: the client's IPv4 address, or the /64 network
+    of an IPv6 one (a single home or phone gets a whole /64 and may pick any address)."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if parsed.version == 6 and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 @bp.route("/<int:entry_id>/helpful")

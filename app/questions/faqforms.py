@@ -1,6 +1,8 @@
 """The FAQ editor's forms: a new entry, one language's text, the county and items, and an
 entry drafted from a question."""
 
+import secrets
+
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField, ValidationError
 
@@ -43,7 +45,27 @@ class CountyChoice:
         return next(c for c in self.places if c.key == self.county.data)
 
 
-class NewEntryForm(CountyChoice, Form):
+class OneTimeKey:
+    """A form that makes something carries a one-time key (given with the page): posted
+    twice, it opens what the first post made (as the applicant's start form does)."""
+
+    start_key = HiddenField()
+
+    def give_key(self):
+        if not self.is_submitted():
+            self.start_key.data = secrets.token_urlsafe(24)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not 16 <= len(self.start_key.data or "") <= 64:
+            self.start_key.data = secrets.token_urlsafe(24)  # what was typed stays
+            self.form_errors.append(_("This form is out of date: it was reloaded, please "
+                                      "send it again."))
+            return False
+        return valid
+
+
+class NewEntryForm(OneTimeKey, CountyChoice, Form):
     """A new entry, started with its Chinese text."""
 
     county = SelectField(_l("County or district"), choices=[], validate_choice=False,
@@ -54,6 +76,7 @@ class NewEntryForm(CountyChoice, Form):
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_counties(staff)
+        self.give_key()
 
     def validate_question(self, field):
         _text(field, _("Write the question."))
@@ -97,6 +120,11 @@ class TextForm(Form):
         if self.ready.data and not field.data:
             raise ValidationError(_("A language marked ready needs its answer."))
 
+    def validate_ready(self, field):
+        if self.published and not field.data:
+            raise ValidationError(_("Readers see this entry, so every language stays ready: "
+                                    "tick this, or withdraw the entry first to rework it."))
+
 
 class PlaceForm(CountyChoice, Form):
     """The county an entry belongs to, and the items of it the entry is about."""
@@ -118,7 +146,7 @@ class PlaceForm(CountyChoice, Form):
         return list(Item.select().where(Item.id.in_(ids or [0])))
 
 
-class FromQuestionForm(Form):
+class FromQuestionForm(OneTimeKey, Form):
     """An entry drafted from a question: its question and answer, anonymised, each in
     the language it was written in."""
 
@@ -133,6 +161,7 @@ class FromQuestionForm(Form):
         languages = options(LOCALE_NAMES.items())
         self.question_lang.choices = languages
         self.answer_lang.choices = languages
+        self.give_key()
 
     def validate_question(self, field):
         _text(field, _("Write the question."))

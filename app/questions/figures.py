@@ -155,6 +155,19 @@ def window_figures(office_ids, since: date, until: date) -> dict:
     return _figures(Question.office.in_(office_ids), counties, since, until)
 
 
+def staff_figures(staff, choice: "Choice") -> dict:
+    """The figures of the page: of the questions ``staff`` may open (exactly
+    :meth:`Question.visible_to`, so the page never counts a question the account could
+    not open, nor leaves out one it could), of the chosen window when one is chosen;
+    suggestions in the counties of the account's windows (or the chosen one's)."""
+    condition = Question.visible_to(staff)
+    if condition is not None and choice.office:
+        condition &= Question.office == choice.office
+    counties = sorted({o.jurisdiction_id for o in choice.offices
+                       if not choice.office or o.id == choice.office})
+    return _figures(condition, counties, choice.since, choice.until)
+
+
 def county_figures(jurisdiction_ids, since: date, until: date) -> dict:
     """The same figures for every question of the jurisdictions ``jurisdiction_ids``."""
     jurisdiction_ids = list(jurisdiction_ids)

@@ -31,8 +31,9 @@ def _text_checks(needed):
 
 
 class AnswerForm(Form):
-    """The window's answer: a standard answer (sent in the asker's language, which staff
-    may edit first) or words of one's own, in Chinese or the asker's language."""
+    """The window's answer: a standard answer (put in the box in the asker's language;
+    staff may edit it, even rewrite it in Chinese, and say so with "Written in") or words
+    of one's own, in Chinese or the asker's language."""
 
     standard = HiddenField()
     text = TextAreaField(_l("Answer"), render_kw={"rows": 8}, validators=[Asked()],
@@ -52,6 +53,8 @@ class AnswerForm(Form):
             raise ValidationError(_("Choose one of the standard answers offered."))
 
     def validate_lang(self, field):
+        if not field.data and self.chosen() is not None:
+            field.data = self.asker  # a page without the choice: the standard's language
         if field.data not in ("zh", self.asker):
             raise ValidationError(_("Choose Chinese or the asker's language."))
 
@@ -70,12 +73,15 @@ class AnswerForm(Form):
         return self.answers.get(self.standard.data or "")
 
     def values(self) -> tuple[str, str]:
-        """``(text, language)`` to send: a standard answer goes in the asker's language
-        (as written in the box when staff edited it)."""
+        """``(text, language)`` to send. A standard answer sent as it is (or the box left
+        empty) is in the asker's language, whatever the select says: it is the standard's
+        text in that language. Once edited, the text is staff's own words: the language
+        is the one "Written in" names (the asker's unless staff changed it)."""
         chosen = self.chosen()
         text = (self.text.data or "").strip()
-        if chosen is not None:
-            return text or chosen.texts[self.asker], self.asker
+        standard = chosen.texts[self.asker].strip() if chosen is not None else None
+        if chosen is not None and text in ("", standard):
+            return standard, self.asker
         return text, self.lang.data
 
 

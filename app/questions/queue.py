@@ -12,6 +12,7 @@ from datetime import datetime
 from peewee import fn
 
 from ..clock import utcnow
+from ..ids import read_id
 from ..models import (Department, Item, Jurisdiction, Office, Question, QuestionEvent,
                       ServicePoint, Staff)
 
@@ -66,9 +67,9 @@ def _after(after: str, by_due: bool):
     """The keyset condition after the cursor, or None when it cannot be read."""
     try:
         if not by_due:
-            return Question.id < int(after)
+            return Question.id < read_id(after)
         value, ident = after.rsplit("|", 1)
-        key, ident = datetime.fromisoformat(value), int(ident)
+        key, ident = datetime.fromisoformat(value), read_id(ident)
     except (TypeError, ValueError):
         return None
     return (Question.due_at > key) | ((Question.due_at == key) & (Question.id > ident))

@@ -6,7 +6,8 @@ from flask_babel import get_locale, lazy_gettext as _l
 from peewee import JOIN
 
 from ..i18n import localized
-from ..models import Department, Jurisdiction, Office, QuestionEvent, QuestionFile, Staff
+from ..models import (Case, Department, Jurisdiction, Office, QuestionEvent, QuestionFile,
+                      Staff)
 from . import answers as standard_answers
 from .forms import ActionForm, AnswerForm, AssignForm, NoteForm, TransferForm
 from .queue import is_overdue
@@ -84,9 +85,14 @@ def make_forms(question, staff, refused=None) -> dict:
 
 
 def _answer_form(question, formdata):
+    # Own words: Chinese, or the asker's language when the page is in it. A standard
+    # answer: the asker's language (a post without the choice keeps to it).
     page = str(get_locale() or "zh")
+    lang = page if page in ("zh", question.locale) else "zh"
+    if formdata is not None and formdata.get("standard"):
+        lang = question.locale
     return AnswerForm(formdata, question=question, answers=standard_answers.offered(question),
-                      data={"lang": page if page in ("zh", question.locale) else "zh"})
+                      data={"lang": lang})
 
 
 def build_form(action, question, staff, formdata):
@@ -124,6 +130,16 @@ def place_names(events) -> dict:
     return names
 
 
+def openable_cases(question, staff) -> set[int]:
+    """The ids of the question's applications (the one it was asked from, the one it
+    became) that ``staff`` may open: a draft, not sent yet, is nobody's at home."""
+    ids = {question.case_id, question.converted_case_id} - {None}
+    condition = Case.visible_to(staff)
+    if not ids or condition is None:
+        return set()
+    return {row.id for row in Case.select(Case.id).where(condition & Case.id.in_(list(ids)))}
+
+
 def page_context(question, refused=None, standard=None) -> dict:
     """Everything the staff's question page shows. ``standard``: the id of a standard
     answer to put in the answer box (its text in the asker's language)."""
@@ -139,5 +155,6 @@ def page_context(question, refused=None, standard=None) -> dict:
                 files=list(QuestionFile.select().where(QuestionFile.question == question.id)
                            .order_by(QuestionFile.id)),
                 forms=forms, failed=refused[0] if refused else None,
+                openable=openable_cases(question, g.staff),
                 overdue=is_overdue(question), LABELS=STAFF_QUESTION_EVENTS,
                 CHANNELS=CHANNEL_LABELS, STATUSES=QUESTION_STATUS_LABELS)

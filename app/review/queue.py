@@ -7,6 +7,7 @@ from peewee import SQL, NodeList, fn
 from ..cases.reference import read_reference
 from ..cases.workdays import add_working_days
 from ..clock import beijing_today
+from ..ids import read_id
 from ..models import Case, Department, Item, Office, ServicePoint, Staff
 from ..models.cases import OPEN, OPEN_SQL, WAITING
 
@@ -58,7 +59,7 @@ def _cursor(case, sort) -> str:
 def _after_condition(after: str, sort: str, dated: bool = False):
     try:
         value, ident = after.rsplit("|", 1)
-        ident = int(ident)
+        ident = read_id(ident)
         if sort == "deadline":
             key = date.fromisoformat(value)
             column = Case.due_date if dated else deadline_key()

@@ -100,6 +100,7 @@ def test_asker_without_email_gets_the_code_by_phone(staff_app):
     assert "by phone" in page.main
     done = convert(clerk, reference, status=200, city="Milano")
     code = done.one("#access-code").text
+    assert f"/staff/questions/{reference}" in done.links()  # back to the question's page
     question = fresh(app, reference)
     with app.app_context(), db.connection_context():
         case = Case.get_by_id(question.converted_case_id)
@@ -189,3 +190,83 @@ def test_province_reads_but_does_not_convert(staff_app):
                          data={"item": "JJ-JZ-001", "country": "IT", "city": "x"}
                          ).status_code == 403
     assert fresh(app, reference).converted_case_id is None
+
+
+def test_opening_the_conversion_page_is_recorded(staff_app):
+    """It shows the asker's name, email, phone and words: like the question's page, each
+    opening is an audit event naming the account."""
+    from app.models import AuditEvent, Staff
+    reference = ask(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    page = clerk.page(f"/staff/questions/{reference}/case")
+    assert "lin.mei@example.it" in page.main
+    with staff_app.app_context(), db.connection_context():
+        clerk_id = Staff.get(Staff.email == "clerk@test").id
+        seen = list(AuditEvent.select().where((AuditEvent.action == "question_view")
+                                              & (AuditEvent.target == reference)))
+        assert [event.staff_id for event in seen] == [clerk_id]
+
+
+def _case_facts(page) -> dict:
+    """The question page's "Asked from" / "Became" rows: label -> (text, link or None)."""
+    found = {}
+    for row in page.select("dl.answers > div"):
+        label = row.dt.get_text(strip=True)
+        if "application" in label:
+            link = row.dd.find("a")
+            found[label] = (row.dd.get_text(" ", strip=True), link["href"] if link else None)
+    return found
+
+
+def test_a_draft_application_is_named_not_linked(staff_app):
+    """Staff cannot open a draft (it reaches a window when it is sent): the question's page
+    names it, says it is a draft, and links it once it can be opened."""
+    reference = ask(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    convert(clerk, reference, city="Prato")
+    with staff_app.app_context(), db.connection_context():
+        case = Case.get_by_id(fresh(staff_app, reference).converted_case_id)
+    text, link = _case_facts(clerk.page(f"/staff/questions/{reference}"))[
+        "Became the application"]
+    assert link is None and case.reference in text and "draft, not sent yet" in text
+    assert clerk.get(f"/staff/cases/{case.reference}").status_code == 404  # why no link
+    # Sent and at the window: a link to it.
+    with staff_app.app_context(), db.connection_context():
+        office = Case.get_by_id(case.id)
+        from app.models import Office
+        Case.update(status="submitted", office=Office.get(Office.key == "police-global-window")
+                    ).where(Case.id == office.id).execute()
+    text, link = _case_facts(clerk.page(f"/staff/questions/{reference}"))[
+        "Became the application"]
+    assert link == f"/staff/cases/{case.reference}" and "draft" not in text
+    assert clerk.get(link).status_code == 200
+    # Another window's clerk of the county sees the question, not the case: text only.
+    other = sign_in(staff_app, "other.clerk@test")
+    text, link = _case_facts(other.page(f"/staff/questions/{reference}"))[
+        "Became the application"]
+    assert link is None and text == case.reference
+
+
+def test_asked_from_a_draft_application(staff_app):
+    from tests.conftest import Journey, fill_driving_licence
+    journey = Journey(staff_app.test_client(), lang="it")
+    journey.start(language="it")
+    fill_driving_licence(journey)
+    with staff_app.app_context(), db.connection_context():
+        case = Case.get(Case.reference == journey.reference)
+        from app.questions import service
+        question, _t, _c = service.ask(county=Jurisdiction.local_by_key("wencheng"),
+                                       locale="it", text="Quale foto?", case=case,
+                                       start_key=secrets.token_hex(8))
+    page = sign_in(staff_app, "clerk@test").page(f"/staff/questions/{question.reference}")
+    text, link = _case_facts(page)["Asked from the application"]
+    assert link is None and journey.reference in text and "draft, not sent yet" in text
+
+
+def test_the_conversion_pages_link_the_question_through_the_app(staff_app):
+    """Built with url_for: under a path prefix (a proxy's SCRIPT_NAME) the links keep it."""
+    reference = ask(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    page = clerk.page(f"/staff/questions/{reference}/case",
+                      base_url="http://localhost/onevisit")
+    assert page.one("p.caption a")["href"] == f"/onevisit/staff/questions/{reference}"

@@ -96,9 +96,9 @@ def test_an_empty_draft_from_a_question_is_refused_with_what_was_typed(staff_app
 def test_publish_is_refused_until_all_six_languages_are_ready(staff_app):
     supervisor = sign_in(staff_app, "supervisor@test")
     page = supervisor.page("/staff/admin/faq/new")
-    response = supervisor.post("/staff/admin/faq/new", data={
-        "csrf_token": page.csrf(), "county": "wencheng", "question": TEXTS["zh"]["question"],
-        "answer": TEXTS["zh"]["answer"]})
+    response = supervisor.post("/staff/admin/faq/new", data=dict(
+        page.form_data(), county="wencheng", question=TEXTS["zh"]["question"],
+        answer=TEXTS["zh"]["answer"]))
     assert response.status_code == 303
     url = response.headers["Location"]
     entry_id = int(url.rsplit("/", 1)[1])
@@ -155,16 +155,62 @@ def test_editing_a_published_entry_keeps_it_published(staff_app):
               TEXTS["en"]["answer"])
     row = entry_row(staff_app, entry_id)
     assert row.status == "published" and "milan" in row.search_text
-    # A new Chinese text: the other languages marked ready are drafts again.
-    save_text(supervisor, entry_id, "zh", "在米兰可以换领驾驶证吗？", TEXTS["zh"]["answer"])
-    page = supervisor.page(f"/staff/admin/faq/{entry_id}")
-    assert page.one("#lang-zh .badge").get_text() == "Ready"
-    assert page.one("#lang-en .badge").get_text() == "Draft"
-    assert entry_row(staff_app, entry_id).status == "published"
     # A published entry keeps a text in every language.
     response = save_text(supervisor, entry_id, "fr", "", "", ready=False, status=422)
     assert "withdraw it first" in response.get_data(as_text=True)
     assert entry_row(staff_app, entry_id).texts["fr"] == TEXTS["fr"]
+
+
+def test_a_published_entry_never_goes_half_translated(staff_app, client):
+    """A save that would leave a language not ready is refused, the text kept: a new
+    Chinese (the others would be drafts again), or a language saved with "ready" unticked.
+    Readers in every language keep reading the same answer."""
+    entry_id = published_entry(staff_app)
+    supervisor = sign_in(staff_app, "supervisor@test")
+    assert "withdraw the entry first" in supervisor.page(
+        f"/staff/admin/faq/{entry_id}/text?locale=zh").one("main .notice").get_text()
+    new_chinese = "在米兰可以换领驾驶证吗？"
+    response = save_text(supervisor, entry_id, "zh", new_chinese, TEXTS["zh"]["answer"],
+                         status=409)
+    body = response.get_data(as_text=True)
+    assert new_chinese in body  # what was typed comes back
+    assert "Not saved: readers see this entry" in body and "Withdraw it first" in body
+    assert "English" in body and "Italiano" in body  # the languages it would have left
+    row = entry_row(staff_app, entry_id)
+    assert row.texts["zh"] == TEXTS["zh"] and set(row.locale_status.values()) == {"ready"}
+    assert new_chinese not in client.get(f"/zh/faq/{entry_id}").get_data(as_text=True)
+    # "Ready" unticked on a published entry: refused on the form, the text kept.
+    response = save_text(supervisor, entry_id, "it", "Domanda riscritta?", "Risposta.",
+                         ready=False, status=422)
+    body = response.get_data(as_text=True)
+    assert "Domanda riscritta?" in body and "withdraw the entry first" in body
+    assert entry_row(staff_app, entry_id).texts["it"] == TEXTS["it"]
+    assert "Domanda riscritta?" not in client.get(f"/it/faq/{entry_id}").get_data(as_text=True)
+    # The same saves once withdrawn: the Chinese changes, the other languages are drafts.
+    token = supervisor.page(f"/staff/admin/faq/{entry_id}").csrf()
+    assert supervisor.post(f"/staff/admin/faq/{entry_id}/withdraw",
+                           data={"csrf_token": token}).status_code == 303
+    save_text(supervisor, entry_id, "zh", new_chinese, TEXTS["zh"]["answer"])
+    page = supervisor.page(f"/staff/admin/faq/{entry_id}")
+    assert page.one("#lang-zh .badge").get_text() == "Ready"
+    assert page.one("#lang-en .badge").get_text() == "Draft"
+    assert entry_row(staff_app, entry_id).status == "withdrawn"
+
+
+def test_the_service_refuses_a_half_translated_published_entry(staff_app):
+    from app.questions import faq
+    entry_id = published_entry(staff_app)
+    with ctx(staff_app):
+        row = FaqEntry.get_by_id(entry_id)
+        for locale, question, ready in (("zh", "新的问题？", True), ("pt", "Pergunta?", False)):
+            try:
+                faq.save_text(row, locale, question, TEXTS[locale]["answer"], ready)
+            except faq.PublishedNotReady as refused:
+                assert refused.locales == (["en", "it", "fr", "es", "pt"] if locale == "zh"
+                                           else ["pt"])
+            else:
+                raise AssertionError(f"saved {locale}")
+        assert FaqEntry.get_by_id(entry_id).texts == TEXTS
 
 
 def test_a_save_over_someone_elses_is_refused_and_keeps_the_text(staff_app):
@@ -240,3 +286,69 @@ def test_the_county_and_services_of_an_entry(staff_app):
     response = supervisor.submit(f"/staff/admin/faq/{entry_id}", {
         "csrf_token": data["csrf_token"], "county": "qingtian"}, status=422)
     assert response.field_error("county") == "Choose a county of your jurisdiction."
+
+
+def test_a_question_asked_from_a_case_loses_the_applicants_names(staff_app):
+    """Asked from a case, the question has no asker name of its own: the names are the
+    case's (the applicant's in both scripts, the agent's), and they go too."""
+    import secrets
+
+    from app.models import Case, Jurisdiction, Staff
+    from app.questions import service
+    from tests.conftest import submitted_case
+    journey = submitted_case(staff_app, lang="it", entrust=True)
+    with ctx(staff_app):
+        case = Case.get(Case.reference == journey.reference)
+        question, _token, _code = service.ask(
+            county=Jurisdiction.local_by_key("wencheng"), locale="it", case=case,
+            text="Sono LIN Mei (林美). Mio fratello 林建国 può ritirare la patente? Lin chiede.",
+            start_key=secrets.token_hex(8), asker_name="")
+        service.answer(question, Staff.get(Staff.email == "clerk@test"),
+                       "Sì, signora Lin Mei: 林建国 porti la delega.", "it")
+        reference = question.reference
+    data = sign_in(staff_app, "clerk@test").page(f"/staff/questions/{reference}/faq").form_data()
+    for name in ("LIN Mei", "Lin Mei", "林美", "林建国"):
+        assert name not in data["question"] and name not in data["answer"], name
+    assert "fratello" in data["question"] and "delega" in data["answer"]
+    assert data["question"].count("***") >= 3
+
+
+def test_a_form_posted_twice_makes_one_entry(staff_app):
+    """Each form that makes an entry carries a one-time key: its post replayed (a double
+    click, a resent post) opens the entry the first post made."""
+    from app.models import AuditEvent
+    supervisor = sign_in(staff_app, "supervisor@test")
+    form = dict(supervisor.page("/staff/admin/faq/new").form_data(), county="wencheng",
+                question=TEXTS["zh"]["question"], answer=TEXTS["zh"]["answer"])
+    first = supervisor.post("/staff/admin/faq/new", data=form)
+    again = supervisor.post("/staff/admin/faq/new", data=form)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    # A new page is a new key: a second entry on purpose.
+    other = dict(supervisor.page("/staff/admin/faq/new").form_data(), county="wencheng",
+                 question="另一个问题？", answer="另一个回答。")
+    assert supervisor.post("/staff/admin/faq/new", data=other).headers["Location"] != \
+        first.headers["Location"]
+    # The same from a question: the clerk's draft is made once.
+    reference = asked_and_answered(staff_app)
+    clerk = sign_in(staff_app, "clerk@test")
+    data = clerk.page(f"/staff/questions/{reference}/faq").form_data()
+    for _ in range(3):
+        assert clerk.post(f"/staff/questions/{reference}/faq", data=data).status_code == 303
+    with ctx(staff_app):
+        question = Question.by_reference(reference)
+        assert FaqEntry.select().where(FaqEntry.source == question.id).count() == 1
+        assert FaqEntry.select().count() == 3
+        assert AuditEvent.select().where(AuditEvent.action == "faq_created").count() == 3
+    assert len(clerk.page(f"/staff/questions/{reference}/faq").select("#made li")) == 1
+
+
+def test_a_form_without_its_key_is_refused_with_the_text_kept(staff_app):
+    supervisor = sign_in(staff_app, "supervisor@test")
+    form = dict(supervisor.page("/staff/admin/faq/new").form_data(), county="wencheng",
+                question="我的问题？", answer="我的回答。", start_key="")
+    page = supervisor.submit("/staff/admin/faq/new", form, status=422)
+    assert "out of date" in " ".join(page.errors())
+    data = page.form_data()
+    assert data["question"] == "我的问题？" and len(data["start_key"]) >= 16
+    assert supervisor.submit("/staff/admin/faq/new", data).status_code == 303

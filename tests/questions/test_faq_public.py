@@ -3,6 +3,7 @@ paginated), an entry's page in the page's language, "Did this answer your questi
 counted once per browser, the entries on the item guides and in the catalog search."""
 
 import gzip
+from datetime import timedelta
 
 from app.models import FaqEntry
 from tests.conftest import make_staff
@@ -105,6 +106,7 @@ def test_did_this_answer_your_question_counts_once_per_browser(app, client):
     assert page.one("h1") and page.select("main a[href=\"/it/faq/%d\"]" % entry_id)
     assert client.post(url, data={"helpful": "no"}).status_code == 303  # not counted again
     other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # another reader, elsewhere
     assert other.post(url, data={"helpful": "no"}).status_code == 303
     with ctx(app):
         row = FaqEntry.get_by_id(entry_id)
@@ -118,6 +120,62 @@ def test_did_this_answer_your_question_counts_once_per_browser(app, client):
     assert bad.status_code == 400 and 'class="error"' in bad.get_data(as_text=True)
     with ctx(app):
         assert FaqEntry.get_by_id(entry_id).helpful_yes == 1
+
+
+def votes(app, entry_id) -> tuple:
+    with ctx(app):
+        row = FaqEntry.get_by_id(entry_id)
+        return row.helpful_yes, row.helpful_no
+
+
+def test_a_vote_posted_from_another_site_is_refused(app):
+    """The vote carries no CSRF token (the page is the same for everyone): a browser that
+    says the post came from another site is refused, so another site's page cannot make
+    its visitors vote."""
+    entry_id = published_entry(app)
+    url = f"/en/faq/{entry_id}/helpful"
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                    {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"}):
+        for _ in range(10):
+            response = app.test_client().post(url, data={"helpful": "no"}, headers=headers)
+            assert response.status_code == 403, headers
+    assert votes(app, entry_id) == (0, 0)
+    # From this site's own page (a browser says so), or from an old browser saying nothing.
+    own = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert app.test_client().post(url, data={"helpful": "yes"}, headers=own).status_code == 303
+    assert votes(app, entry_id) == (1, 0)
+
+
+def test_one_address_counts_once_a_day_even_without_cookies(app):
+    from app import clock
+    entry_id = published_entry(app)
+    url = f"/en/faq/{entry_id}/helpful"
+
+    def vote(address, answer="no"):
+        client = app.test_client()  # a fresh client: no cookie, no session
+        client.environ_base["REMOTE_ADDR"] = address
+        response = client.post(url, data={"helpful": answer})
+        assert response.status_code == 303
+        return client
+
+    voted = vote("203.0.113.5")
+    for _ in range(9):
+        vote("203.0.113.5")
+    # The same phone on another address of its IPv6 /64 is the same voter.
+    vote("2001:db8:1:2::10", "yes")
+    vote("2001:db8:1:2:ffff::1", "yes")
+    assert votes(app, entry_id) == (1, 1)
+    # What this browser answered is still shown to it, counted or not.
+    assert voted.get(url).status_code == 200
+    vote("203.0.113.6")  # a neighbour
+    assert votes(app, entry_id) == (1, 2)
+    with clock.clock_at(clock.now() + timedelta(days=1, minutes=1)):
+        vote("203.0.113.5", "yes")
+    assert votes(app, entry_id) == (2, 2)
+    with ctx(app):  # the address is not kept in clear
+        from app.models import RateCounter
+        assert not RateCounter.select().where(RateCounter.key.contains("203.0.113")).exists()
 
 
 def test_the_guide_lists_the_questions_people_asked(app, client):

@@ -131,3 +131,51 @@ def test_figures_page(staff_app):
     assert "police-global" not in county.html
     # (Qingtian's own one question, not Wencheng's eight.)
     assert [c.get_text(strip=True) for c in county.select("#figures tfoot td")][0] == "1"
+
+
+def test_the_figures_count_exactly_what_each_account_may_open(staff_app):
+    """The page's figures are of the questions the account may open (Question.visible_to),
+    role by role: a clerk's county-wide windows, a department's questions for an admin, a
+    question passed to another county gone from the first one's figures."""
+    from werkzeug.datastructures import MultiDict
+
+    from app.models import Department, Staff
+    from app.questions import service
+    from app.questions.figures import parse_choice, staff_figures
+    from tests.conftest import make_staff
+    make_staff(staff_app, "admin@test", "admin")  # Wencheng's admin
+    with staff_app.app_context(), db.connection_context():
+        wencheng = Jurisdiction.local_by_key("wencheng")
+        qingtian = Jurisdiction.local_by_key("qingtian")
+        clerk = Staff.get(Staff.email == "clerk@test")
+
+        def asked(county):
+            return service.ask(county=county, locale="it", text="Una domanda?",
+                               start_key=secrets.token_hex(8))[0]
+
+        asked(wencheng)
+        asked(qingtian)
+        service.transfer(asked(wencheng), clerk,
+                         office=Office.get(Office.key == "police-global-window"))
+        service.transfer(asked(wencheng), clerk,
+                         department=Department.get(Department.key == "traffic-vehicle-office"))
+        service.transfer(asked(wencheng), clerk,
+                         department=Department.get(Department.key == "qingtian-traffic"))
+        # Held by a Wencheng department with no window (as a county without one would be).
+        held = asked(wencheng)
+        service.transfer(held, clerk, department=Department.get(Department.key == "notary-office"))
+        Question.update(office=None).where(Question.id == held.id).execute()
+        for email in ("clerk@test", "other.clerk@test", "supervisor@test", "admin@test",
+                      "officer@test", "province@test", "county.clerk@test",
+                      "county.supervisor@test", "county.admin@test"):
+            staff = Staff.get(Staff.email == email)
+            figures = staff_figures(staff, parse_choice(MultiDict(), staff))
+            visible = Question.select().where(Question.visible_to(staff)).count()
+            assert figures["totals"]["asked"] == visible, email
+        # One window chosen: its questions among those.
+        supervisor = Staff.get(Staff.email == "supervisor@test")
+        office = Office.get(Office.key == "police-global-window")
+        choice = parse_choice(MultiDict({"office": str(office.id)}), supervisor)
+        mine = Question.select().where(Question.visible_to(supervisor)
+                                       & (Question.office == office.id)).count()
+        assert staff_figures(supervisor, choice)["totals"]["asked"] == mine >= 1

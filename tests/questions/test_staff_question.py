@@ -44,7 +44,9 @@ def test_free_answer_in_chinese_and_the_asker_language(staff_app):
     clerk.submit(f"{url}/answer", {"text": "可以，请在网上办理。", "lang": "zh"}, csrf_from=url)
     answer = _events(staff_app, reference)[-1]
     assert (answer.kind, answer.lang, answer.body) == ("answer", "zh", "可以，请在网上办理。")
-    assert answer.outbox_state == "pending"  # the asker's email goes through the outbox
+    # The answer owes the asker an email, through the outbox: sent at once here (the job
+    # queue runs immediately in tests), pending until the worker runs in production.
+    assert answer.recipients == ["asker"] and answer.outbox_state in ("pending", "sent")
     question = question_of(staff_app, reference)
     assert question.status == "answered" and question.due_at is None
     assert question.answered_in_time is True
@@ -84,6 +86,39 @@ def test_standard_answer_goes_in_the_askers_language(staff_app):
     clerk.submit(f"{url}/answer", form, csrf_from=url)
     sent = _events(staff_app, reference)[-1]
     assert (sent.body, sent.lang) == (italian, "it")
+
+
+def test_a_standard_answer_rewritten_in_chinese_says_so(staff_app):
+    """A standard answer goes in the box in the asker's language; staff may rewrite it in
+    Chinese and say so with "Written in" (the asker then sees it marked as Chinese)."""
+    reference = ask(staff_app, locale="it")
+    with staff_app.app_context(), db.connection_context():
+        standard = StandardAnswer.get((StandardAnswer.key == "which_county")
+                                      & (StandardAnswer.jurisdiction
+                                         == question_of(staff_app, reference).jurisdiction_id))
+        italian = standard.texts["it"]
+    clerk = sign_in(staff_app, "clerk@test")
+    url = f"/staff/questions/{reference}"
+    page = clerk.page(f"{url}?standard={standard.id}")
+    assert page.field("lang", page.form("#d-answer")) == "it"  # the asker's, to start with
+    assert [o["value"] for o in page.select("#d-answer select[name=lang] option")] == ["zh", "it"]
+    form = dict(page.form_data("#d-answer"), text="请告诉我们您的户籍在哪个县。", lang="zh")
+    clerk.submit(f"{url}/answer", form)
+    sent = _events(staff_app, reference)[-1]
+    assert (sent.body, sent.lang, sent.standard_answer_id) == (
+        "请告诉我们您的户籍在哪个县。", "zh", standard.id)
+    assert "Written in 中文" in clerk.page(url).main
+    # The standard text sent as it is stays the asker's language, whatever the select said.
+    form = dict(clerk.page(f"{url}?standard={standard.id}").form_data("#d-answer"), lang="zh")
+    clerk.submit(f"{url}/answer", form)
+    assert (_events(staff_app, reference)[-1].body, _events(staff_app, reference)[-1].lang) == (
+        italian.strip(), "it")
+    # A page that did not offer the choice (no ``lang`` posted): the asker's language.
+    form = clerk.page(f"{url}?standard={standard.id}").form_data("#d-answer")
+    form.pop("lang")
+    form["text"] = italian + " Grazie."
+    clerk.submit(f"{url}/answer", form)
+    assert _events(staff_app, reference)[-1].lang == "it"
 
 
 def test_refused_answers_keep_the_text(staff_app):
