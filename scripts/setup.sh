@@ -15,9 +15,10 @@ APT_PACKAGES=(python3 python3-venv python3-dev gcc libharfbuzz-subset0 libpango-
               libpangoft2-1.0-0 fonts-wqy-microhei fonts-dejavu-core fonts-noto-cjk
               chromium poppler-utils nodejs npm ca-certificates)
 WITH_DEV="${WITH_DEV:-0}"
-# The tests also run on a throwaway PostgreSQL cluster, Redis, nginx and clamd (Debian's servers).
+# The tests also run on a throwaway PostgreSQL cluster, Redis, nginx and clamd (Debian's servers;
+# clamav brings sigtool, which builds the test signature database: without recommends it is not there).
 # The HTML checker runs on Java 17.
-[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils clamav-daemon
+[ "$WITH_DEV" = 1 ] && APT_PACKAGES+=(postgresql redis-server nginx-light apache2-utils clamav-daemon clamav
                                      openjdk-17-jre-headless)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

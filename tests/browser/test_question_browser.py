@@ -170,7 +170,7 @@ def test_a_question_from_a_guide_becomes_an_answer_for_everyone(browser, live_se
             phone.get_by_role("button", name=t("Send my reply")).click()
             expect(phone.locator("main")).to_contain_text(REPLY)
             expect(phone.locator("#question-status")).to_contain_text(
-                t("Waiting for the window's answer"))
+                t("Waiting for an answer"))
             assert later_problems == [], later_problems
         finally:
             later.close()
