@@ -145,8 +145,9 @@ def staff(permission: str = "staff"):
     return guard("staff", lambda kwargs: _signed_in(permission))
 
 
-def staff_case(permission: str = "case"):
-    """As :func:`staff`, with ``<reference>`` loaded as a case the account may open."""
+def _staff_loads(permission: str, name: str, load):
+    """As :func:`staff`, with ``<reference>`` loaded by ``load(staff, reference)`` into the
+    view's ``name`` argument; None (not there, or not the account's to open) is 404."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -154,29 +155,21 @@ def staff_case(permission: str = "case"):
         refused = _signed_in(permission)
         if refused is not None:
             return refused
-        case = Case.for_staff(g.staff, kwargs.pop("reference", ""))
-        if case is None:
+        found = load(g.staff, kwargs.pop("reference", ""))
+        if found is None:
             abort(404)
-        kwargs["case"] = case
+        kwargs[name] = found
         return None
 
     return guard("staff", enforce)
+
+
+def staff_case(permission: str = "case"):
+    """As :func:`staff`, with ``<reference>`` loaded as a case the account may open."""
+    return _staff_loads(permission, "case", Case.for_staff)
 
 
 def staff_question(permission: str = "questions"):
     """As :func:`staff`, with ``<reference>`` loaded as a question the account may open
     (:meth:`Question.visible_to`); any other question, or none, is 404."""
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r}")
-
-    def enforce(kwargs):
-        refused = _signed_in(permission)
-        if refused is not None:
-            return refused
-        question = Question.for_staff(g.staff, kwargs.pop("reference", ""))
-        if question is None:
-            abort(404)
-        kwargs["question"] = question
-        return None
-
-    return guard("staff", enforce)
+    return _staff_loads(permission, "question", Question.for_staff)
