@@ -55,6 +55,8 @@ def create_app(config=None) -> Flask:
     init_assets(app)
     init_templating(app)
     init_jobs(app)
+    from .ratings import init_ratings
+    init_ratings(app)
     _register_blueprints(app)
 
     from .cli import init_cli

@@ -236,6 +236,18 @@ def load_config(overrides=None) -> dict:
         # A first answer to a question is owed within this many Chinese working days (by
         # the window's closing time).
         "QUESTION_ANSWER_DAYS": int(_env("QUESTION_ANSWER_DAYS", "2")),
+        # Ratings (好差评): the stages a case is rated at (``delivered``, and ``accepted``
+        # when listed), the days after delivery the one invitation waits for a rating, the
+        # Chinese working days a bad rating's follow-up is due in.
+        "RATING_STAGES": tuple(s.strip() for s in _env("RATING_STAGES", "delivered").split(",")
+                               if s.strip() in ("delivered", "accepted")) or ("delivered",),
+        "RATING_INVITE_DAYS": int(_env("RATING_INVITE_DAYS", "3")),
+        "FOLLOW_UP_DAYS": int(_env("FOLLOW_UP_DAYS", "15")),
+        # Public statistics: what a trip home avoided stands for, in yuan (abroad; from
+        # another province), and the smallest group whose figures are shown.
+        "TRIP_ABROAD_YUAN": int(_env("TRIP_ABROAD_YUAN", "30000")),
+        "TRIP_PROVINCE_YUAN": int(_env("TRIP_PROVINCE_YUAN", "2000")),
+        "STATISTICS_MIN_GROUP": int(_env("STATISTICS_MIN_GROUP", "5")),
         "VIDEO_SLOT_MINUTES": int(_env("VIDEO_SLOT_MINUTES", "20")),
         "VIDEO_BOOKING_DAYS": int(_env("VIDEO_BOOKING_DAYS", "10")),
         "VIDEO_MIN_NOTICE_HOURS": int(_env("VIDEO_MIN_NOTICE_HOURS", "2")),

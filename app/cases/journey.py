@@ -268,6 +268,8 @@ def add_file(case: Case, material: Material, data: bytes, filename: str
                 and len(state.uploads) + 1 >= material.min_files:
             kind = "deferred_supplied"
             changes = {"deferred": [k for k in current.deferred if k != material.key]}
+            if not changes["deferred"]:
+                changes["deferred_done_at"] = utcnow()
         with StoredFiles() as kept:
             changed = lifecycle.change(
                 current, kind, changes=changes,

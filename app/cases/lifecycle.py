@@ -25,8 +25,12 @@ from ..models.base import after_commit
 from ..models.cases import ENDED, TRANSITIONS
 from ..sealing import seal
 
+_signals = Namespace()
 #: Sent after the commit of a change that notifies someone, with ``event_ids``.
-recorded = Namespace().signal("case-events-recorded")
+recorded = _signals.signal("case-events-recorded")
+#: Sent inside the transaction of every change, with the case ``before`` and ``after`` it
+#: (the statistics' counts move with it: ``app/ratings/tally.py``).
+changed = _signals.signal("case-changed")
 
 #: The event kind each status action records.
 ACTION_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "return": "returned",
@@ -110,9 +114,13 @@ def change(case: Case, kind: str | None = None, *, action: str | None = None,
             values["ended_at"] = fn.COALESCE(Case.ended_at, now)
     with db.atomic():
         result = within() if within is not None else None
+        before = Case.get_by_id(case.id) if changed.receivers else None
         if Case.update(**values).where(condition).execute() != 1:
             fresh = Case.get_by_id(case.id)
             raise TransitionError("stale" if fresh.version != version else "illegal", fresh)
+        after = Case.get_by_id(case.id)
+        if before is not None:
+            changed.send(None, before=before, after=after)
         event = _event(case.id, kind, actor=actor, staff=staff, note=note,
                        data=data(result) if callable(data) else data,
                        notify=_recipients(case, notify), secrets=secrets, now=now)
@@ -120,7 +128,7 @@ def change(case: Case, kind: str | None = None, *, action: str | None = None,
                             data=extra.get("data"), notify=_recipients(case, extra.get("notify")),
                             secrets=extra.get("secrets"), now=now) for extra in then]
     _announce(event, *following)
-    return Change(Case.get_by_id(case.id), event, result)
+    return Change(after, event, result)
 
 
 def opened_by_department(case: Case, staff) -> None:

@@ -10,6 +10,8 @@ from .drafts import ItemDraft
 from .jobs import PeriodicRun, RateCounter
 from .questions import (FaqEntry, FaqItem, Question, QuestionEvent, QuestionFile, QuestionGrant,
                         StandardAnswer, SuggestionShown)
+from .ratings import (RATING_MODELS, FollowUp, FollowUpEvent, Rating, StaffCell, StatCell,
+                      StatDays)
 from .reasons import ReturnReason
 from .organisation import WEEKDAYS, Jurisdiction, Office, PointJurisdiction, ServicePoint
 from .staff import ROLES, AuditEvent, HeldRefusal, Staff, StaffSession
@@ -20,7 +22,7 @@ MODELS = [Jurisdiction, Office, ServicePoint, PointJurisdiction, Department, Cat
           Upload, Event, IssuedDocument, StaffSession, AuditEvent, MaterialReview, CaseNote,
           AccessToken, TusUpload, Appointment, ItemDraft, PeriodicRun, RateCounter, CaseGrant,
           HeldRefusal, ReturnReason, Question, QuestionEvent, QuestionFile, QuestionGrant,
-          SuggestionShown, StandardAnswer, FaqEntry, FaqItem]
+          SuggestionShown, StandardAnswer, FaqEntry, FaqItem, *RATING_MODELS]
 
 __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "ItemSearch",
            "Material", "Case", "Upload", "Event", "Staff", "IssuedDocument", "ROLES", "MODELS",
@@ -28,4 +30,5 @@ __all__ = ["BaseModel", "JSONField", "db", "Department", "Category", "Item", "It
            "AccessToken", "TusUpload", "ServicePoint", "Appointment", "WEEKDAYS", "Jurisdiction", "ItemSpec", "ItemVersion",
            "PointJurisdiction", "ItemDraft", "PeriodicRun", "RateCounter", "CaseGrant", "HeldRefusal",
            "ReturnReason", "Question", "QuestionEvent", "QuestionFile", "QuestionGrant",
-           "SuggestionShown", "StandardAnswer", "FaqEntry", "FaqItem"]
+           "SuggestionShown", "StandardAnswer", "FaqEntry", "FaqItem", "Rating", "FollowUp",
+           "FollowUpEvent", "StatCell", "StaffCell", "StatDays"]

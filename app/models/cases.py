@@ -124,6 +124,12 @@ class Case(BaseModel):
     ended_at = DateTimeField(null=True, index=True)
     files_deleted_at = DateTimeField(null=True)
     anonymised_at = DateTimeField(null=True)
+    # When the last material promised for later (容缺) arrived (statistics: on time or not).
+    deferred_done_at = DateTimeField(null=True)
+    # When the invitation to rate the delivered case went (once, three days after delivery).
+    rating_invited_at = DateTimeField(null=True)
+    # Made by the demo history (``flask demo``), never by a person: shown as such.
+    demo = BooleanField(default=False)
 
     class Meta:
         # The queue's indexes; the deadline and deferred ones are created in

@@ -492,6 +492,20 @@ def _questions_fixstaff(migrator):
     _create_present_indexes(q.FaqEntry)
 
 
+def _ratings(migrator):
+    """Version 28: ratings (好差评), follow-ups and the statistics' counts; a case records
+    when its promised materials all arrived, when it was invited to be rated, and whether
+    the demo history made it. The counts are built from the cases already there."""
+    from peewee import BooleanField, DateTimeField
+    from .ratings import RATING_MODELS
+    from ..ratings.tally import rebuild
+    _add_missing_columns(migrator, {"case": [("deferred_done_at", DateTimeField(null=True)),
+                                             ("rating_invited_at", DateTimeField(null=True)),
+                                             ("demo", BooleanField(default=False))]})
+    db.create_tables(RATING_MODELS)
+    rebuild()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
@@ -499,7 +513,7 @@ MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _res
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
               _questions, _questions_staffq, _questions_ask,
-              _question_retention, _questions_fixstaff]
+              _question_retention, _questions_fixstaff, _ratings]
 
 
 def latest_version() -> int:
