@@ -44,3 +44,47 @@ def test_delivered_and_rated_case_is_counted_and_rebuild_agrees(staff_app):
         running = _snapshot()
         tally.rebuild()
         assert _snapshot() == running
+
+
+def _whole():
+    return StatCell.get((StatCell.county == 0) & (StatCell.item == 0) & (StatCell.point == 0))
+
+
+def test_promised_materials_supplied_on_time_are_counted_by_the_month_of_acceptance(staff_app):
+    from tests.conftest import jpeg_bytes
+    journey, _clerk = delivered_case(staff_app, defer=True)
+    with staff_app.app_context(), db.connection_context():
+        assert (_whole().deferred, _whole().deferred_on_time) == (1, 0)
+    assert journey.upload("medical_certificate", jpeg_bytes()).status_code == 303
+    case = fresh_case(staff_app, journey.reference)
+    assert case.deferred == [] and case.deferred_done_at is not None
+    with staff_app.app_context(), db.connection_context():
+        assert (_whole().deferred, _whole().deferred_on_time) == (1, 1)
+        running = _snapshot()
+        tally.rebuild()
+        assert _snapshot() == running
+
+
+def test_result_after_the_promised_date_is_late_and_its_working_days_are_kept(staff_app):
+    from datetime import timedelta
+    from app.clock import clock_at, utcnow
+    from tests.conftest import confirm_video, decide, sign_in, submitted_case
+    journey = submitted_case(staff_app, defer=False)
+    clerk = sign_in(staff_app, "clerk@test")
+    confirm_video(staff_app, journey.reference, agent=False)
+    decide(clerk, journey.reference, "accept")
+    decide(clerk, journey.reference, "approve")
+    case = fresh_case(staff_app, journey.reference)
+    with clock_at(utcnow() + timedelta(days=60)):
+        decide(sign_in(staff_app, "clerk@test"), journey.reference, "result", note="Late")
+    with staff_app.app_context(), db.connection_context():
+        whole = StatCell.select().where((StatCell.county == 0) & (StatCell.item == 0)
+                                        & (StatCell.point == 0) & (StatCell.results > 0)).get()
+        assert (whole.results, whole.on_time) == (1, 0)
+        taken = StatDays.get((StatDays.county == 0) & (StatDays.item == 0) & (StatDays.point == 0)
+                             & (StatDays.measure == "taken"))
+        limit = StatDays.get((StatDays.county == 0) & (StatDays.item == 0) & (StatDays.point == 0)
+                             & (StatDays.measure == "limit"))
+        from app.models import Item
+        assert limit.days == Item.get_by_id(case.item_id).time_limit_days
+        assert taken.days > limit.days
