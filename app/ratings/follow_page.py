@@ -54,12 +54,12 @@ def supervisors(follow_up: FollowUp) -> list:
 def build_form(action: str, follow_up: FollowUp, formdata=None):
     """The form of ``action``, posted (``formdata``) or fresh with the page's version and,
     for the return visit, the applicant's language."""
-    data = {"version": str(follow_up.version)}
-    if action == "visit":
-        data["lang"] = follow_up.case.locale
+    data = {}
+    if formdata is None and action != "note":
+        data["version"] = str(follow_up.version)
+        if action == "visit":
+            data["lang"] = follow_up.case.locale
     kwargs = {"people": supervisors(follow_up)} if action == "assign" else {}
-    if action == "note":
-        data = {}
     return FORMS[action](formdata, data=data, **kwargs)
 
 
