@@ -45,7 +45,7 @@ class StepForm(Form):
 class AssignForm(StepForm):
     """Give the follow-up to a supervisor of the window, or to nobody."""
 
-    to = SelectField(_l("Give it to"), choices=[], validate_choice=False, validators=[Asked()])
+    to = SelectField(_l("Supervisor"), choices=[], validate_choice=False, validators=[Asked()])
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)

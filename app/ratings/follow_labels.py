@@ -4,15 +4,15 @@ the states, and why a step was refused."""
 from flask_babel import lazy_gettext as _l
 
 #: The five levels in words (5 非常满意 … 1 非常不满意).
-LEVEL_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Basically satisfied"),
+LEVEL_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Fairly satisfied"),
                 2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
 #: How many times the applicant or their family went in person.
-VISITS_LABELS = {0: _l("Not once"), 1: _l("Once"), 2: _l("Twice"), 3: _l("3 times or more")}
+VISITS_LABELS = {0: _l("Not once"), 1: _l("Once"), 2: _l("Twice"), 3: _l("Three times or more")}
 #: Whether the guide's list of materials matched what was asked.
 GUIDE_LABELS = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
 #: The aspects rated on the same five levels.
-ASPECT_LABELS = {"speed": _l("Speed"), "service": _l("The staff's service"),
-                 "website": _l("The website")}
+ASPECT_LABELS = {"speed": _l("Speed"), "service": _l("Staff"),
+                 "website": _l("Website")}
 #: The stages a case is rated at.
 STAGE_LABELS = {"delivered": _l("After delivery"), "accepted": _l("After acceptance")}
 #: Who rated.
@@ -30,7 +30,7 @@ CHANNEL_LABELS = {"call": _l("Phone call"), "message": _l("Message"),
 #: How each step is named.
 STEP_LABELS = {
     "opened": _l("Bad rating received: follow-up opened"),
-    "assigned": _l("Handed to someone"),
+    "assigned": _l("Handed to a supervisor"),
     "verified": _l("Complaint checked"),
     "visit": _l("Return visit recorded"),
     "reply": _l("Reply sent to the applicant"),

@@ -93,7 +93,7 @@ def answers(rating: Rating) -> list[tuple[str, str]]:
     """The rating's answers in words, as ``(question, answer)`` pairs (the comment apart)."""
     rows = [(_("Rating"), labels.LEVEL_LABELS[rating.level]),
             (_("Times they went in person"), labels.VISITS_LABELS.get(rating.visits, "—")),
-            (_("The guide's list of materials matched what was asked"),
+            (_("The guide's list of materials"),
              labels.GUIDE_LABELS.get(rating.guide, _("Not answered")))]
     for aspect in ASPECTS:
         level = getattr(rating, aspect)
