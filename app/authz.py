@@ -15,7 +15,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from .auth.permissions import PERMISSIONS, allows
 from .auth.sessions import current_session, current_staff
 from .cases import access
-from .models import Case, Question
+from .models import Case, FollowUp, Question
 from .questions import access as question_access
 
 RULES = ("public", "applicant", "agent", "staff")
@@ -145,9 +145,10 @@ def staff(permission: str = "staff"):
     return guard("staff", lambda kwargs: _signed_in(permission))
 
 
-def _staff_loads(permission: str, name: str, load):
-    """As :func:`staff`, with ``<reference>`` loaded by ``load(staff, reference)`` into the
-    view's ``name`` argument; None (not there, or not the account's to open) is 404."""
+def _staff_loads(permission: str, name: str, load, key: str = "reference"):
+    """As :func:`staff`, with ``<reference>`` (or the URL's ``key``) loaded by
+    ``load(staff, value)`` into the view's ``name`` argument; None (not there, or not the
+    account's to open) is 404."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -155,7 +156,7 @@ def _staff_loads(permission: str, name: str, load):
         refused = _signed_in(permission)
         if refused is not None:
             return refused
-        found = load(g.staff, kwargs.pop("reference", ""))
+        found = load(g.staff, kwargs.pop(key, ""))
         if found is None:
             abort(404)
         kwargs[name] = found
@@ -173,3 +174,9 @@ def staff_question(permission: str = "questions"):
     """As :func:`staff`, with ``<reference>`` loaded as a question the account may open
     (:meth:`Question.visible_to`); any other question, or none, is 404."""
     return _staff_loads(permission, "question", Question.for_staff)
+
+
+def staff_follow_up(permission: str = "rating_appeal"):
+    """As :func:`staff`, with ``<follow_up_id>`` loaded as a follow-up of a bad rating whose
+    case the account may open (:meth:`FollowUp.for_staff`); any other, or none, is 404."""
+    return _staff_loads(permission, "follow_up", FollowUp.for_staff, key="follow_up_id")

@@ -33,7 +33,7 @@ from app.models import Case, Staff, db
 from .conftest import (BAD_ID, APPLICANT, Journey, csrf_token, fill_driving_licence, jpeg_bytes,
                        sign_in)
 from .i18n.test_staff_languages import choose
-from .i18n.test_staff_leaks import staff_pages, window_at_work
+from .i18n.test_staff_leaks import follow_up_at_work, staff_pages, window_at_work
 from .pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,6 +243,18 @@ def faq_refusals(app, admin, pages: Collector) -> None:
         pages.add(name, response.get_data(as_text=True))
 
 
+def follow_up_refusal(app, supervisor, pages: Collector):
+    """A follow-up step refused with what was typed (closing while an appeal waits: 409)."""
+    url = f"/staff/follow-ups/{follow_up_at_work(app)}"
+    page = Page(supervisor.get(url))
+    refused = supervisor.post(f"{url}/close", data={
+        "csrf_token": page.csrf(), "note": "<b>typed</b>",
+        "version": page.first("#d-close input[name=version]").get("value")})
+    if refused.status_code != 409:
+        pages.problems.append(f"closing a follow-up with an appeal waiting: {refused.status_code}")
+    pages.add("follow-up-refused", refused.get_data(as_text=True))
+
+
 def staff_side(app, clients, lang, ref, slot, pages: Collector):
     """Every staff page of the list in tests/i18n/test_staff_leaks.py, in ``lang``."""
     for who, client in clients.items():
@@ -255,6 +267,7 @@ def staff_side(app, clients, lang, ref, slot, pages: Collector):
                                                     day=called).items():
         pages.get(clients[who], endpoint, url, status=status)
     faq_refusals(app, clients["admin"], pages)
+    follow_up_refusal(app, clients["supervisor"], pages)
     for section in ("basics", "text", "steps"):   # the list reads the materials section
         pages.get(clients["admin"], f"editor-{section}", f"/staff/admin/catalog/JJ-JZ-001/draft/{section}")
     # The appointment page of the booking email's link, and the agent's own page once

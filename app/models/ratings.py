@@ -113,6 +113,21 @@ class FollowUp(BaseModel):
                                  on_delete="SET NULL")
     version = IntegerField(default=1)
 
+    @classmethod
+    def visible_to(cls, staff):
+        """The condition selecting the follow-ups ``staff`` may open (None: none): those of
+        the cases they may open (:meth:`Case.visible_to`; a query joined to Case)."""
+        return Case.visible_to(staff)
+
+    @classmethod
+    def for_staff(cls, staff, follow_up_id) -> "FollowUp | None":
+        """The follow-up ``follow_up_id`` if ``staff`` may open its case, else None."""
+        condition = Case.visible_to(staff)
+        if condition is None or not isinstance(follow_up_id, int):
+            return None
+        return (cls.select(cls, Case).join(Case, on=(cls.case == Case.id))
+                .where(condition & (cls.id == follow_up_id)).first())
+
     @property
     def is_open(self) -> bool:
         """Not closed yet."""

@@ -22,6 +22,7 @@ from ..models import (Appointment, Case, CaseNote, Department, Event, Item, Item
                       MaterialReview, ServicePoint, Staff, Upload)
 from ..models.cases import STAFF_ONLY_EVENTS
 from ..points.clocks import clocks
+from ..ratings.follow_page import case_ratings_context
 from ..reasons import library as reason_library
 from ..points.scans import SIGNED_KEYS, SIGNED_LABELS
 from ..slowclients import body_limit
@@ -183,7 +184,8 @@ def case_context(case, refused=()) -> dict:
         forms=commands.forms_for(case, g.staff, refused), flags=queues.flags,
         undelivered=list(Event.undelivered(case)), before=_before_conversion(case),
         is_officer=g.staff.role == "officer", reasons=reason_library.for_case(case),
-        explain=reason_library.explain, words_hint=_words_hint(case))
+        explain=reason_library.explain, words_hint=_words_hint(case),
+        **case_ratings_context(case))
 
 
 def _words_hint(case) -> str:

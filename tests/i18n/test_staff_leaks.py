@@ -49,7 +49,10 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
     case, code = f"/staff/cases/{ref}", "JJ-JZ-001"
     online, logged, answer = questions_at_work(app)
     entry, question = faq_at_work(app)
+    follow_up = follow_up_at_work(app)
     return {
+        "follow_ups.follow_ups": ("supervisor", "/staff/follow-ups", 200),
+        "follow_ups.follow_up_view": ("supervisor", f"/staff/follow-ups/{follow_up}", 200),
         "faq_admin.entries": ("admin", "/staff/admin/faq", 200),
         "faq_admin.new": ("admin", "/staff/admin/faq/new", 200),
         "faq_admin.entry": ("admin", f"/staff/admin/faq/{entry}", 200),
@@ -139,6 +142,31 @@ def faq_at_work(app) -> tuple[int, str]:
     if made is None:
         from ..questions.faqdata import asked_and_answered, published_entry
         made = app.extensions["faq_at_work"] = (published_entry(app), asked_and_answered(app))
+    return made
+
+
+def follow_up_at_work(app) -> int:
+    """A delivered case of the licence window rated 不满意, its follow-up verified, visited,
+    replied to, noted and appealed by the clerk (made once per app): the follow-up's id."""
+    made = app.extensions.get("follow_up_at_work")
+    if made is None:
+        from app.models import FollowUp
+        from app.ratings import service
+        from ..ratings.follow_helpers import bad_rating
+        # In English: its booking email is not one of the pages' languages (zh, it) whose
+        # appointment link tests/test_html_valid.py opens.
+        _journey, _clerk, made = bad_rating(app, comment="慢", lang="en")
+        with app.test_request_context(), db.connection_context():
+            supervisor = Staff.get(Staff.email == "supervisor@test")
+            clerk = Staff.get(Staff.email == "clerk@test")
+            for write in (lambda f: service.verify(f, supervisor, True, "核实"),
+                          lambda f: service.record_visit(f, supervisor, channel="call",
+                                                         lang="zh", note="电话回访"),
+                          lambda f: service.reply(f, supervisor, "已整改", "zh"),
+                          lambda f: service.note(f, supervisor, "备注"),
+                          lambda f: service.appeal(f, clerk, "不公平")):
+                write(FollowUp.get_by_id(made))
+        app.extensions["follow_up_at_work"] = made
     return made
 
 

@@ -69,7 +69,11 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "questions_staff.desk_question_new", "answers_admin.answers_list",
                    "answers_admin.new", "answers_admin.edit",
                    "faq_admin.entries", "faq_admin.new", "faq_admin.entry", "faq_admin.text",
-                   "faq_admin.publish", "faq_admin.withdraw"}
+                   "faq_admin.publish", "faq_admin.withdraw",
+                   "follow_ups.follow_ups", "follow_ups.follow_up_view", "follow_ups.assign",
+                   "follow_ups.verify", "follow_ups.visit", "follow_ups.reply",
+                   "follow_ups.note", "follow_ups.close", "follow_ups.appeal",
+                   "follow_ups.decide"}
 #: The volunteer's desk; its case routes serve only cases started at the volunteer's point.
 DESK_HOME = {"points.desk": 200, "points.desk_start": 422, "points.desk_blanks": 422}
 
@@ -150,6 +154,19 @@ def wencheng_question(app) -> str:
             county=Jurisdiction.get(Jurisdiction.key == "wencheng"), locale="it",
             text="Posso rinnovare la patente?", start_key=secrets.token_hex(8))
         return question.reference
+
+
+def rated_badly(app) -> int:
+    """A follow-up: a delivered case of the licence window rated 不满意 by its applicant."""
+    from tests.ratings.follow_helpers import bad_rating
+    return bad_rating(app)[2]
+
+
+def follow_up_state(app, follow_up_id):
+    from app.models import FollowUp, FollowUpEvent
+    with db_context(app):
+        return (FollowUp.get_by_id(follow_up_id).version,
+                FollowUpEvent.select().where(FollowUpEvent.follow_up == follow_up_id).count())
 
 
 def wencheng_answer(app) -> int:
@@ -320,6 +337,8 @@ def expected(persona, route, phase):
         if persona != "volunteer":
             return deny("the desk is a volunteer's", {403})
         return deny("this case was not started at the volunteer's service point", {404})
+    if endpoint.startswith("follow_ups."):
+        return expected_follow_up(persona, route)
     if "reference" not in route.arguments:
         return None  # a staff route outside any case, not yet classified: reported by the test
 
@@ -352,6 +371,29 @@ def expected(persona, route, phase):
     if route.method == "GET":
         return allow("may open the case", 200)
     return allow("may act on the case", 200, 303, 422)
+
+
+def expected_follow_up(persona, route):
+    """Follow-ups of bad ratings (tests/ratings/test_follow_up.py has the details); the
+    follow-up is one of a delivered case of the licence window, rated 不满意. Clerks read
+    their window's and may appeal; supervisors and admins act; another window's or
+    county's staff: 404; the province's supervisor reads only."""
+    reads = route.endpoint in ("follow_ups.follow_ups", "follow_ups.follow_up_view",
+                               "follow_ups.appeal")
+    permission = "rating_appeal" if reads else "follow_ups"
+    if persona not in personas_with(permission):
+        return deny(f"follow-ups need the {permission} permission", {403})
+    if route.endpoint == "follow_ups.follow_ups":
+        return allow("the follow-ups of the account's own windows", 200)
+    if persona in OTHER_COUNTY or persona == "other_clerk":
+        return deny("the follow-up of another window's case: it does not exist for them", {404})
+    if persona == "province" and route.method != "GET":
+        return deny("the province's supervisor reads, and changes nothing", {403})
+    if route.method == "GET":
+        return allow("a follow-up of the account's window", 200)
+    # An empty form is refused (422: no version, nothing typed) or the step is not possible
+    # now (409: no appeal to decide).
+    return allow("may take the step; the empty form is refused, nothing changes", 409, 422)
 
 
 #: The question routes of the window (``<reference>``: a Wencheng question, asked online).
@@ -512,7 +554,7 @@ def test_access_matrix(staff_app):
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
               "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app),
               "question": wencheng_question(app), "file_id": 1,
-              "answer_id": wencheng_answer(app)}
+              "answer_id": wencheng_answer(app), "follow_up_id": rated_badly(app)}
     routes, unbuildable = matrix_routes(app, values)
     # Question routes name a question: one asked online to Wencheng.
     question = wencheng_question(app)
@@ -595,7 +637,11 @@ def test_access_matrix(staff_app):
 
     # Phase 1: the case waits at the window.
     before = case_state(app, reference)
+    follow_up_before = follow_up_state(app, values["follow_up_id"])
     checks += sweep(app, personas, routes, "submitted", failures)
+    check("everyone", "-", "follow-up after the sweep",
+          follow_up_state(app, values["follow_up_id"]), {follow_up_before},
+          "no refused or empty request may change the follow-up")
     queue_lists_case("submitted")
     cross_object("submitted")
     check("everyone", "-", "case state after the sweep", case_state(app, reference), {before},
