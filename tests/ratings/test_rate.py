@@ -71,6 +71,7 @@ def test_rate_from_the_status_page_then_change_it_within_the_week(staff_app):
     status = client.page(journey.base)
     assert "Thank you: your rating is changed." in status.text
     assert "Dissatisfied" in status.one("#rating-delivered").get_text()
+    assert "contact you within 15 working days" in status.one("#rating-delivered").get_text()
     assert "You changed your rating" in status.texts("ol.timeline li")[0]
     # Bad now: a follow-up is open for the window.
     with staff_app.app_context(), db.connection_context():
