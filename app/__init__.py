@@ -102,12 +102,13 @@ def _register_blueprints(app: Flask) -> None:
     from .questions.faq_views import bp as faq
     from .questions.views import bp as questions
     from .ratings.follow_views import bp as follow_ups
+    from .ratings.views import bp as ratings
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
                       auth, review, points, reasons_admin, questions_staff, answers_admin,
-                      question_case, faq, faq_admin, questions, follow_ups):
+                      question_case, faq, faq_admin, questions, follow_ups, ratings):
         app.register_blueprint(blueprint)
 
 

@@ -90,6 +90,17 @@ def _agent(kwargs):
     kwargs["case"] = case
 
 
+def _rater(kwargs):
+    case = Case.by_reference(kwargs.pop("reference", ""))
+    if may_open(case):
+        kwargs["by"] = "applicant"
+    elif case is not None and access.holds_as_agent(case):
+        kwargs["by"] = "agent"
+    else:
+        abort(404)
+    kwargs["case"] = case
+
+
 def may_open_question(question: Question | None) -> bool:
     """Whether this browser holds ``question``: its own hold, or, for a question asked from
     a case, a hold on that case."""
@@ -113,6 +124,9 @@ applicant_case = guard("applicant", _applicant)
 asker_question = guard("applicant", _asker)
 #: The case as its entrusted agent sees it.
 agent_case = guard("agent", _agent)
+#: The case of the browser that holds it as its applicant or as its entrusted agent: who
+#: may rate it (``case``, and ``by``: ``applicant`` or ``agent``).
+rater_case = guard("applicant", _rater)
 
 
 def _signed_in(permission: str):

@@ -39,6 +39,7 @@ from .models.migrations import refresh_statistics
 from .questions import service as questions
 from .questions.access import purge_ended_grants as purge_question_grants
 from .questions.notify import QUESTIONS
+from .ratings.invitations import invite_due
 from .questions import retention as question_retention
 from .uploads.resumable import purge_expired
 
@@ -164,6 +165,14 @@ def nightly_maintenance() -> None:
     retention.nightly()
     question_retention.nightly()
     refresh_statistics()
+
+
+@huey.periodic_task(crontab(minute="40"))
+@once_per("hour")
+def rating_invitations() -> int:
+    """Every hour: invite to rate the cases delivered three days ago that have no rating
+    (once per case; app/ratings/invitations.py)."""
+    return invite_due()
 
 
 @huey.periodic_task(crontab(minute="15"))

@@ -29,6 +29,8 @@ PUBLIC = {
     # Asking a question; an answer suggested before sending (counted as opened); the
     # private link and the find page of a question (the token or the code is the check).
     "questions.ask", "questions.suggested", "questions.open_link", "questions.find",
+    # The emailed link to rate a case (its token is the check).
+    "ratings.access_link",
 }
 
 
@@ -68,7 +70,8 @@ def test_applicant_routes_refuse_a_browser_without_the_case(app, client):
     owner = Journey(app.test_client())
     owner.start()
     values = {"lang": "en", "reference": owner.reference, "step_key": "applicant",
-              "key": "passport_page", "upload_id": 1, "doc_type": "form", "file_id": 1}
+              "key": "passport_page", "upload_id": 1, "doc_type": "form", "file_id": 1,
+              "stage": "delivered"}
     app.config["WTF_CSRF_ENABLED"] = False
     checked = 0
     try:

@@ -212,6 +212,40 @@ def question_pages(app, lang, pages: Collector) -> None:
     pages.get(client, "question-link-problem", f"{p}/open/nope", status=404)
 
 
+def rating_pages(app, lang, pages: Collector) -> None:
+    """The rating of a delivered case in ``lang``: the status page inviting to rate, the
+    form, the form refused (422), the status page with the rating and the window's reply,
+    the form to change it, and a change refused once the week is over (409)."""
+    from app import clock
+    from app.models import FollowUp
+    from app.ratings import service
+    from .ratings.helpers import delivered_case
+    journey, _clerk = delivered_case(app, lang=lang)
+    client, url = journey.client, f"{journey.base}/rating/delivered"
+    pages.get(client, "status-to-rate", journey.base)
+    form = pages.get(client, "rating", url)
+    refused = client.post(url, data={"csrf_token": form.csrf(), "level": "9",
+                                     "comment": "<script>x</script>"})
+    if refused.status_code != 422:
+        pages.problems.append(f"a level 9 answered {refused.status_code}")
+    pages.add("rating-422", refused.get_data(as_text=True))
+    client.submit(url, {"csrf_token": form.csrf(), "level": "2", "visits": "1",
+                        "guide": "partly", "speed": "2", "comment": "<b>slow</b>\nvery"})
+    with app.test_request_context(), db.connection_context():
+        clerk = Staff.get(Staff.email == "supervisor@test")
+        service.reply(FollowUp.get(FollowUp.case == Case.by_reference(journey.reference)),
+                      clerk, "已改进。<i>谢谢</i>", "zh")
+    pages.get(client, "status-rated", journey.base)
+    pages.get(client, "rating-change", url)
+    token = Page(client.get(url)).csrf()
+    with clock.clock_at(clock.now() + timedelta(days=8)):
+        pages.get(client, "rating-closed", url)
+        late = client.post(url, data={"csrf_token": token, "level": "1", "visits": "0"})
+        if late.status_code != 409:
+            pages.problems.append(f"a change after the week answered {late.status_code}")
+        pages.add("rating-409", late.get_data(as_text=True))
+
+
 def staff_clients(app) -> dict:
     """A browser for each kind of staff page: signed in (clerk, supervisor, volunteer,
     admin), without a second factor yet (half, nomfa), and signed out (None)."""
@@ -308,6 +342,7 @@ def test_every_page_is_valid_html(staff_app, tmp_path):
         ref, slot = applicant_pages(staff_app, lang, pages)
         question_pages(staff_app, lang, pages)
         staff_side(staff_app, clients, lang, ref, slot, pages)
+        rating_pages(staff_app, lang, pages)
         problems += pages.problems
         for name, html in pages.pages.items():
             (tmp_path / name).write_text(html, encoding="utf-8")

@@ -49,6 +49,10 @@ EVENT_LABELS = {
     "video_not_confirmed": _l("The video check could not confirm the identity"),
     "access_code_replaced": _l("A new access code was made at the service point"),
     "agent_code_issued": _l("Your entrusted relative received their own access code"),
+    "rating_invited": _l("We asked you to rate this service"),
+    "rated": _l("You rated this service"),
+    "rating_changed": _l("You changed your rating"),
+    "follow_up_reply": _l("The window's answer to your rating"),
     # Only on the staff timeline.
     "answers_changed": _l("Answers changed"),
     "entrustment_changed": _l("Entrustment changed"),
@@ -89,6 +93,10 @@ STAFF_EVENT_LABELS = {
     "deferred_waived": _l("The promised materials were waived"),
     "message": _l("Message to the applicant"),
     "agent_code_issued": _l("The entrusted relative received their own access code"),
+    "rating_invited": _l("Invitation to rate sent to the applicant"),
+    "rated": _l("The applicant rated the service"),
+    "rating_changed": _l("The applicant changed their rating"),
+    "follow_up_reply": _l("Reply to the applicant's rating"),
 }
 STAFF_DELIVERY_LABELS = {
     "courier": _l("By courier to the applicant's address abroad"),

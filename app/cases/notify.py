@@ -15,11 +15,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 
 from ..clock import now
-from ..i18n import N_, localized
+from ..i18n import N_, language_name, localized
 from ..points.window import format_span, next_open_span
 from ..templating import format_day, format_locale, format_slot, format_when
 from ..mail import build_message
-from ..models import AccessToken, Department, Staff
+from ..models import AccessToken, Department, Rating, Staff
 from ..reasons import library as reason_library
 from ..sealing import unseal
 from .access import access_expiry, new_access_token
@@ -41,6 +41,11 @@ SUBJECTS = {
     "agent_code": N_("Your relative's access code for application %(reference)s"),
     "converted": N_("Your matter %(reference)s: the service for it, and what is still needed"),
     "answered": N_("An answer to your matter %(reference)s"),
+}
+#: Subjects of the emails about ratings (app/ratings/).
+RATING_SUBJECTS = {
+    "rating_invited": N_("How was the service for your application %(reference)s?"),
+    "follow_up_reply": N_("The window's answer to your rating of application %(reference)s"),
 }
 #: The delivered email's subject says what happened, by the way the result went.
 DELIVERED_SUBJECTS = {
@@ -66,6 +71,34 @@ def access_link(case, token: str | None = None) -> str:
         token, token_hash = new_access_token()
         AccessToken.create(case=case, token_hash=token_hash, expires_at=access_expiry())
     return _public(f"/{case.locale}/cases/access/{token}")
+
+
+def rating_link(case, stage: str, token: str | None = None) -> str:
+    """A private link that opens the case and lands on its rating page at ``stage``:
+    ``token`` if given (sealed into the event), else a new one just for this email."""
+    if token is None:
+        token, token_hash = new_access_token()
+        AccessToken.create(case=case, token_hash=token_hash, expires_at=access_expiry())
+    return _public(f"/{case.locale}/cases/access/{token}/rating/{stage}")
+
+
+def _rating_details(event, case, secrets: dict) -> dict:
+    """What an email about a rating prints: the invitation (when the result was
+    delivered), or the window's reply to a rating (its text, the language it was written
+    in when not the applicant's, and until when the rating can be changed)."""
+    data = event.data or {}
+    stage = data.get("stage", "delivered")
+    link = rating_link(case, stage, secrets.get("token"))
+    zone = case.timezone or "Asia/Shanghai"
+    if event.kind == "rating_invited":
+        return {"link": link, "item": localized(case.spec.names, case.locale),
+                "delivered_on": format_when(case.ended_at, zone)}
+    rating = Rating.get_or_none((Rating.case == case.id) & (Rating.stage == stage))
+    written = data.get("lang") or case.locale
+    return {"link": link, "reply": event.note or "",
+            "written_in": language_name(written) if written != case.locale else "",
+            "until": format_when(rating.changeable_until, zone)
+            if rating is not None and rating.changeable() else ""}
 
 
 def _message_id(event, recipient: str) -> str:
@@ -177,6 +210,10 @@ def _applicant_message(event, case, secrets: dict):
             text = render_template("emails/submitted.txt", case=case,
                                    find_link=_public(f"/{case.locale}/cases/find"),
                                    **_next_window(case), **_still_to_do(case))
+        elif kind in RATING_SUBJECTS:
+            subject = _(RATING_SUBJECTS[kind], reference=case.reference)
+            text = render_template("emails/rating.txt", case=case, kind=kind,
+                                   **_rating_details(event, case, secrets))
         elif kind in UPDATE_KINDS:
             email_kind = UPDATE_KINDS[kind]
             subject = _(_subject(event, email_kind), reference=case.reference)

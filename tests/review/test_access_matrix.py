@@ -233,6 +233,10 @@ def expected(persona, route, phase):
     if route.endpoint.startswith("questions."):
         return None  # a question's routes: test_question_routes_open_only_for_their_asker
     if route.access == "applicant":
+        if route.endpoint.startswith("ratings.") and persona == "applicant":
+            # The rating page opens for the holder once the case is delivered
+            # (tests/ratings/test_rate.py); this case is not: nothing to rate yet.
+            return deny("the case is not delivered: it cannot be rated yet", {404})
         if persona == "applicant":
             if route.method != "GET":
                 return None  # the holder's own POSTs change the case: the journey tests cover them
@@ -554,7 +558,8 @@ def test_access_matrix(staff_app):
               "staff_id": staff_id(app, "clerk2@test"), "point_id": point_id(app, "milan"),
               "code": "JJ-JZ-001", "section": "basics", "reason_id": wencheng_reason(app),
               "question": wencheng_question(app), "file_id": 1,
-              "answer_id": wencheng_answer(app), "follow_up_id": rated_badly(app)}
+              "answer_id": wencheng_answer(app), "follow_up_id": rated_badly(app),
+              "stage": "delivered"}
     routes, unbuildable = matrix_routes(app, values)
     # Question routes name a question: one asked online to Wencheng.
     question = wencheng_question(app)
@@ -565,6 +570,7 @@ def test_access_matrix(staff_app):
                    "review.case_audit", "review.decide", "review.queue", "auth.accounts",
                    "auth.disable", "cases.status", "cases.download", "cases.upload",
                    "uploads.create", "points.desk_case", "questions_staff.question_view",
+                   "ratings.rate",
                    "questions_staff.answer", "questions_staff.desk_question"):
         assert needed in endpoints, f"{needed} missing from the matrix"
     assert {r.action for r in routes if r.endpoint == "review.decide"} == set(DECIDE_ACTIONS)

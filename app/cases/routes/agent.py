@@ -16,6 +16,7 @@ from ..appointments import check_agent_code
 from ..blueprint import bp
 from ..forms import AgentFindForm
 from ..pages import find_with_code, limited_by_reference
+from ...ratings.pages import rating_blocks
 
 #: What the agent's page lists of the timeline.
 MILESTONES = ["submitted", "accepted", "transferred", "approved", "rejected", "result_ready",
@@ -44,4 +45,5 @@ def agent_case(case):
                       .order_by(Event.created_at, Event.id))
     pickup = ((case.result or {}).get("pickup_code") or (case.delivery or {}).get("pickup_code"))
     return render_template("cases/agent_case.html", case=case, item=case.spec, office=case.office,
-                           milestones=milestones, pickup=pickup, agent=case.entrustment or {})
+                           milestones=milestones, pickup=pickup, agent=case.entrustment or {},
+                           ratings=rating_blocks(case))

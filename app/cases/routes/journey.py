@@ -32,6 +32,7 @@ from ..pages import (find_with_code, journey_context, keep_answers, kept_answers
                      typed)
 from ..reference import normalize_access_code
 from ...ratelimits import PerTarget
+from ...ratings.pages import rating_blocks
 from ...reasons.library import returned as returned_reasons
 from .. import lifecycle
 from ..blueprint import bp
@@ -136,7 +137,7 @@ def _status_context(case: Case) -> dict:
                 owed_later=[s for s in states if s.deferred] if case.owes_deferred else [],
                 deferred_due=deferred_due(case), next_steps=what_next(case, states),
                 material_names={s.material.key: localized(s.material.names) for s in states},
-                returned=returned_reasons(case),
+                returned=returned_reasons(case), ratings=rating_blocks(case),
                 page_url=page_url)
 
 
