@@ -3,16 +3,10 @@ the states, and why a step was refused."""
 
 from flask_babel import lazy_gettext as _l
 
-#: The five levels in words (5 非常满意 … 1 非常不满意).
-LEVEL_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Fairly satisfied"),
-                2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
-#: How many times the applicant or their family went in person.
-VISITS_LABELS = {0: _l("Not once"), 1: _l("Once"), 2: _l("Twice"), 3: _l("Three times or more")}
+from .labels import ASPECT_NAMES as ASPECT_LABELS, LEVEL_LABELS, VISIT_LABELS as VISITS_LABELS  # noqa: F401  (re-exported for the staff pages)
+
 #: Whether the guide's list of materials matched what was asked.
 GUIDE_LABELS = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
-#: The aspects rated on the same five levels.
-ASPECT_LABELS = {"speed": _l("Speed"), "service": _l("Staff"),
-                 "website": _l("Website")}
 #: The stages a case is rated at.
 STAGE_LABELS = {"delivered": _l("After delivery"), "accepted": _l("After acceptance")}
 #: Who rated.

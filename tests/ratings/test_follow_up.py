@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from app import clock
-from app.models import AuditEvent, Event, FollowUp, FollowUpEvent, Rating, StatCell, db
+from app.models import AuditEvent, Event, FollowUp, FollowUpEvent, StatCell, db
 from app.ratings import service
 from tests.conftest import smtp, sign_in
 from tests.pages import facts
@@ -276,8 +276,6 @@ def test_polite_template_in_the_applicants_language(staff_app):
     assert _journey.reference in text
 
 
-@pytest.mark.xfail(reason="the status page's wording of follow_up_reply and its email come "
-                          "from the rate branch (issue 18 point 1): passes once merged")
 def test_the_applicant_reads_the_reply_on_the_status_page_and_by_email(staff_app, smtp_server):
     collector = smtp(staff_app, smtp_server)
     journey, _clerk, fid = bad_rating(staff_app)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app import clock
 from app.models import Event, FollowUp, Rating, db
-from tests.conftest import (confirm_video, decide, sign_in, submitted_case, suite_moment)
+from tests.conftest import (confirm_video, decide, sign_in, submitted_case)
 from tests.pages import Page
 
 from .helpers import delivered_case, fresh_case
