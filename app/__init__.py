@@ -103,12 +103,14 @@ def _register_blueprints(app: Flask) -> None:
     from .questions.views import bp as questions
     from .ratings.follow_views import bp as follow_ups
     from .ratings.views import bp as ratings
+    from .ratings.dashboard import bp as dashboard
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
                       auth, review, points, reasons_admin, questions_staff, answers_admin,
-                      question_case, faq, faq_admin, questions, follow_ups, ratings):
+                      question_case, faq, faq_admin, questions, follow_ups, ratings,
+                      dashboard):
         app.register_blueprint(blueprint)
 
 

@@ -142,6 +142,29 @@ def init_cli(app) -> None:
                    "is set up: `flask demo-code EMAIL` prints the code to type):")
         for email, role, password in accounts:
             click.echo(f"  {role:<10} {email:<32} {password}")
+        _demo_history()
+
+    def _demo_history():
+        """A year of demo cases, ratings and follow-ups, made once (``ONEVISIT_DEMO_HISTORY``:
+        how many cases; 0 for none)."""
+        import os
+        import time
+        from .demohistory import DEFAULT_SIZE, load_history
+        size = int(os.environ.get("ONEVISIT_DEMO_HISTORY", DEFAULT_SIZE) or 0)
+        if size <= 0:
+            return
+        started = time.monotonic()
+        with current_app.test_request_context(), db.connection_context():
+            made = load_history(size)
+        base = current_app.config.get("PUBLIC_URL") or ""
+        if made.get("cases"):
+            click.echo(f"Demo history: {made['cases']} cases over the last 12 months, "
+                       f"{made['ratings']} ratings, {made['follow_ups']} follow-ups of bad "
+                       f"ones (made in {time.monotonic() - started:.0f} s).")
+        else:
+            click.echo(f"Demo history: {made.get('existing', 0)} demo cases already there.")
+        click.echo(f"  See them at {base}/zh/statistics and {base}/staff/dashboard "
+                   "(as supervisor@demo.onevisit).")
 
     @app.cli.command("demo-code")
     @click.argument("email")

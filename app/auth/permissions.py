@@ -6,10 +6,10 @@ ROLE_PERMISSIONS = {
     "officer": frozenset({"queue", "case", "decide", "questions", "faq_draft"}),
     "supervisor": frozenset({"queue", "case", "decide", "audit", "accounts", "questions",
                              "question_figures", "faq_draft", "faq", "follow_ups",
-                             "rating_appeal"}),
+                             "rating_appeal", "dashboard"}),
     "admin": frozenset({"queue", "case", "decide", "audit", "accounts", "service_points",
                         "catalog", "questions", "question_figures", "standard_answers",
-                        "faq_draft", "faq", "follow_ups", "rating_appeal"}),
+                        "faq_draft", "faq", "follow_ups", "rating_appeal", "dashboard"}),
     "volunteer": frozenset({"desk"}),
 }
 #: The FAQ: whoever answered a question may turn it into a draft entry (``faq_draft``: they
@@ -18,6 +18,8 @@ ROLE_PERMISSIONS = {
 #: Bad ratings (差评): the window's clerks read the follow-ups of their window and may
 #: appeal a rating they find unfair (``rating_appeal``); supervisors and admins follow them
 #: up: verify, return visit, reply, close, and decide others' appeals (``follow_ups``).
+#: The staff dashboard (``dashboard``): the figures of the windows of a jurisdiction, for
+#: those who answer for them (supervisors and admins; above the counties, read-only).
 #: Every permission a route may ask for ("staff": any signed-in account; "own": any
 #: signed-in account, about itself, read-only accounts included).
 PERMISSIONS = frozenset({"staff", "own"}).union(*ROLE_PERMISSIONS.values())

@@ -44,13 +44,14 @@ def home_office(item: Item) -> Office | None:
 
 def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
                phone: str | None, country: str, city: str, tz: str,
-               assisted_by=None, from_question: str | None = None) -> Started:
+               assisted_by=None, from_question: str | None = None,
+               demo: bool = False) -> Started:
     """Create a draft case; a replay of the same start form returns the first one.
 
     ``assisted_by`` is the volunteer who starts it for a walk-in applicant at
     their service point (the applicant's consent was ticked on the form);
     ``from_question`` the reference of the question the window turned into it (the
-    access email says so).
+    access email says so); ``demo`` marks a case of the demo history (never a person's).
     """
     existing = Case.get_or_none(Case.start_key == start_key)
     if existing is not None:
@@ -63,7 +64,7 @@ def start_case(item: Item, *, start_key: str, locale: str, email: str | None,
                   access_token_expires=access_expiry(), access_code_hash=secret_hash(code),
                   start_key=start_key,
                   service_point=assisted_by.service_point_id if assisted_by else None,
-                  assisted_by=assisted_by.id if assisted_by else None)
+                  assisted_by=assisted_by.id if assisted_by else None, demo=demo)
     try:
         case = lifecycle.start(fields, reference_factory=new_reference, assisted_by=assisted_by,
                                secrets={"token": token, "code": code},

@@ -32,6 +32,9 @@ def parse_filters(args) -> dict:
         "after": (args.get("after") or "")[:80],
         "point": (args.get("point") or "")[:64],
         "holder": _holder(args.get("holder") or ""),
+        # One window of the account's (the dashboard links here); any other id finds none.
+        "office": args.get("office") if (args.get("office") or "").isdigit()
+        and len(args.get("office")) < 10 else "",
     }
 
 
@@ -99,6 +102,8 @@ def queue(staff, filters: dict):
     if filters["point"]:
         where.append(Case.service_point == ServicePoint.select(ServicePoint.id).where(
             ServicePoint.key == filters["point"]))
+    if filters["office"]:
+        where.append(Case.office == int(filters["office"]))
     if filters["holder"] == "mine":
         where.append(Case.assigned_to == staff.id)
     elif filters["holder"] == "nobody":

@@ -86,6 +86,7 @@ def staff_pages(app, ref, point_id, assisted="X", day="") -> dict:
                                200),
         "question_case.case": ("clerk", f"/staff/questions/{a_question(app)}/case", 200),
         "question_case.figures_page": ("supervisor", "/staff/questions/figures", 200),
+        "dashboard.dashboard": ("supervisor", "/staff/dashboard", 200),
         "questions_staff.questions": ("clerk", "/staff/questions", 200),
         "questions_staff.question_view": ("clerk", f"/staff/questions/{online}", 200),
         "questions_staff.desk_questions": ("volunteer", "/staff/desk/questions", 200),

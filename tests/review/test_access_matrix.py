@@ -64,7 +64,7 @@ NON_CASE_ROUTES = {"review.home", "review.queue", "review.day_sheet", "points.sh
                    "catalog_editor.draft", "catalog_editor.section", "catalog_editor.preview",
                    "catalog_editor.publish", "catalog_editor.discard", "catalog_editor.rebase",
                    "reasons_admin.reasons", "reasons_admin.new", "reasons_admin.edit",
-                   "question_case.figures_page",
+                   "question_case.figures_page", "dashboard.dashboard",
                    "questions_staff.questions", "questions_staff.desk_questions",
                    "questions_staff.desk_question_new", "answers_admin.answers_list",
                    "answers_admin.new", "answers_admin.edit",
@@ -325,6 +325,10 @@ def expected(persona, route, phase):
             # is published: published again, withdrawn, published again by the next sweep).
             return allow("the entry of the supervisor's own county", 200, 303, 422)
         return allow("the FAQ of their own county (an empty new entry is refused)", 200, 422)
+    if endpoint == "dashboard.dashboard":
+        if persona not in personas_with("dashboard"):
+            return deny("the dashboard is for supervisors and admins", {403})
+        return allow("the figures of the windows of the account's own jurisdiction", 200)
     if endpoint == "question_case.figures_page":
         if persona not in personas_with("question_figures"):
             return deny("the question figures are for supervisors and admins", {403})
