@@ -1,7 +1,7 @@
 """The staff dashboard: who sees which windows and clerks, its figures for cases taken
 through the real journey, the month's ranking, and a bad month."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from app import clock
 from app.models import Office, Staff, StaffCell, db
