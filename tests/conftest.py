@@ -7,6 +7,9 @@ import tempfile
 
 # Background jobs run at once, in the test's process; huey's file stays out of the repo.
 os.environ.setdefault("ONEVISIT_HUEY_IMMEDIATE", "1")
+# `flask load-demo` makes a small demo history in tests (the README's start makes 200
+# cases; tests/ratings/test_demo_history.py checks the history itself).
+os.environ.setdefault("ONEVISIT_DEMO_HISTORY", "8")
 os.environ.setdefault("ONEVISIT_INSTANCE_DIR", tempfile.mkdtemp(prefix="onevisit-tests-"))
 
 import io
