@@ -101,12 +101,13 @@ def _register_blueprints(app: Flask) -> None:
     from .questions.faq_admin import bp as faq_admin
     from .questions.faq_views import bp as faq
     from .questions.views import bp as questions
+    from .ratings.statistics import bp as statistics
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
                       auth, review, points, reasons_admin, questions_staff, answers_admin,
-                      question_case, faq, faq_admin, questions):
+                      question_case, faq, faq_admin, questions, statistics):
         app.register_blueprint(blueprint)
 
 

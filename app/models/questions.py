@@ -96,7 +96,9 @@ class Question(BaseModel):
                    (("department", "status", "due_at"), False),
                    (("office", "status", "due_at", "id"), False),
                    (("department", "status", "due_at", "id"), False),
-                   (("assigned_to", "status", "due_at", "id"), False))
+                   (("assigned_to", "status", "due_at", "id"), False),
+                   # The public statistics: a county's questions of a range of months.
+                   (("jurisdiction", "created_at"), False))
 
     @classmethod
     def by_reference(cls, reference: str) -> "Question | None":
