@@ -29,6 +29,8 @@ PUBLIC = {
     # Asking a question; an answer suggested before sending (counted as opened); the
     # private link and the find page of a question (the token or the code is the check).
     "questions.ask", "questions.suggested", "questions.open_link", "questions.find",
+    # The public statistics and a CSV file of each of their tables (figures only).
+    "statistics.page", "statistics.table_csv",
 }
 
 

@@ -55,10 +55,9 @@ class StatisticsFilter(GetForm):
             .where(ServicePoint.active == True)  # noqa: E712
             .order_by(ServicePoint.sort, ServicePoint.id)])
         self.item.choices = options([("", _("All services"))])
-        now = format_month_value(this_month())
+        now = self.example = format_month_value(this_month())
         for field in (self.first, self.last):
-            field.render_kw = dict(field.render_kw, min=format_month_value(FIRST_MONTH), max=now,
-                                   placeholder=now)
+            field.render_kw = dict(field.render_kw, min=format_month_value(FIRST_MONTH), max=now)
 
     def offer_items_of(self, county: Jurisdiction | None) -> None:
         """The service list: the county's items by department (none without a county)."""
@@ -165,5 +164,9 @@ def read_filter(args) -> StatisticsFilter:
         data.setlist("to", [month])
     form = StatisticsFilter(formdata=data)
     form.validate()
+    for field in (form.first, form.last):
+        if field.errors:  # what was typed comes back as typed (a month field would drop it)
+            field.render_kw = dict(field.render_kw, type="text")
+            field.render_kw.pop("min"), field.render_kw.pop("max")
     form.offer_items_of(form.found["county"])
     return form
