@@ -205,15 +205,18 @@ def _nice_top(value: int) -> int:
 
 
 def _x_labels(months: list, slot: float) -> tuple[list, list]:
-    """Each month's short name under its bars (every other one past 13 months), and the
-    year under the first month and each January."""
-    every = 1 if len(months) <= 13 else 2
+    """Each month's short name under its bars (every other one past 12 months: 13 names
+    such as "10月" do not fit side by side), and the year under the first month and
+    each January."""
+    every = 1 if len(months) <= 12 else 2
     labels, years = [], []
     for index, row in enumerate(months):
         x = round(LEFT + slot * (index + 0.5), 1)
         if index % every == 0:
             labels.append({"x": x, "text": month_label(row.month, short=True)})
-        if index == 0 or row.month % 100 == 1:
+        # The first month's year, unless a January follows too closely to share the row.
+        to_january = (13 - row.month % 100) % 12
+        if row.month % 100 == 1 or (index == 0 and to_january * slot >= 45):
             years.append({"x": x, "text": format_skeleton("y", month_start(row.month),
                                                           locale=format_locale())})
     return labels, years

@@ -38,7 +38,7 @@ class StatisticsFilter(GetForm):
                          validators=[Optional()])
     item = SelectField(_l("Service"), choices=[], validate_choice=False,
                        validators=[Optional()])
-    point = SelectField(_l("Overseas service point"), choices=[], validate_choice=False,
+    point = SelectField(_l("Service point"), choices=[], validate_choice=False,
                         validators=[Optional()])
     first = StringField(_l("From month"), name="from", validators=[Optional()],
                         render_kw={"type": "month", "class": "w-date"})
