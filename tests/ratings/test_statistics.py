@@ -18,15 +18,21 @@ THIS_MONTH, FIRST_DEFAULT = 202611, 202511
 
 
 def put_cell(app, month, county=0, item=0, point=0, **counts):
-    """One counter row, as the tally would have left it."""
+    """One counter row, as the tally would have left it (in place of any there was)."""
     with app.app_context(), db.connection_context():
         row = {name: 0 for name in StatCell.counters()}
         row.update(counts)
+        StatCell.delete().where((StatCell.county == county) & (StatCell.item == item)
+                                & (StatCell.point == point) & (StatCell.month == month)).execute()
         StatCell.insert(county=county, item=item, point=point, month=month, **row).execute()
 
 
 def put_days(app, month, measure, histogram, county=0, item=0, point=0):
+    """One month's histogram of working days (in place of any there was)."""
     with app.app_context(), db.connection_context():
+        StatDays.delete().where((StatDays.county == county) & (StatDays.item == item)
+                                & (StatDays.point == point) & (StatDays.month == month)
+                                & (StatDays.measure == measure)).execute()
         StatDays.insert_many([{"county": county, "item": item, "point": point, "month": month,
                                "measure": measure, "days": days, "n": n}
                               for days, n in histogram.items()]).execute()
