@@ -1,6 +1,9 @@
 """The public statistics page: figures summed from the counters, filters, suppression of
 small groups, six locales, and 400s for filters it cannot show."""
 
+import csv
+import io
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -305,6 +308,14 @@ def test_script_in_the_address_is_text(app):
     assert "&lt;script&gt;x&lt;/script&gt;" in body
 
 
+def same_in(lang) -> set:
+    """The messages ``lang`` writes as English does ("Total" in French)."""
+    from babel.messages.pofile import read_po
+    from tests.i18n.test_no_english_leaks import ROOT
+    with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return {m.id for m in read_po(fh, locale=lang) if m.id and m.string == m.id}
+
+
 # -- Locales, caching -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", LOCALES)
@@ -349,3 +360,41 @@ def test_a_delivered_and_rated_case_shows_in_the_figures(staff_app):
     trips = table_rows(soup, "Trips home avoided")["Nov 2026"]
     # The applicant lives abroad: one trip from abroad avoided, 30,000 yuan.
     assert trips[0] == "1" and trips[7:] == ["1", "0", "CN¥30,000"]
+
+
+@pytest.mark.parametrize("lang", ("zh", "it", "fr", "es", "pt"))
+def test_no_english_on_the_statistics_page_nor_in_its_csv(app, lang):
+    """Every text of the page, its refusals and its CSV headers is translated (fails
+    until this branch's messages are in the catalogs)."""
+    from tests.i18n.test_no_english_leaks import english_messages, leaks, visible_text
+    sources = english_messages(lang)
+    put_cell(app, 202610, received=3)
+    put_cell(app, 202611, received=50, accepted=50, results=50, on_time=45, delivered=50,
+             rated=20, level_5=20, visits_0=20, trips_abroad=20, demo=50)
+    client = app.test_client()
+    problems = {}
+    for url, status in ((f"/{lang}/statistics", 200),
+                        (f"/{lang}/statistics?county=wencheng&item=JJ-JZ-001", 200),
+                        (f"/{lang}/statistics?county=nowhere&from=2026-13&to=x", 400),
+                        (f"/{lang}/statistics?from=2026-05&to=2026-01", 400)):
+        response = client.get(url)
+        assert response.status_code == status, url
+        found = leaks(visible_text(BeautifulSoup(response.get_data(as_text=True),
+                                                 "html.parser")), sources)
+        if found:
+            problems[url] = found
+    same = same_in(lang)
+    for table in ("cases", "ratings", "trips", "questions"):
+        text = client.get(f"/{lang}/statistics/{table}.csv").get_data(as_text=True)
+        english = client.get(f"/en/statistics/{table}.csv").get_data(as_text=True)
+        header, english_header = (next(csv.reader(io.StringIO(t.lstrip("\ufeff"))))
+                                  for t in (text, english))
+        # A header left in English, unless the language writes it the same ("Total").
+        untranslated = [h for h, e in zip(header, english_header)
+                        if h == e and h.removesuffix(" (%)") not in same]
+        if untranslated:
+            problems.setdefault(table, []).extend(untranslated)
+        found = leaks(text, sources)
+        if found:
+            problems.setdefault(table, []).extend(found)
+    assert not problems, problems
