@@ -507,8 +507,10 @@ def _ratings(migrator):
 
 
 def _ratings_stats(_migrator):
-    """Version 29 (after ``_ratings``): the public statistics read a county's questions of
-    a range of months through an index on ``(jurisdiction_id, created_at)``."""
+    """Version 29 (after ``_ratings``): the public statistics read the questions of a range
+    of months, of a county or all, from two covering indexes (``jurisdiction_id``,
+    ``created_at``, ``first_answered_at``, ``answered_in_time``; the same without the
+    county)."""
     from . import questions as q
     _create_present_indexes(q.Question)
 

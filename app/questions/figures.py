@@ -260,10 +260,10 @@ def month_figures(jurisdiction_ids, since: date, until: date, smallest: int = 1)
 
     One query, one scan of the range of ``created_at`` without sorting: per month, how
     many questions took each tenth of an hour (the medians are read from these counts,
-    the total's from their sum). A county's range is read through the index on
-    ``(jurisdiction_id, created_at)`` (migration ``_ratings_stats``), every county's
-    through the index on ``created_at``: the cost follows the questions of the months
-    shown, not all questions."""
+    the total's from their sum). The range is read from a covering index alone
+    (``jurisdiction_id, created_at, first_answered_at, answered_in_time`` for a county;
+    the same without the county for all; migration ``_ratings_stats``): the cost follows
+    the questions of the months shown, not all questions, and no row is looked up."""
     ends, start = [], since
     while start < until:
         start = _next_month(start)
