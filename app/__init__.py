@@ -104,13 +104,14 @@ def _register_blueprints(app: Flask) -> None:
     from .ratings.follow_views import bp as follow_ups
     from .ratings.views import bp as ratings
     from .ratings.dashboard import bp as dashboard
+    from .ratings.statistics import bp as statistics
     from .reasons.admin import bp as reasons_admin
     from .review.views import bp as review
     from .uploads.tus import bp as uploads
     for blueprint in (core, catalog, catalog_admin, catalog_editor, cases, uploads, documents,
                       auth, review, points, reasons_admin, questions_staff, answers_admin,
                       question_case, faq, faq_admin, questions, follow_ups, ratings,
-                      dashboard):
+                      dashboard, statistics):
         app.register_blueprint(blueprint)
 
 

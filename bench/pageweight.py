@@ -257,6 +257,41 @@ def run_cli(env, *args):
     return result.stdout.strip()
 
 
+#: Two years of the statistics' counters for the whole network, so /<lang>/statistics is
+#: weighed at its heaviest (24 months, every figure shown, every chart drawn).
+SEED_STATISTICS = """
+from app import create_app
+from app.models import StatCell, StatDays, db
+from app.ratings.figures import default_range, month_index, month_of_index
+app = create_app()
+with app.app_context(), db.connection_context(), db.atomic():
+    _first, last = default_range()
+    for n in range(24):
+        month = month_of_index(month_index(last) - n)
+        row = dict.fromkeys(StatCell.counters(), 0)
+        row.update(received=9000 + 37 * n, accepted=8800 + 31 * n, results=8500 + 29 * n,
+                   on_time=8100 + 23 * n, delivered=8400 + 19 * n, deferred=1200 + n,
+                   deferred_on_time=1100 + n, rated=6000 + 11 * n, level_5=3900 + 7 * n,
+                   level_4=1300 + n, level_3=480, level_2=200 + n, level_1=120 + 2 * n,
+                   excluded=3, visits_0=4500 + n, visits_1=900, visits_2=400, visits_3=200,
+                   guide_yes=5200, guide_partly=600, guide_no=200, trips_abroad=3900 + n,
+                   trips_province=600 + n, demo=0)
+        StatCell.insert(county=0, item=0, point=0, month=month, **row).execute()
+        StatDays.insert_many([{"county": 0, "item": 0, "point": 0, "month": month,
+                               "measure": measure, "days": days, "n": 100 + days * n}
+                              for measure in ("taken", "limit") for days in range(1, 31)]
+                             ).execute()
+"""
+
+
+def seed_statistics(env) -> None:
+    """The counters of SEED_STATISTICS, written through the app's models."""
+    result = subprocess.run([str(VENV / "python"), "-c", SEED_STATISTICS], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise WalkError(f"seeding the statistics failed:\n{result.stdout}{result.stderr}")
+
+
 def start_server(instance: Path, log_path: Path):
     env = dict(os.environ, ONEVISIT_INSTANCE_DIR=str(instance))
     for name in ("FLASK_APP", "DATABASE_URL", "ONEVISIT_DATABASE_URL"):
@@ -264,6 +299,7 @@ def start_server(instance: Path, log_path: Path):
     print(run_cli(env, "db-upgrade"), file=sys.stderr)
     print(run_cli(env, "load-catalog"), file=sys.stderr)
     print(run_cli(env, "load-service-points"), file=sys.stderr)
+    seed_statistics(env)
     port = free_port()
     log = open(log_path, "wb")
     proc = subprocess.Popen(
@@ -449,6 +485,19 @@ def walk(meter: Meter, lang: str):
     meter.page(f"{lang}/service-points", f"{p}/service-points")
     meter.page(f"{lang}/service-points-tz", f"{p}/service-points?tz=America/New_York")
     meter.page(f"{lang}/agent", f"{p}/agent")
+    # The public statistics over their longest range (24 months of figures, three charts).
+    meter.page(f"{lang}/statistics", f"{p}/statistics", must_contain="<svg")
+    meter.page(f"{lang}/statistics-24", f"{p}/statistics?from={months_ago(23)}&to={months_ago(0)}",
+               must_contain="<svg")
+
+
+def months_ago(n: int) -> str:
+    """``YYYY-MM`` of ``n`` months before this one (Beijing time)."""
+    from datetime import datetime, timezone as tz
+    from zoneinfo import ZoneInfo
+    today = datetime.now(tz.utc).astimezone(ZoneInfo("Asia/Shanghai"))
+    index = today.year * 12 + today.month - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def page_html(meter) -> str:

@@ -31,6 +31,8 @@ PUBLIC = {
     "questions.ask", "questions.suggested", "questions.open_link", "questions.find",
     # The emailed link to rate a case (its token is the check).
     "ratings.access_link",
+    # The public statistics and a CSV file of each of their tables (figures only).
+    "statistics.page", "statistics.table_csv",
 }
 
 

@@ -329,6 +329,35 @@ def staff_side(app, clients, lang, ref, slot, pages: Collector):
               headers=PARTIAL)
 
 
+#: The public statistics are checked in every locale (six tables of figures, three charts).
+STATISTICS_LOCALES = ("zh", "en", "it", "fr", "es", "pt")
+
+
+def statistics_pages(app, lang, pages: Collector) -> None:
+    """The statistics with figures, with a month too small to show, filtered, and refused."""
+    p = f"/{lang}/statistics"
+    client = app.test_client()
+    pages.get(client, "statistics", p)
+    pages.get(client, "statistics-filtered", f"{p}?county=wencheng&item=JJ-JZ-001&point=online")
+    pages.get(client, "statistics-24", f"{p}?from=2024-12&to=2026-11")
+    pages.get(client, "statistics-400", f"{p}?county=nowhere&from=2026-13", status=400)
+
+
+def statistics_counts(app) -> None:
+    """A year of counts for the whole network, one month of them too small to show."""
+    from .ratings.test_statistics import put_cell, put_days
+    for month in (202512, 202601, 202602, 202603, 202604, 202605, 202606, 202607, 202608,
+                  202609, 202610, 202611):
+        put_cell(app, month, received=300, accepted=290, results=280, on_time=260,
+                 delivered=270, deferred=40, deferred_on_time=35, rated=200, level_5=120,
+                 level_4=40, level_3=20, level_2=12, level_1=8, excluded=1, visits_0=150,
+                 visits_1=30, visits_2=15, visits_3=5, guide_yes=170, guide_partly=20,
+                 guide_no=10, trips_abroad=130, trips_province=20, demo=300)
+        put_days(app, month, "taken", {3: 100, 8: 100, 15: 80})
+        put_days(app, month, "limit", {10: 180, 20: 100})
+    put_cell(app, 202511, received=3, accepted=3)
+
+
 @pytest.mark.markup
 def test_every_page_is_valid_html(staff_app, tmp_path):
     from .conftest import make_staff
@@ -343,6 +372,14 @@ def test_every_page_is_valid_html(staff_app, tmp_path):
         question_pages(staff_app, lang, pages)
         staff_side(staff_app, clients, lang, ref, slot, pages)
         rating_pages(staff_app, lang, pages)
+        problems += pages.problems
+        for name, html in pages.pages.items():
+            (tmp_path / name).write_text(html, encoding="utf-8")
+            files.append(tmp_path / name)
+    statistics_counts(staff_app)
+    for lang in STATISTICS_LOCALES:
+        pages = Collector(lang)
+        statistics_pages(staff_app, lang, pages)
         problems += pages.problems
         for name, html in pages.pages.items():
             (tmp_path / name).write_text(html, encoding="utf-8")

@@ -506,6 +506,15 @@ def _ratings(migrator):
     rebuild()
 
 
+def _ratings_stats(_migrator):
+    """Version 29 (after ``_ratings``): the public statistics read the questions of a range
+    of months, of a county or all, from two covering indexes (``jurisdiction_id``,
+    ``created_at``, ``first_answered_at``, ``answered_in_time``; the same without the
+    county)."""
+    from . import questions as q
+    _create_present_indexes(q.Question)
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
@@ -513,7 +522,7 @@ MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _res
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
               _questions, _questions_staffq, _questions_ask,
-              _question_retention, _questions_fixstaff, _ratings]
+              _question_retention, _questions_fixstaff, _ratings, _ratings_stats]
 
 
 def latest_version() -> int:

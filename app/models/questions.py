@@ -96,7 +96,12 @@ class Question(BaseModel):
                    (("department", "status", "due_at"), False),
                    (("office", "status", "due_at", "id"), False),
                    (("department", "status", "due_at", "id"), False),
-                   (("assigned_to", "status", "due_at", "id"), False))
+                   (("assigned_to", "status", "due_at", "id"), False),
+                   # The public statistics: the questions of a range of months, of a
+                   # county or all, read from these indexes alone (no row looked up).
+                   (("jurisdiction", "created_at", "first_answered_at", "answered_in_time"),
+                    False),
+                   (("created_at", "first_answered_at", "answered_in_time"), False))
 
     @classmethod
     def by_reference(cls, reference: str) -> "Question | None":

@@ -179,3 +179,33 @@ def test_the_figures_count_exactly_what_each_account_may_open(staff_app):
         mine = Question.select().where(Question.visible_to(supervisor)
                                        & (Question.office == office.id)).count()
         assert staff_figures(supervisor, choice)["totals"]["asked"] == mine >= 1
+
+
+def test_month_figures_for_the_public_statistics(staff_app):
+    """Per month at the window (Beijing), one county or all; small groups not shown."""
+    from app.questions.figures import month_figures
+    app = staff_app
+    with app.app_context(), db.connection_context():
+        setup_set(app)
+        wencheng = Jurisdiction.local_by_key("wencheng")
+        # 2026-10-31 23:00 Beijing (15:00 UTC): October at the window, though not in UTC+0's
+        # November. Answered after 3 h.
+        make(Office.get(Office.key == "police-global-window"), wencheng,
+             datetime(2026, 10, 31, 15), 3, True)
+        county = month_figures([wencheng.id], date(2026, 10, 1), date(2026, 12, 1))
+        every = month_figures(None, date(2026, 10, 1), date(2026, 12, 1))
+        small = month_figures([wencheng.id], date(2026, 10, 1), date(2026, 12, 1), smallest=5)
+    october, november = county["months"]
+    assert (october["month"], october["asked"], october["median_hours"]) == (202610, 1, 3.0)
+    # November: week 1's 3, week 2's 4 and the one the day before week 1 (1 h).
+    assert (november["asked"], november["answered"], november["answered_in_time"]) == (8, 7, 5)
+    # Answered after 1, 2, 4, 8, 10, 30, 50 hours: the median is 8.
+    assert november["median_hours"] == 8.0
+    assert abs(november["share_in_time"] - 5 / 7) < 1e-9
+    assert county["totals"]["asked"] == 9
+    # Eight answered: 1, 2, 3, 4, 8, 10, 30, 50: (4 + 8) / 2.
+    assert county["totals"]["median_hours"] == 6.0
+    assert every["totals"]["asked"] == 10  # Qingtian's too
+    # Fewer than five: not shown, nor the shares and medians of fewer than five answers.
+    assert not small["months"][0]["shown"] and small["months"][0]["median_hours"] is None
+    assert small["months"][1]["shown"] and small["months"][1]["median_hours"] == 8.0
