@@ -322,7 +322,6 @@ def main() -> int:
 
 
 def run(directory: Path, args) -> int:
-    from app.models import db
     from app.sandbox import create_sandbox_app
 
     marker = directory / MARKER
