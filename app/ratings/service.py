@@ -329,3 +329,18 @@ def decide_appeal(follow_up: FollowUp, staff: Staff, upheld: bool, text: str,
             Rating.update(excluded=True).where(Rating.id == rating.id).execute()
             tally.rating_changed(follow_up.case, rating, Rating.get_by_id(rating.id))
     return after
+
+
+# -- Retention --------------------------------------------------------------------------
+
+def forget_words(_sender=None, *, before: Case, after: Case) -> None:
+    """When a case's personal details are stripped (retention), its ratings' comments and
+    the words of their follow-ups go too (connected to ``lifecycle.changed``: the same
+    transaction). What was rated, and when, stays for the figures."""
+    if after.anonymised_at is None or before.anonymised_at is not None:
+        return
+    for rating in Rating.select().where(Rating.case == after.id):
+        history = [dict(earlier, comment="") for earlier in rating.history or []]
+        Rating.update(comment="", history=history).where(Rating.id == rating.id).execute()
+    follow_ups = FollowUp.select(FollowUp.id).where(FollowUp.case == after.id)
+    FollowUpEvent.update(note="").where(FollowUpEvent.follow_up.in_(follow_ups)).execute()
