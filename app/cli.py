@@ -91,6 +91,15 @@ def init_cli(app) -> None:
         with db.connection_context():
             click.echo(f"reminders sent: {send_due_reminders()}")
 
+    @app.cli.command("statistics-rebuild")
+    def statistics_rebuild_cmd():
+        """Recompute the statistics' counts from the cases, ratings and follow-ups (they are
+        kept current with every change; this repairs them, e.g. after a manual data fix)."""
+        from .ratings.tally import rebuild
+        with db.connection_context():
+            read = rebuild()
+        click.echo("statistics rebuilt from " + ", ".join(f"{n} {what}" for what, n in read.items()))
+
     @app.cli.command("send-mail")
     def send_mail_cmd():
         """Send every email that is due now (huey's consumer does it every minute)."""
