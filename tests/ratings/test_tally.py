@@ -88,3 +88,14 @@ def test_result_after_the_promised_date_is_late_and_its_working_days_are_kept(st
         from app.models import Item
         assert limit.days == Item.get_by_id(case.item_id).time_limit_days
         assert taken.days > limit.days
+
+
+def test_the_rebuild_command_puts_back_counts_lost(staff_app):
+    delivered_case(staff_app)
+    with staff_app.app_context(), db.connection_context():
+        running = _snapshot()
+        StatCell.delete().execute()
+    result = staff_app.test_cli_runner().invoke(args=["statistics-rebuild"])
+    assert result.exit_code == 0 and "1 cases" in result.output, result.output
+    with staff_app.app_context(), db.connection_context():
+        assert _snapshot() == running
