@@ -341,6 +341,7 @@ def statistics_pages(app, lang, pages: Collector) -> None:
     pages.get(client, "statistics-filtered", f"{p}?county=wencheng&item=JJ-JZ-001&point=online")
     pages.get(client, "statistics-24", f"{p}?from=2024-12&to=2026-11")
     pages.get(client, "statistics-400", f"{p}?county=nowhere&from=2026-13", status=400)
+    pages.get(client, "statistics-nul", f"{p}?point=milan%00&from=2026-01%00", status=400)
 
 
 def statistics_counts(app) -> None:

@@ -10,6 +10,7 @@ import re
 from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice, SelectField, StringField, ValidationError
+from wtforms.validators import StopValidation
 
 from ..catalog.hometown import county_choices
 from ..forms import GetForm, Optional, options
@@ -20,6 +21,21 @@ from .figures import (DEFAULT_MONTHS, FIRST_MONTH, MAX_MONTHS, ONLINE, Scope, de
                       month_index, month_of_index, point_dimension, this_month)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: What a county's or service point's key and a service's code may look like: anything
+#: else (a NUL, a quote, a kilobyte) is refused before it comes near the database.
+_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Key:
+    """A key or code of the lists (checked before any lookup), else ``message``."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not _KEY.fullmatch(field.data or ""):
+            raise StopValidation(str(self.message))
 
 
 def format_month_value(month: int) -> str:
@@ -35,11 +51,13 @@ class StatisticsFilter(GetForm):
     """What the statistics show: every field optional, every value checked."""
 
     county = SelectField(_l("County or district"), choices=[], validate_choice=False,
-                         validators=[Optional()])
+                         validators=[Optional(), Key(_l("Choose a county or district from "
+                                                        "the list."))])
     item = SelectField(_l("Service"), choices=[], validate_choice=False,
-                       validators=[Optional()])
+                       validators=[Optional(), Key(_l("Choose a service from the list."))])
     point = SelectField(_l("Service point"), choices=[], validate_choice=False,
-                        validators=[Optional()])
+                        validators=[Optional(), Key(_l("Choose a service point from the "
+                                                       "list."))])
     first = StringField(_l("From month"), name="from", validators=[Optional()],
                         render_kw={"type": "month", "class": "w-date"})
     last = StringField(_l("To month"), name="to", validators=[Optional()],
@@ -168,5 +186,7 @@ def read_filter(args) -> StatisticsFilter:
         if field.errors:  # what was typed comes back as typed (a month field would drop it)
             field.render_kw = dict(field.render_kw, type="text")
             field.render_kw.pop("min"), field.render_kw.pop("max")
+            # but a control character (a NUL) as a browser shows it: no HTML may hold one.
+            field.data = _CONTROL.sub("\ufffd", field.data or "")
     form.offer_items_of(form.found["county"])
     return form
