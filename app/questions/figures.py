@@ -276,13 +276,29 @@ def month_figures(jurisdiction_ids, since: date, until: date, smallest: int = 1)
     else:
         condition = Question.jurisdiction.in_(list(jurisdiction_ids) or [0])
     found = _tenths(condition, Periods(since, ends))
+    months = [_month_row(key, found.get(key, {}), smallest) for key in keys]
+    return {"months": months, "totals": _total_row(months, found, smallest)}
+
+
+def _total_row(months: list, found: dict, smallest: int) -> dict:
+    """The totals of the months shown only (the share and median of the months where they
+    are shown), so that two ranges' totals differ by nothing the rows do not show."""
     total = {}
-    for histogram in found.values():
-        for tenth, (n, in_time) in histogram.items():
+    for row in months:
+        if row["median_hours"] is None:  # not shown, or too few answers
+            continue
+        for tenth, (n, in_time) in found.get(row["month"], {}).items():
             before = total.get(tenth, (0, 0))
             total[tenth] = (before[0] + n, before[1] + in_time)
-    return {"months": [_month_row(key, found.get(key, {}), smallest) for key in keys],
-            "totals": _month_row(None, total, smallest)}
+    totals = _month_row(None, total, smallest)
+    totals["shown"] = True
+    # Questions of months whose share and median are hidden still count as asked and
+    # answered (the rows show those counts).
+    totals["asked"] = sum(row["asked"] for row in months if row["shown"])
+    totals["answered"] = sum(row["answered"] for row in months if row["shown"])
+    if not totals["asked"] and any(row["asked"] for row in months):
+        totals["shown"] = False
+    return totals
 
 
 @dataclass

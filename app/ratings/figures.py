@@ -9,12 +9,22 @@ into a row per month and a row for the whole range: counts, shares, medians, the
 satisfaction rate, trips avoided and what they stand for in yuan. The question figures
 come from :func:`app.questions.figures.month_figures` for the same county and months.
 
-Groups with fewer than ``STATISTICS_MIN_GROUP`` cases are not shown: a month (or the
-total) whose cases number 1 to 4 shows none of its counts; a share or a median computed
-from 1 to 4 results, promises or ratings is not shown either (:class:`Row`).
+Groups with fewer than ``STATISTICS_MIN_GROUP`` cases are not shown: a month whose cases
+number 1 to 4 shows none of its counts; a share or a median computed from 1 to 4
+results, promises or ratings is not shown either (:class:`Row`). Nor can subtraction
+bring them back:
+
+- the total is the sum of the months shown, each figure of it of the months where that
+  figure is shown, so two ranges differ only by figures the page shows anyway;
+- a month of a chosen county, service or service point is hidden too when the rest of
+  the wider choice without it (all counties; the county without the service; the
+  county, or every county, without the point: :func:`parents`) has 1 to 4 cases in that
+  month (ratings alike): one more indexed read per wider choice. This is one level of
+  complementary suppression: it keeps a group from being recovered as a wider choice
+  minus this one, not as a wider choice minus several of its parts shown one by one.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
@@ -118,29 +128,55 @@ def median_of(histogram: dict) -> float | None:
     return sum(found) / len(found)
 
 
-class Row:
-    """One month (``month`` yyyymm) or the whole range (``month`` None) of the scope.
+def size_of(counts: dict) -> int:
+    """How many cases a group's counts stand for (the largest of its case counts)."""
+    return max(counts["received"], counts["accepted"], counts["results"], counts["delivered"],
+               counts["rated"])
 
-    ``shown``: the group has no case, or at least the smallest group's number (else
-    nothing of it is shown). Each share and median is None when not shown: nothing to
-    compute it from, or fewer than the smallest group behind it."""
+
+def complement(parent: dict, counts: dict) -> dict:
+    """The counts of the rest of a wider choice: ``parent`` less ``counts``."""
+    return {name: parent[name] - counts[name] for name in counts}
+
+
+#: The shares of the case section (:class:`Row` attribute: part, whole), and the medians
+#: (attribute: histogram, whole): the total adds up the months where each is shown.
+SHARES = {"share_on_time": ("on_time", "results"),
+          "share_deferred_on_time": ("deferred_on_time", "deferred")}
+MEDIANS = {"median_taken": ("taken", "results"), "median_limit": ("limit", "results")}
+
+
+class Row:
+    """One month (``month`` yyyymm) of the scope, or the whole range (``month`` None: see
+    :func:`total_of`).
+
+    ``shown``: the group has no case, or at least the smallest group's number, and so has
+    the rest of each wider choice (``rests``: their counts less these; none or at least
+    the smallest number), else nothing of it is shown (``hidden``: ``small``, or
+    ``rest`` when only a rest is too small). ``ratings_shown`` likewise for the ratings.
+    Each share and median is None when not shown: nothing to compute it from, or fewer
+    than the smallest group behind it or behind a rest's."""
 
     def __init__(self, month: int | None, counts: dict, days: dict, smallest: int,
-                 rates: tuple[int, int]):
+                 rates: tuple[int, int], rests: tuple = ()):
         self.month = month
         self.counts = counts
         self.smallest = smallest
+        self.rests = rests
         c = counts
-        self.size = max(c["received"], c["accepted"], c["results"], c["delivered"], c["rated"])
-        self.shown = self.size == 0 or self.size >= smallest
-        self.ratings_shown = self.shown and (c["rated"] == 0 or c["rated"] >= smallest)
-        self.share_on_time = self._share(c["on_time"], c["results"])
-        self.median_taken = self._median(days.get("taken", {}), c["results"])
-        self.median_limit = self._median(days.get("limit", {}), c["results"])
-        self.share_deferred_on_time = self._share(c["deferred_on_time"], c["deferred"])
+        self.size = size_of(c)
+        self.hidden = self._why_hidden(self.size, [size_of(r) for r in rests])
+        self.shown = self.hidden is None
+        self.ratings_hidden = self.hidden or self._why_hidden(
+            c["rated"], [r["rated"] for r in rests])
+        self.ratings_shown = self.ratings_hidden is None
+        for name, (part, whole) in SHARES.items():
+            setattr(self, name, self._share(c[part], whole))
+        for name, (measure, whole) in MEDIANS.items():
+            setattr(self, name, self._median(days.get(measure, {}), whole))
         satisfied = sum(c[f"level_{level}"] for level in SATISFIED_LEVELS)
-        self.satisfaction = self._share(satisfied, c["rated"])
-        self.level_shares = {level: self._share(c[f"level_{level}"], c["rated"])
+        self.satisfaction = self._share(satisfied, "rated")
+        self.level_shares = {level: self._share(c[f"level_{level}"], "rated")
                              for level in LEVELS}
         abroad, province = rates
         self.trips = c["trips_abroad"] + c["trips_province"]
@@ -154,11 +190,54 @@ class Row:
             return counts[name]
         raise AttributeError(name)
 
-    def _share(self, part: int, whole: int) -> float | None:
-        return part / whole if self.shown and whole >= self.smallest else None
+    def _few(self, n: int) -> bool:
+        return 0 < n < self.smallest
 
-    def _median(self, histogram: dict, whole: int) -> float | None:
-        return median_of(histogram) if self.shown and whole >= self.smallest else None
+    def _why_hidden(self, size: int, rests: list) -> str | None:
+        if size == 0:
+            return None
+        if self._few(size):
+            return "small"
+        return "rest" if any(self._few(n) for n in rests) else None
+
+    def _enough(self, whole: str) -> bool:
+        return (self.shown and self.counts[whole] >= self.smallest
+                and not any(self._few(r[whole]) for r in self.rests))
+
+    def _share(self, part: int, whole: str) -> float | None:
+        return part / self.counts[whole] if self._enough(whole) else None
+
+    def _median(self, histogram: dict, whole: str) -> float | None:
+        return median_of(histogram) if self._enough(whole) else None
+
+
+def total_of(months: list, days: dict, smallest: int, rates: tuple[int, int]) -> Row:
+    """The row of the whole range: the sum of the months shown (the case counts of the
+    months whose cases are shown, the rating counts of those whose ratings are), each
+    share and median from the months where it is shown. So it says nothing a month not
+    shown would add: two ranges' totals differ by months the page shows.
+
+    Not shown (``hidden`` ``none``) when months have cases but none of them is shown."""
+    counts = dict.fromkeys(_READ, 0)
+    for row in months:
+        names = (CASE_COUNTS + ("demo",) if row.shown else ()) + (
+            RATING_COUNTS if row.ratings_shown else ())
+        for name in names:
+            counts[name] += row.counts[name]
+    total = Row(None, counts, {}, 1, rates)
+    total.smallest = smallest
+    for name, (part, whole) in SHARES.items():
+        used = [r for r in months if getattr(r, name) is not None]
+        whole_n = sum(r.counts[whole] for r in used)
+        setattr(total, name, sum(r.counts[part] for r in used) / whole_n if whole_n else None)
+    for name, (measure, _whole) in MEDIANS.items():
+        used = [days.get(r.month, {}) for r in months if getattr(r, name) is not None]
+        setattr(total, name, median_of(_merged(used).get(measure, {})) if used else None)
+    if not total.size and any(r.size for r in months):
+        total.hidden, total.shown = "none", False
+    if not total.rated and any(r.rated for r in months):
+        total.ratings_hidden, total.ratings_shown = total.hidden or "none", False
+    return total
 
 
 @dataclass
@@ -179,8 +258,8 @@ class Figures:
 
     @property
     def has_data(self) -> bool:
-        """Anything at all happened in the scope and months."""
-        return self.total.size > 0
+        """Anything at all happened in the scope and months (shown or not)."""
+        return any(row.size for row in self.months)
 
 
 def _cells(scope: Scope) -> dict:
@@ -192,6 +271,20 @@ def _cells(scope: Scope) -> dict:
                     & StatCell.month.between(scope.first, scope.last))
              .tuples())
     return {row[0]: dict(zip(_READ, row[1:])) for row in query}
+
+
+def parents(scope: Scope) -> list[Scope]:
+    """The wider choices of ``scope``, one dimension let go: the county's services
+    without the service; the county (or every county) without the service point; every
+    county without the county (a service is always of its county's)."""
+    found = []
+    if scope.item:
+        found.append(replace(scope, item=0))
+    if scope.point:
+        found.append(replace(scope, point=0))
+    if scope.county and not scope.item:
+        found.append(replace(scope, county=0))
+    return found
 
 
 def _days(scope: Scope) -> dict:
@@ -225,11 +318,14 @@ def figures(scope: Scope, county_ids: list[int] | None = None) -> Figures:
     smallest = max(1, int(config["STATISTICS_MIN_GROUP"]))
     rates = (int(config["TRIP_ABROAD_YUAN"]), int(config["TRIP_PROVINCE_YUAN"]))
     cells, days = _cells(scope), _days(scope)
+    wider = [_cells(parent) for parent in parents(scope)]
     empty = dict.fromkeys(_READ, 0)
-    months = [Row(month, cells.get(month, empty), days.get(month, {}), smallest, rates)
-              for month in scope.months]
-    totals = {name: sum(cell[name] for cell in cells.values()) for name in _READ}
-    total = Row(None, totals, _merged(days.values()), smallest, rates)
+    months = []
+    for month in scope.months:
+        counts = cells.get(month, empty)
+        rests = tuple(complement(parent.get(month, empty), counts) for parent in wider)
+        months.append(Row(month, counts, days.get(month, {}), smallest, rates, rests))
+    total = total_of(months, days, smallest, rates)
     questions = question_figures.month_figures(
         county_ids, month_start(scope.first),
         month_start(month_of_index(month_index(scope.last) + 1)), smallest)

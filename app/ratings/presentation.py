@@ -83,7 +83,7 @@ def month_label(month: int | None, short: bool = False) -> str:
     """A month in the page's language ("2026年3月", "mar. de 2026"); the total's label for
     None."""
     if month is None:
-        return _("Total")
+        return _("Total of the months shown")
     return format_skeleton("MMM" if short else "yMMM", month_start(month),
                            locale=format_locale())
 
@@ -147,12 +147,27 @@ def table_rows(figures: Figures, key: str) -> list:
 def note_of(key: str, row, smallest: int) -> str:
     """Why a row's numbers are not shown ("" when they are)."""
     if not row.shown:
-        if key == "questions":
-            return _("Fewer than %(num)d questions: not shown", num=smallest)
-        return _("Fewer than %(num)d cases: not shown", num=smallest)
+        return _hidden_note("questions" if key == "questions" else "cases", row.month,
+                            getattr(row, "hidden", "small"), smallest)
     if key in ("ratings", "trips") and not row.ratings_shown:
-        return _("Fewer than %(num)d ratings: not shown", num=smallest)
+        return _hidden_note("ratings", row.month, row.ratings_hidden, smallest)
     return ""
+
+
+def _hidden_note(key: str, month, why: str, smallest: int) -> str:
+    if month is None:
+        return _("No month above is shown, so there is no total.")
+    if why == "rest":
+        if key == "ratings":
+            return _("Not shown: subtracted from a wider choice, it would reveal fewer "
+                     "than %(num)d ratings", num=smallest)
+        return _("Not shown: subtracted from a wider choice, it would reveal fewer than "
+                 "%(num)d cases", num=smallest)
+    if key == "questions":
+        return _("Fewer than %(num)d questions: not shown", num=smallest)
+    if key == "ratings":
+        return _("Fewer than %(num)d ratings: not shown", num=smallest)
+    return _("Fewer than %(num)d cases: not shown", num=smallest)
 
 
 def table(figures: Figures, key: str) -> dict:
@@ -182,7 +197,7 @@ def csv_bytes(figures: Figures, key: str) -> bytes:
     for row in table_rows(figures, key):
         month = "" if row.month is None else f"{row.month // 100:04d}-{row.month % 100:02d}"
         note = note_of(key, row, figures.smallest)
-        writer.writerow([month or _("Total"),
+        writer.writerow([month or month_label(None),
                          *[plain(c.kind, c.value(row)) for c in columns], note])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

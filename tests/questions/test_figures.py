@@ -209,3 +209,6 @@ def test_month_figures_for_the_public_statistics(staff_app):
     # Fewer than five: not shown, nor the shares and medians of fewer than five answers.
     assert not small["months"][0]["shown"] and small["months"][0]["median_hours"] is None
     assert small["months"][1]["shown"] and small["months"][1]["median_hours"] == 8.0
+    # The totals are of the months shown: October's one question is not in them.
+    assert small["totals"]["asked"] == 8 and small["totals"]["median_hours"] == 8.0
+    assert abs(small["totals"]["share_in_time"] - 5 / 7) < 1e-9

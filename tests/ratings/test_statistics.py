@@ -131,27 +131,34 @@ def test_small_groups_are_not_shown_in_months_nor_totals(app):
     assert november.share_on_time is None and november.median_taken is None
     assert november.share_deferred_on_time is None
     assert not november.ratings_shown and november.satisfaction is None
-    # The total has 7 ratings: enough; 7 results: enough.
-    assert shown.total.satisfaction == 4 / 7 and shown.total.share_on_time == 1
+    # The total adds up what the months show: November's cases, no month's ratings, no
+    # share nor median (7 ratings and 7 results, but from months that hide them).
+    total = shown.total
+    assert total.shown and (total.received, total.results) == (30, 4)
+    assert not total.ratings_shown and total.satisfaction is None
+    assert total.share_on_time is None and total.median_taken is None
     client = app.test_client()
     soup = page(client, "/en/statistics?from=2026-10&to=2026-11")
     cases = table_rows(soup, "Cases, results and time limits")
     assert cases["Oct 2026"] == ["Fewer than 5 cases: not shown"]
     assert cases["Nov 2026"][:3] == ["30", "30", "30"] and cases["Nov 2026"][4] == "—"
+    assert cases["Total of the months shown"][:4] == ["30", "30", "30", "4"]
     ratings = table_rows(soup, "Ratings")
     assert ratings["Nov 2026"] == ["Fewer than 5 ratings: not shown"]
-    assert ratings["Total"][0] == "7"
+    assert ratings["Total of the months shown"] == [
+        "No month above is shown, so there is no total."]
     text = soup.get_text()
-    assert "1,2" not in text  # nothing leaks as a share from 3 ratings
+    assert "1,2" not in text and "57%" not in text  # nothing leaks as a share
 
 
 def test_a_total_under_five_shows_nothing(app):
     put_cell(app, 202611, received=2, accepted=2, results=2, on_time=2, delivered=2, rated=2,
              level_5=2, visits_0=2, trips_abroad=2)
     soup = page(app.test_client(), "/en/statistics")
-    assert table_rows(soup, "Cases, results and time limits")["Total"] == [
-        "Fewer than 5 cases: not shown"]
-    assert table_rows(soup, "Trips home avoided")["Total"] == ["Fewer than 5 cases: not shown"]
+    assert table_rows(soup, "Cases, results and time limits")["Total of the months shown"] == [
+        "No month above is shown, so there is no total."]
+    assert table_rows(soup, "Trips home avoided")["Total of the months shown"] == [
+        "No month above is shown, so there is no total."]
     figures_box = soup.select_one("dl.keyfigs").get_text(" ", strip=True)
     assert "2" not in figures_box and "60,000" not in soup.get_text()
 
@@ -243,10 +250,12 @@ def test_months_from_to_and_one_month(app):
     client = app.test_client()
     soup = page(client, "/en/statistics?from=2024-01&to=2024-02")
     assert list(table_rows(soup, "Cases, results and time limits")) == [
-        "Jan 2024", "Feb 2024", "Total"]
-    assert table_rows(soup, "Cases, results and time limits")["Total"][0] == "23"
+        "Jan 2024", "Feb 2024", "Total of the months shown"]
+    assert table_rows(soup, "Cases, results and time limits")["Total of the months shown"][
+        0] == "23"
     soup = page(client, "/en/statistics?month=2024-02")
-    assert list(table_rows(soup, "Cases, results and time limits")) == ["Feb 2024", "Total"]
+    assert list(table_rows(soup, "Cases, results and time limits")) == [
+        "Feb 2024", "Total of the months shown"]
     # By default: the last 12 whole months and this one.
     rows = list(table_rows(page(client, "/en/statistics"), "Cases, results and time limits"))
     assert rows[0] == "Nov 2025" and rows[-2] == "Nov 2026" and len(rows) == 14
@@ -291,6 +300,39 @@ def test_bad_filters_are_refused_with_the_form_and_a_clear_message(app, query, f
         assert soup.select_one(f"#f-{query.split('=')[0]}")["value"] == value
     csv = client.get(f"/en/statistics/cases.csv?{query}")
     assert csv.status_code == 400 and message in csv.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ("county=%00", "county", "Choose a county or district from the list."),
+    ("county=wencheng%00", "county", "Choose a county or district from the list."),
+    ("item=%00", "item", "Choose a service from the list."),
+    ("county=wencheng&item=JJ-JZ-001%00", "item", "Choose a service from the list."),
+    ("point=milan%00", "point", "Choose a service point from the list."),
+    ("point=%00", "point", "Choose a service point from the list."),
+    ("point=" + "m" * 65, "point", "Choose a service point from the list."),
+    ("county=wen%27cheng", "county", "Choose a county or district from the list."),
+    ("from=2026-01%00", "from", "Enter a month as year and month"),
+    ("month=%00", "from", "Enter a month as year and month"),
+])
+def test_odd_characters_are_refused_before_any_lookup(app, query, field, message):
+    """A NUL (which PostgreSQL refuses in text), a quote, a key too long: 400 with the
+    usual message, page and CSV alike, on either database."""
+    from tests.conftest import make_point
+    make_point(app, "milan", "Milan")
+    client = app.test_client()
+    for lang, expected in (("en", message), ("zh", None)):
+        response = client.get(f"/{lang}/statistics?{query}")
+        assert response.status_code == 400, (query, response.status_code)
+        body = response.get_data(as_text=True)
+        assert "\x00" not in body  # shown as a browser would: U+FFFD
+        soup = BeautifulSoup(body, "html.parser")
+        assert soup.select_one(f"#f-{field}")["aria-invalid"] == "true"
+        if expected:
+            assert expected in soup.select_one(".error-summary").get_text(" ", strip=True)
+        csv = client.get(f"/{lang}/statistics/ratings.csv?{query}")
+        assert csv.status_code == 400 and csv.mimetype == "text/plain"
+        if expected:
+            assert expected in csv.get_data(as_text=True)
 
 
 def test_bad_filters_speak_the_page_language(app):

@@ -44,7 +44,9 @@ def test_cases_csv_has_plain_numbers_a_total_and_notes(counted):
                        "Fewer than 5 cases: not shown"]
     assert rows[2] == ["2026-11", "1234", "1200", "990", "1000", "94.7", "5", "10", "100",
                        "90.0", ""]
-    assert rows[3][0] == "Total" and rows[3][1] == "1237" and rows[3][-1] == ""
+    # The total is of the months shown: October's three cases are not in it.
+    assert rows[3][0] == "Total of the months shown" and rows[3][1] == "1234"
+    assert rows[3][-1] == ""
 
 
 def test_ratings_and_trips_csv(counted):
