@@ -172,7 +172,7 @@ def test_the_page_shows_the_figures_definitions_rates_and_charts(app):
     text = " ".join(soup.get_text().split())
     assert ("Satisfaction rate = (very satisfied + satisfied + fairly satisfied) ÷ all "
             "ratings counted") in text
-    assert "Ratings an appeal found unfair are left out: 2 in these months" in text
+    assert "Ratings an appeal found unfair are left out: 2 in the months shown" in text
     assert "CN¥30,000 for a trip from abroad and CN¥2,000 for a trip across provinces" in text
     assert "55 trips from abroad and 5 across provinces, together CN¥1,660,000" in text
     keyfigs = soup.select_one("dl.keyfigs").get_text(" ", strip=True)
@@ -415,8 +415,16 @@ def test_no_english_on_the_statistics_page_nor_in_its_csv(app, lang):
              rated=20, level_5=20, visits_0=20, trips_abroad=20, demo=50)
     client = app.test_client()
     problems = {}
+    # A service whose ratings, and a month whose cases, its county would reveal.
+    county, item = ids(app)
+    put_cell(app, 202611, county=county, received=40, rated=20)
+    put_cell(app, 202611, county=county, item=item, received=30, rated=18)
+    put_cell(app, 202610, county=county, received=20)
+    put_cell(app, 202610, county=county, item=item, received=17)
     for url, status in ((f"/{lang}/statistics", 200),
                         (f"/{lang}/statistics?county=wencheng&item=JJ-JZ-001", 200),
+                        (f"/{lang}/statistics?point=online", 200),
+                        (f"/{lang}/statistics?county=%00", 400),
                         (f"/{lang}/statistics?county=nowhere&from=2026-13&to=x", 400),
                         (f"/{lang}/statistics?from=2026-05&to=2026-01", 400)):
         response = client.get(url)
