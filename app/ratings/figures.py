@@ -19,7 +19,8 @@ bring them back:
 - a month of a chosen county, service or service point is hidden too when the rest of
   the wider choice without it (all counties; the county without the service; the
   county, or every county, without the point: :func:`parents`) has 1 to 4 cases in that
-  month (ratings alike): one more indexed read per wider choice. This is one level of
+  month, counted as a group's are (:func:`size_of`), or 1 to 4 ratings (then its ratings
+  alone are hidden): one more indexed read per wider choice. This is one level of
   complementary suppression: it keeps a group from being recovered as a wider choice
   minus this one, not as a wider choice minus several of its parts shown one by one.
 """
@@ -224,6 +225,7 @@ def total_of(months: list, days: dict, smallest: int, rates: tuple[int, int]) ->
             RATING_COUNTS if row.ratings_shown else ())
         for name in names:
             counts[name] += row.counts[name]
+    # Every month added up is shown: the total needs no smallest group of its own.
     total = Row(None, counts, {}, 1, rates)
     total.smallest = smallest
     for name, (part, whole) in SHARES.items():

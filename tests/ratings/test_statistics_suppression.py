@@ -85,7 +85,7 @@ def test_a_point_is_hidden_when_the_rest_of_its_county_is_small(app, places):
     assert table_rows(soup, "Ratings")["Oct 2026"] == [REST_NOTE]
     assert "17" not in soup.select_one("main").get_text()
     # The wider choice shows its own month: nothing subtracts to 3.
-    assert table_rows(page(client, f"/en/statistics?county=wencheng&from=2026-10&to=2026-11"),
+    assert table_rows(page(client, "/en/statistics?county=wencheng&from=2026-10&to=2026-11"),
                       CASES)["Oct 2026"][0] == "20"
     csv = client.get(f"/en/statistics/cases.csv?{query}").get_data(as_text=True)
     assert "2026-10,,,,,,,,,," in csv and "17" not in csv
@@ -152,7 +152,7 @@ def test_every_wider_choice_is_checked(app, places, chosen, wider, query):
 
 
 def test_the_page_states_the_rule_and_what_the_questions_cover(app, places):
-    county, item, milan = places
+    county, item, _milan = places
     put_cell(app, 202611, county=county, item=item, **month(20))
     put_cell(app, 202611, county=county, **month(20))
     text = " ".join(page(app.test_client(), "/en/statistics?county=wencheng&item=JJ-JZ-001")
