@@ -18,7 +18,8 @@ from .auth.permissions import allows
 from .cases.entrustment import POWER_LABELS, RELATIONSHIP_LABELS
 from .cases.fields import display_value
 from .cases.labels import (DELIVERY_LABELS, EVENT_LABELS, STAFF_DELIVERY_LABELS,
-                           STAFF_EVENT_LABELS, STAFF_STATUS_LABELS, STATUS_LABELS)
+                           STAFF_EVENT_LABELS, STAFF_STATUS_LABELS, STATUS_LABELS,
+                           event_label)
 from .documents.titles import TITLES
 from .i18n import (LOCALE_NAMES, language_name, localized, on_record, own_staff_locale,
                    shown_for_applicant)
@@ -321,6 +322,7 @@ def init_templating(app) -> None:
     app.jinja_env.globals["shown_for_applicant"] = shown_for_applicant
     app.jinja_env.globals["staff_language"] = own_staff_locale
     app.jinja_env.globals["EVENT_LABELS"] = EVENT_LABELS
+    app.jinja_env.globals["event_label"] = event_label
     app.jinja_env.globals["POWER_LABELS"] = POWER_LABELS
     app.jinja_env.globals["RELATIONSHIP_LABELS"] = RELATIONSHIP_LABELS
     app.jinja_env.globals["switch_locale_url"] = switch_locale_url

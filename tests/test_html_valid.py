@@ -244,6 +244,13 @@ def rating_pages(app, lang, pages: Collector) -> None:
         if late.status_code != 409:
             pages.problems.append(f"a change after the week answered {late.status_code}")
         pages.add("rating-409", late.get_data(as_text=True))
+    # A case the entrusted agent rated: the applicant sees the levels, and no form.
+    rated, _clerk = delivered_case(app, lang=lang, entrust=True)
+    with app.test_request_context(), db.connection_context():
+        service.rate(Case.by_reference(rated.reference), "delivered", service.Answers(
+            level=1, visits=0, comment="<b>agent</b>"), locale=lang, by="agent")
+    pages.get(rated.client, "status-agent-rated", rated.base)
+    pages.get(rated.client, "rating-agent-owned", f"{rated.base}/rating/delivered")
 
 
 def staff_clients(app) -> dict:

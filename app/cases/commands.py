@@ -495,7 +495,8 @@ class Waive(Command):
     def apply(self, case, staff, form):
         self.change(case, staff, form, kind="deferred_waived", note=form.reason.data.strip(),
                     data={"materials": list(case.deferred)},
-                    changes={"deferred": [], "deferred_due": None})
+                    changes={"deferred": [], "deferred_due": None,
+                             "deferred_waived_at": utcnow()})
 
 
 class RejectForm(DecisionForm):

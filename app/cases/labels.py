@@ -98,6 +98,24 @@ STAFF_EVENT_LABELS = {
     "rating_changed": _l("The applicant changed their rating"),
     "follow_up_reply": _l("Reply to the applicant's rating"),
 }
+
+#: Events of the entrusted agent worded apart (their ``actor`` is ``agent``): the
+#: applicant's timeline, then the staff's.
+AGENT_EVENT_LABELS = {"rated": _l("Your entrusted agent rated this service"),
+                      "rating_changed": _l("Your entrusted agent changed their rating")}
+STAFF_AGENT_EVENT_LABELS = {"rated": _l("The entrusted agent rated the service"),
+                            "rating_changed": _l("The entrusted agent changed their rating")}
+
+
+def event_label(event, staff: bool = False) -> str:
+    """How ``event`` is worded on the applicant's timeline (``staff``: the staff's)."""
+    if event.actor == "agent":
+        agent = (STAFF_AGENT_EVENT_LABELS if staff else AGENT_EVENT_LABELS).get(event.kind)
+        if agent is not None:
+            return agent
+    return (STAFF_EVENT_LABELS if staff else EVENT_LABELS).get(event.kind, event.kind)
+
+
 STAFF_DELIVERY_LABELS = {
     "courier": _l("By courier to the applicant's address abroad"),
     "agent_pickup": _l("Collected by the entrusted relative at home"),

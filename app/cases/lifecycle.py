@@ -157,14 +157,19 @@ def retried(case: Case, attempt, retries: int = 3):
 
 
 def record(case: Case, kind: str, *, actor: str = "system", staff=None, note=None, data=None,
-           notify=()) -> Event:
+           notify=(), secrets: dict | None = None, within=None) -> Event:
     """An event that changes nothing of the case itself (a reminder sent, say): the case's
     version stays (a decision taken on what someone saw is not made stale by it), its
-    ``updated_at`` moves (what anything shown of the case is kept under)."""
+    ``updated_at`` moves (what anything shown of the case is kept under). As for
+    :func:`change`, ``secrets`` are sealed into the event for its email only, and
+    ``within`` runs first inside the transaction (to store the access token a sealed link
+    opens, say: one token however many times the email is tried)."""
     now = utcnow()
     with db.atomic():
+        if within is not None:
+            within()
         event = _event(case.id, kind, actor=actor, staff=staff, note=note, data=data,
-                       notify=_recipients(case, notify), secrets=None, now=now)
+                       notify=_recipients(case, notify), secrets=secrets, now=now)
         Case.update(updated_at=now).where(Case.id == case.id).execute()
     _announce(event)
     return event

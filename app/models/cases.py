@@ -126,6 +126,9 @@ class Case(BaseModel):
     anonymised_at = DateTimeField(null=True)
     # When the last material promised for later (容缺) arrived (statistics: on time or not).
     deferred_done_at = DateTimeField(null=True)
+    # When a supervisor waived the materials still owed (statistics: accepted with
+    # materials owed, not supplied on time; ``deferred_due`` is cleared then).
+    deferred_waived_at = DateTimeField(null=True)
     # When the invitation to rate the delivered case went (once, three days after delivery).
     rating_invited_at = DateTimeField(null=True)
     # Made by the demo history (``flask demo``), never by a person: shown as such.

@@ -501,7 +501,10 @@ def _ratings(migrator):
     from ..ratings.tally import rebuild
     _add_missing_columns(migrator, {"case": [("deferred_done_at", DateTimeField(null=True)),
                                              ("rating_invited_at", DateTimeField(null=True)),
-                                             ("demo", BooleanField(default=False))]})
+                                             ("demo", BooleanField(default=False)),
+                                             # read by the rebuild below (``_ratings_fixrate``
+                                             # adds it to databases past this version)
+                                             ("deferred_waived_at", DateTimeField(null=True))]})
     db.create_tables(RATING_MODELS)
     rebuild()
 
@@ -515,6 +518,32 @@ def _ratings_stats(_migrator):
     _create_present_indexes(q.Question)
 
 
+def _ratings_fixrate(migrator):
+    """Version 30 (after ``_ratings_stats``): a follow-up keeps who held it when its rating
+    was appealed (they may not decide the appeal); a case keeps when its promised materials
+    were waived (still counted as accepted with materials owed). Cases accepted with
+    materials owed before version 28 get when the last of them arrived (from their
+    ``deferred_supplied`` events), and when they were waived; then the counts are built
+    again."""
+    from peewee import DateTimeField, IntegerField, NodeList, SQL, fn
+    from .cases import Case, Event
+    from ..ratings.tally import rebuild
+    _add_missing_columns(migrator, {"case": [("deferred_waived_at", DateTimeField(null=True))],
+                                    "follow_up": [("appeal_holder_id",
+                                                   IntegerField(null=True))]})
+
+    def events(kind, *columns):
+        return Event.select(*columns).where((Event.case == Case.id) & (Event.kind == kind))
+    Case.update(deferred_done_at=events("deferred_supplied", fn.MAX(Event.created_at))).where(
+        Case.deferred_due.is_null(False) & Case.deferred_done_at.is_null()
+        & NodeList((Case.deferred, SQL("= '[]'")))
+        & fn.EXISTS(events("deferred_supplied", Event.id))).execute()
+    Case.update(deferred_waived_at=events("deferred_waived", fn.MAX(Event.created_at))).where(
+        Case.deferred_waived_at.is_null()
+        & fn.EXISTS(events("deferred_waived", Event.id))).execute()
+    rebuild()
+
+
 #: Ordered migrations; entry ``n`` upgrades the schema to version ``n + 1``.
 MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _resumable,
               _service_points, _foreign_keys, _jurisdictions,
@@ -522,7 +551,8 @@ MIGRATIONS = [_initial, _search_table, _documents, _review, _queue_indexes, _res
               _rate_counters, _case_grants, _retention, _demo_accounts, _staff_languages,
               _held_refusals, _transfer_opened, _return_reasons, _material_records,
               _questions, _questions_staffq, _questions_ask,
-              _question_retention, _questions_fixstaff, _ratings, _ratings_stats]
+              _question_retention, _questions_fixstaff, _ratings, _ratings_stats,
+              _ratings_fixrate]
 
 
 def latest_version() -> int:

@@ -111,6 +111,10 @@ class FollowUp(BaseModel):
                                   on_delete="SET NULL")
     decided_by = ForeignKeyField(Staff, null=True, backref="appeals_decided",
                                  on_delete="SET NULL")
+    # Who held the follow-up when the appeal was made: they may not decide it either
+    # (handing it over first would not make them impartial).
+    appeal_holder = ForeignKeyField(Staff, null=True, backref="appeals_held",
+                                    on_delete="SET NULL")
     version = IntegerField(default=1)
 
     @classmethod

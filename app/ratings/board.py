@@ -195,17 +195,37 @@ def _add(row: Row, hand=None, follow=None) -> None:
         row.follow_ups_late += follow[2]
 
 
-def _clerk_rows(staff, office: Office, cells: dict, hand: dict, follow: dict) -> list[Row]:
-    """One row per clerk of the window: its clerks and supervisors now, and whoever has
-    figures of the month or cases in hand there."""
-    ids = {s.id for s in Staff.holders_in([office.id])}
-    ids |= {who for (where, who) in cells if where == office.id and who}
-    ids |= {who for (where, who) in hand if where == office.id and who}
-    ids |= {who for (where, who) in follow if where == office.id and who}
-    people = {s.id: s for s in Staff.select(Staff.id, Staff.name, Staff.role, Staff.active)
-              .where(Staff.id.in_(list(ids)))} if ids else {}
+def _people(office_ids: list[int], cells: dict, hand: dict, follow: dict) -> dict:
+    """``{office: [Staff]}``: the clerks of each window, by name, read in one query for
+    every window: its clerks and supervisors now, and whoever has figures of the month or
+    cases in hand there."""
+    wanted = set(office_ids)
+    figures = {}  # who -> the windows they have figures in
+    for where, who in (*cells, *hand, *follow):
+        if where in wanted and who:
+            figures.setdefault(who, set()).add(where)
+    condition = (Staff.office.in_(office_ids) & (Staff.active == True)  # noqa: E712
+                 & Staff.role.in_(["clerk", "supervisor"]))
+    if figures:
+        condition |= Staff.id.in_(sorted(figures))
+    people = {office: {} for office in office_ids}
+    for person in (Staff.select(Staff.id, Staff.name, Staff.role, Staff.active, Staff.office)
+                   .where(condition)):
+        if (person.office_id in wanted and person.active
+                and person.role in ("clerk", "supervisor")):
+            people[person.office_id][person.id] = person
+        for office in figures.get(person.id, ()):
+            people[office][person.id] = person
+    return {office: sorted(found.values(), key=lambda s: s.name)
+            for office, found in people.items()}
+
+
+def _clerk_rows(office: Office, people: list, cells: dict, hand: dict,
+                follow: dict) -> list[Row]:
+    """One row per clerk of the window (``people``: :func:`_people`), and one for the
+    cases and follow-ups nobody holds."""
     rows = []
-    for person in sorted(people.values(), key=lambda s: s.name):
+    for person in people:
         row = Row(office, person, person.name)
         if (office.id, person.id) in cells:
             _cell_figures(row, cells[office.id, person.id])
@@ -245,6 +265,8 @@ def board(staff, month: date, names=lambda office: office.key) -> Board:
     cells = _cells(ids, month_key(month))
     hand = _in_hand(ids, today)
     follow = _follow_ups(ids, today, soon)
+    detailed = [o.id for o in offices if shows_clerks_of(staff, o)]
+    people = _people(detailed, cells, hand, follow) if detailed else {}
     windows = []
     for office in offices:
         row = Row(office, None, names(office))
@@ -256,8 +278,8 @@ def board(staff, month: date, names=lambda office: office.key) -> Board:
         for (where, _who), counts in follow.items():
             if where == office.id:
                 _add(row, follow=counts)
-        if shows_clerks_of(staff, office):
-            row.clerks = _clerk_rows(staff, office, cells, hand, follow)
+        if office.id in people:
+            row.clerks = _clerk_rows(office, people[office.id], cells, hand, follow)
         windows.append(row)
     ranked, unranked = rank(windows)
     return Board(month, windows, ranked, unranked, today, soon)

@@ -45,11 +45,14 @@ REFUSALS = {
                     "applicant has been contacted."), 409),
     "no_reply": (_l("Reply to the applicant first: a follow-up closes only once they have "
                     "been answered."), 409),
-    "appeal_pending": (_l("An appeal against this rating waits for a decision: decide it "
-                          "first."), 409),
+    "appeal_pending": (_l("An appeal against this rating waits for a decision: until it is "
+                          "decided, the follow-up cannot be handed over, closed or appealed "
+                          "again."),
+                       409),
     "no_appeal": (_l("No appeal waits for a decision."), 409),
-    "own_appeal": (_l("You made this appeal or hold this follow-up: another supervisor "
-                      "decides it."), 403),
+    "own_appeal": (_l("You made this appeal, held this follow-up when it was made or since, "
+                      "or handled the case that was rated: another supervisor decides it."),
+                   403),
     "appealed": (_l("This rating was appealed already: an appeal is decided once."), 409),
     "invalid": (_l("Check what you typed and send it again."), 422),
 }

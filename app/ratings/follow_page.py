@@ -32,7 +32,9 @@ def allowed(follow_up: FollowUp, staff: Staff) -> set[str]:
         return {"note"} if supervises else set()
     steps = {"appeal"} if follow_up.appeal is None else set()
     if supervises:
-        steps |= {"assign", "verify", "visit", "reply", "note", "close"}
+        steps |= {"verify", "visit", "reply", "note", "close"}
+        if not follow_up.appeal_pending:  # handed over only once an appeal is decided
+            steps.add("assign")
         if may_decide_appeal(follow_up, staff):
             steps.add("decide")
     return steps
@@ -148,4 +150,6 @@ def why_not(action: str, follow_up: FollowUp, staff: Staff) -> str:
         return "already_closed"
     if action == "appeal":
         return "appeal_pending" if follow_up.appeal_pending else "appealed"
+    if action == "assign" and follow_up.appeal_pending:
+        return "appeal_pending"
     return "invalid"

@@ -8,7 +8,7 @@ from datetime import date
 from ..auth.permissions import allows
 from ..clock import beijing_today
 from ..ids import read_id
-from ..models import Case, FollowUp, Office, Staff
+from ..models import Case, FollowUp, Office, Rating, Staff
 
 PAGE_SIZE = 50
 #: The tabs, as plain links.
@@ -52,7 +52,11 @@ def _tab_condition(tab: str, staff, today):
     elif tab == "appeals":
         condition &= ((FollowUp.appeal == "pending")
                       & (FollowUp.appealed_by.is_null() | (FollowUp.appealed_by != staff.id))
-                      & (FollowUp.assigned_to.is_null() | (FollowUp.assigned_to != staff.id)))
+                      & (FollowUp.assigned_to.is_null() | (FollowUp.assigned_to != staff.id))
+                      & (FollowUp.appeal_holder.is_null()
+                         | (FollowUp.appeal_holder != staff.id))
+                      & FollowUp.rating.not_in(Rating.select(Rating.id).where(
+                          Rating.staff == staff.id)))
     return condition
 
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 
 from ..forms import Check, Form, Optional, options
+from ..questions.forms import plain_text
 from ..models.ratings import ASPECTS, GUIDE_ANSWERS, LEVELS, VISITS
 from .labels import ASPECT_LABELS, GUIDE_LABELS, LEVEL_LABELS, VISIT_LABELS
 from .service import MAX_TEXT, Answers
@@ -50,7 +51,7 @@ class RatingForm(Form):
         _l("Anything you want to tell the window?"),
         description=_l("What went well, what went wrong, what should change. At most "
                        "%(num)d characters.", num=MAX_TEXT),
-        render_kw={"rows": 5},
+        render_kw={"rows": 5}, filters=[plain_text],
         validators=[Optional(), Either(lambda v: len(v or "") <= MAX_TEXT,
                                       _l("Write at most %(num)d characters.", num=MAX_TEXT))])
 

@@ -12,12 +12,12 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from peewee import fn
+from peewee import PostgresqlDatabase, fn
 
 from ..cases import lifecycle
 from ..cases.access import access_expiry, new_access_token
 from ..clock import utcnow
-from ..models import AccessToken, Case, Rating
+from ..models import AccessToken, Case, Rating, db
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,25 @@ def due_cases(limit: int = BATCH) -> list[Case]:
         & ~fn.EXISTS(rated)).order_by(Case.ended_at, Case.id).limit(limit))
 
 
+class _Rated(Exception):
+    """The case was rated after it was found owed its invitation: none is sent."""
+
+
+def _unless_rated(case: Case, token_hash: str) -> None:
+    """Inside the invitation's transaction: stop if the delivered stage was rated since
+    :func:`due_cases` read it (a rating does not move the case's version), else store the
+    link's token."""
+    if isinstance(db.obj, PostgresqlDatabase):  # a rating being recorded finishes first
+        Case.select(Case.id).where(Case.id == case.id).for_update().first()
+    if Rating.select().where((Rating.case == case.id)
+                             & (Rating.stage == "delivered")).exists():
+        raise _Rated()
+    AccessToken.create(case=case.id, token_hash=token_hash, expires_at=access_expiry())
+
+
 def invite(case: Case) -> bool:
     """Record the invitation of ``case`` (its email goes through the outbox); False when
-    another worker, or another change, came first."""
+    another worker, or another change, came first, or the case was rated meanwhile."""
     if "delivered" not in current_app.config["RATING_STAGES"]:
         return False
     token, token_hash = new_access_token()
@@ -55,10 +71,11 @@ def invite(case: Case) -> bool:
                          changes={"rating_invited_at": utcnow()},
                          data={"stage": "delivered"}, notify=["applicant"],
                          secrets={"token": token},
-                         within=lambda: AccessToken.create(case=case.id, token_hash=token_hash,
-                                                           expires_at=access_expiry()))
+                         within=lambda: _unless_rated(case, token_hash))
     except lifecycle.TransitionError:
         return False  # someone else changed the case since we read it: their turn
+    except _Rated:
+        return False  # rated meanwhile: nothing to invite to (no event, no token)
     return True
 
 

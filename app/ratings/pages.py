@@ -7,18 +7,20 @@ from flask import url_for
 
 from ..models import Case, Rating
 from ..models.ratings import ASPECTS, STAGES
-from .service import rateable_stages, rating_of
+from .service import locked, rateable_stages, rating_of
 
 
 @dataclass
 class Block:
-    """One stage of the case to rate, or rated: ``rating`` (None: not rated yet) and
-    whether it can still be changed."""
+    """One stage of the case to rate, or rated: ``rating`` (None: not rated yet), whether
+    it is the reader's own (``mine``: the applicant's or the agent's, whoever rated first;
+    the other sees the levels, not the comment) and whether they can still change it."""
 
     stage: str
     rating: Rating | None
     changeable: bool
     url: str
+    mine: bool = True
 
 
 def answered_aspects(rating: Rating) -> list[tuple[str, int]]:
@@ -32,8 +34,9 @@ def rateable(case: Case, stage: str) -> bool:
     return stage in STAGES and stage in rateable_stages(case)
 
 
-def rating_blocks(case: Case) -> list[Block]:
-    """The rating block of each stage the case may be rated at, latest stage first."""
+def rating_blocks(case: Case, by: str = "applicant") -> list[Block]:
+    """The rating block of each stage the case may be rated at, as ``by`` (``applicant``
+    or ``agent``) sees it, latest stage first."""
     stages = rateable_stages(case)
     if not stages:
         return []
@@ -42,8 +45,9 @@ def rating_blocks(case: Case) -> list[Block]:
     blocks = []
     for stage in sorted(stages, key=STAGES.index):
         rating = ratings.get(stage)
-        blocks.append(Block(stage, rating, rating is None or rating.changeable(),
-                            url_for("ratings.rate", reference=case.reference, stage=stage)))
+        blocks.append(Block(stage, rating, locked(rating, by) is None,
+                            url_for("ratings.rate", reference=case.reference, stage=stage),
+                            mine=rating is None or rating.by == by))
     return blocks
 
 
@@ -57,8 +61,6 @@ def after_rating_url(case: Case, by: str) -> str:
 def landing_url(case: Case, stage: str) -> str:
     """Where an emailed rating link lands: the rating page while it can be (re)rated,
     else the status page."""
-    if rateable(case, stage):
-        rating = rating_of(case, stage)
-        if rating is None or rating.changeable():
-            return url_for("ratings.rate", reference=case.reference, stage=stage)
+    if rateable(case, stage) and locked(rating_of(case, stage), "applicant") is None:
+        return url_for("ratings.rate", reference=case.reference, stage=stage)
     return url_for("cases.status", reference=case.reference)

@@ -12,6 +12,7 @@ Every change here is one transaction with its audit record and the statistics' c
 (:mod:`.tally`).
 """
 
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,9 +21,11 @@ from peewee import IntegrityError
 
 from .. import audit
 from ..cases import lifecycle
+from ..cases.access import access_expiry, new_access_token
+from ..cases.fields import clean_text
 from ..cases.workdays import add_working_days
 from ..clock import beijing_today, utcnow
-from ..models import Case, FollowUp, FollowUpEvent, Rating, Staff
+from ..models import AccessToken, Case, FollowUp, FollowUpEvent, Rating, Staff
 from ..models.base import together
 from ..models.ratings import ASPECTS, BAD_LEVELS, CHANGEABLE_DAYS, GUIDE_ANSWERS, LEVELS, VISITS
 from . import tally
@@ -37,7 +40,9 @@ class Refused(Exception):
     """The change is not allowed now; ``reason`` says why (a stable key the views word):
     ``not_rateable``, ``closed`` (the week to change it is over), ``no_visit``,
     ``no_reply``, ``already_closed``, ``appeal_pending``, ``no_appeal``, ``own_appeal``,
-    ``stale``, ``invalid``."""
+    ``stale``, ``invalid``; for a rating also ``excluded`` (an appeal against it was
+    upheld: it stays as it is) and ``not_yours`` (the other of applicant and agent rated
+    the stage first: it is theirs)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -62,14 +67,21 @@ class Answers:
         if (self.level not in LEVELS or self.visits not in VISITS
                 or (self.guide is not None and self.guide not in GUIDE_ANSWERS)
                 or any(v is not None and v not in LEVELS for v in aspects)
-                or len(self.comment or "") > MAX_TEXT):
+                or len(plain(self.comment)) > MAX_TEXT):
             raise Refused("invalid")
 
     def values(self) -> dict:
         """The columns of a rating."""
         return {"level": self.level, "visits": self.visits, "guide": self.guide,
                 "speed": self.speed, "service": self.service, "website": self.website,
-                "comment": (self.comment or "").strip()}
+                "comment": plain(self.comment)}
+
+
+def plain(text: str | None) -> str:
+    """Typed text as stored: without control, bidi or zero-width characters (PostgreSQL
+    refuses NUL), line ends as ``\\n``, trimmed. The forms clean first; this is the rule."""
+    return clean_text({"type": "textarea", "max_length": sys.maxsize},
+                      (text or "").replace("\r\n", "\n"))
 
 
 # -- Rating ---------------------------------------------------------------------------
@@ -102,7 +114,10 @@ def rate(case: Case, stage: str, answers: Answers, *, locale: str, by: str = "ap
     """Record (or, within its week, change) the rating of ``case`` at ``stage``.
 
     A bad level opens a follow-up unless one is open already (then the new answers are a
-    step of it). Raises :class:`Refused` (``not_rateable``, ``closed``, ``invalid``).
+    step of it). Whoever rated the stage first (``by``: the applicant or the entrusted
+    agent) owns the rating: only they change it, and not once an appeal against it was
+    upheld. Raises :class:`Refused` (``not_rateable``, ``closed``, ``invalid``,
+    ``excluded``, ``not_yours``).
     """
     if stage not in current_app.config["RATING_STAGES"] or not stage_reached(case, stage):
         raise Refused("not_rateable")
@@ -118,8 +133,10 @@ def _rate(case: Case, stage: str, answers: Answers, *, locale: str, by: str) -> 
     with together():
         before = Rating.select().where((Rating.case == case.id) & (Rating.stage == stage)) \
             .for_update().first() if _locks() else rating_of(case, stage)
-        if before is not None and not before.changeable(now):
-            raise Refused("closed")
+        if before is not None:
+            refusal = locked(before, by, now)
+            if refusal:
+                raise Refused(refusal)
         values = answers.values()
         if before is None:
             rating = Rating.create(case=case.id, stage=stage, locale=locale, by=by,
@@ -135,9 +152,21 @@ def _rate(case: Case, stage: str, answers: Answers, *, locale: str, by: str) -> 
             rating = Rating.get_by_id(before.id)
         tally.rating_changed(case, before, rating)
         lifecycle.record(case, "rated" if before is None else "rating_changed", actor=by,
-                         data={"stage": stage, "level": rating.level})
+                         data={"stage": stage, "level": rating.level, "by": by})
         _follow_bad_rating(case, rating, before)
     return rating
+
+
+def locked(rating: Rating | None, by: str, now=None) -> str | None:
+    """Why ``by`` (``applicant`` or ``agent``) may not change ``rating`` now (a
+    :class:`Refused` reason), or None when they may (or when there is none to change)."""
+    if rating is None:
+        return None
+    if rating.by != by:
+        return "not_yours"
+    if rating.excluded:
+        return "excluded"
+    return None if rating.changeable(now) else "closed"
 
 
 def _locks() -> bool:
@@ -147,6 +176,8 @@ def _locks() -> bool:
 
 
 def _follow_bad_rating(case: Case, rating: Rating, before: Rating | None) -> None:
+    if rating.excluded:  # found unfair: nothing to follow up (and it cannot change)
+        return
     following = open_follow_up(rating)
     if following is not None:
         _step(following, "rerated", None, data={"level": rating.level,
@@ -183,7 +214,7 @@ def _step(follow_up: FollowUp, kind: str, staff: Staff | None, *, note: str = ""
 
 
 def _clean(text: str, required: bool = True) -> str:
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = plain(text)
     if (required and not text) or len(text) > MAX_TEXT:
         raise Refused("invalid")
     return text
@@ -216,8 +247,11 @@ def _open(follow_up: FollowUp) -> None:
 
 def assign(follow_up: FollowUp, staff: Staff, holder: Staff | None,
            expected_version: int | None = None) -> FollowUp:
-    """Give the follow-up to a supervisor of the window (None: nobody)."""
+    """Give the follow-up to a supervisor of the window (None: nobody); not while an
+    appeal waits (the holder would otherwise hand it over and decide it)."""
     _open(follow_up)
+    if follow_up.appeal_pending:
+        raise Refused("appeal_pending")
     return _change(follow_up, staff, "assigned", expected_version=expected_version,
                    changes={"assigned_to": holder.id if holder else None},
                    data={"to": holder.name if holder else None})
@@ -258,9 +292,20 @@ def reply(follow_up: FollowUp, staff: Staff, text: str, lang: str,
         lifecycle.record(case, "follow_up_reply", actor="staff", staff=staff, note=text,
                          data={"lang": lang, "follow_up": follow_up.id,
                                "stage": follow_up.rating.stage},
-                         notify=["applicant"])
+                         notify=["applicant"], **_sealed_link(case))
         reopen_for_change(follow_up.rating)
     return after
+
+
+def _sealed_link(case: Case) -> dict:
+    """The private link of an email to the applicant: a new access token, stored with the
+    event and sealed into it (however many times the email is tried, one token)."""
+    if not case.contact_email:
+        return {}
+    token, token_hash = new_access_token()
+    return {"secrets": {"token": token},
+            "within": lambda: AccessToken.create(case=case.id, token_hash=token_hash,
+                                                 expires_at=access_expiry())}
 
 
 def note(follow_up: FollowUp, staff: Staff, text: str) -> FollowUpEvent:
@@ -299,14 +344,19 @@ def appeal(follow_up: FollowUp, staff: Staff, reason: str,
     if follow_up.appeal is not None:
         raise Refused("appeal_pending" if follow_up.appeal_pending else "invalid")
     return _change(follow_up, staff, "appealed", expected_version=expected_version,
-                   changes={"appeal": "pending", "appealed_by": staff.id},
-                   note=_clean(reason))
+                   changes={"appeal": "pending", "appealed_by": staff.id,
+                            "appeal_holder": follow_up.assigned_to_id},
+                   note=_clean(reason), data={"holder": follow_up.assigned_to_id})
 
 
 def may_decide_appeal(follow_up: FollowUp, staff: Staff) -> bool:
-    """A supervisor or admin who neither made the appeal nor holds the follow-up."""
-    return (staff.role in ("supervisor", "admin") and follow_up.appeal_pending
-            and staff.id not in (follow_up.appealed_by_id, follow_up.assigned_to_id))
+    """A supervisor or admin who did not make the appeal, neither holds the follow-up nor
+    held it when the appeal was made, and did not handle the rated case."""
+    if staff.role not in ("supervisor", "admin") or not follow_up.appeal_pending:
+        return False
+    rated_clerk = Rating.select(Rating.staff).where(Rating.id == follow_up.rating_id).scalar()
+    return staff.id not in (follow_up.appealed_by_id, follow_up.assigned_to_id,
+                            follow_up.appeal_holder_id, rated_clerk)
 
 
 def decide_appeal(follow_up: FollowUp, staff: Staff, upheld: bool, text: str,

@@ -22,12 +22,13 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from peewee import EXCLUDED, JOIN
+from peewee import EXCLUDED, JOIN, PostgresqlDatabase
 
 from ..cases.workdays import is_workday
 from ..clock import BEIJING
 from ..models import (Case, Department, FollowUp, Item, Rating, StaffCell, StatCell, StatDays,
                       db)
+from ..models.base import together
 from ..models.ratings import ASPECTS, SATISFIED_LEVELS
 
 #: The service point dimension of a case sent without one (online, on their own).
@@ -87,10 +88,11 @@ def case_facts(case) -> Counter:
     if accepted is not None:
         month = month_key(accepted)
         facts["c", month, "accepted"] += 1
-        if case.deferred_due is not None:
-            facts["c", month, "deferred"] += 1
+        if case.deferred_due is not None or case.deferred_waived_at is not None:
+            facts["c", month, "deferred"] += 1  # waived: still owed, never on time
             done = beijing_date(case.deferred_done_at)
-            if done is not None and not case.deferred and done <= case.deferred_due:
+            if (done is not None and not case.deferred and case.deferred_due is not None
+                    and done <= case.deferred_due):
                 facts["c", month, "deferred_on_time"] += 1
         result = beijing_date(_result_at(case))
         if result is not None and case.due_date is not None:
@@ -218,8 +220,8 @@ def _upsert(model, keys: dict, counts: dict) -> None:
 
 #: The case columns the facts depend on: a change of none of them counts for nothing.
 _TRACKED = ("submitted_at", "accepted_at", "due_date", "result", "delivery", "ended_at",
-            "deferred_due", "deferred_done_at", "deferred", "item_id", "service_point_id",
-            "office_id", "assigned_to_id", "country", "demo")
+            "deferred_due", "deferred_done_at", "deferred_waived_at", "deferred", "item_id",
+            "service_point_id", "office_id", "assigned_to_id", "country", "demo")
 
 
 def _tracked(case) -> tuple:
@@ -283,7 +285,26 @@ def _batched(query, size: int = 2000):
 
 def rebuild() -> dict:
     """Compute every count from the cases, ratings and follow-ups there are, and put them in
-    place of the running totals (one transaction). Returns how many rows were read."""
+    place of the running totals. Returns how many rows were read.
+
+    One transaction that reads and writes while no change can move a count: on SQLite it
+    holds the write lock from its start (``BEGIN IMMEDIATE``); on PostgreSQL it first
+    locks the three tables against writes (a change under way waits at its count, not yet
+    committed, and adds its own difference once the rebuild has committed; one already
+    counted commits before the rebuild reads)."""
+    with together():
+        if isinstance(db.obj, PostgresqlDatabase):
+            tables = ", ".join(f'"{model._meta.table_name}"'
+                               for model in (StatCell, StaffCell, StatDays))
+            db.execute_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+        delta, read = _from_scratch()
+        for model in (StatCell, StaffCell, StatDays):
+            model.delete().execute()
+        _bulk(delta)
+    return dict(read)
+
+
+def _from_scratch() -> tuple[_Delta, Counter]:
     delta = _Delta()
     read = Counter()
     counties = dict(Item.select(Item.id, Department.jurisdiction).join(
@@ -309,11 +330,7 @@ def rebuild() -> dict:
         if rating is not None:
             delta.add(follow_up_facts(follow_up), 1,
                       *_rating_groups(rating, case, counties.get(case.item_id)))
-    with db.atomic():
-        for model in (StatCell, StaffCell, StatDays):
-            model.delete().execute()
-        _bulk(delta)
-    return dict(read)
+    return delta, read
 
 
 def _bulk(delta: _Delta) -> None:

@@ -21,13 +21,23 @@ from .pages import after_rating_url, landing_url, rateable
 
 bp = Blueprint("ratings", __name__, url_prefix="/<lang:lang>")
 
-#: Why a rating was not saved, as the applicant reads it (``Refused.reason``).
+#: Why a rating was not saved, as the applicant (or the agent: ``by``) reads it
+#: (``Refused.reason``).
 REFUSALS = {
-    "closed": lambda: _("This rating can no longer be changed: the week to change it is over. "
-                        "Your answers below were not saved."),
-    "not_rateable": lambda: _("This application cannot be rated now."),
-    "invalid": lambda: _("Some answers are not valid. Check them and send again."),
+    "closed": lambda by: _("This rating can no longer be changed: the week to change it is "
+                           "over. Your answers below were not saved."),
+    "not_rateable": lambda by: _("This application cannot be rated now."),
+    "invalid": lambda by: _("Some answers are not valid. Check them and send again."),
+    "excluded": lambda by: _("This rating can no longer be changed: the window appealed it "
+                             "and the appeal was upheld. Your answers below were not saved."),
+    "not_yours": lambda by: (
+        _("Your entrusted agent already rated this service: only they can change the "
+          "rating. Your answers below were not saved.") if by == "applicant" else
+        _("The applicant already rated this service: only they can change the rating. Your "
+          "answers below were not saved.")),
 }
+#: Refusals that say the rating stands as it is (409); the rest are invalid answers (422).
+LOCKED = ("closed", "excluded", "not_yours")
 
 
 @bp.route("/cases/<reference>/rating/<stage>", methods=["GET", "POST"])
@@ -39,7 +49,8 @@ def rate(case, by, stage):
     rating = service.rating_of(case, stage)
     key = f"{case.reference}:rating:{stage}"
     if request.method == "GET":
-        data = dict(form_data(rating), **(kept_answers(key) or {}))
+        mine = rating if rating is None or rating.by == by else None  # not theirs to see
+        data = dict(form_data(mine), **(kept_answers(key) or {}))
         return _page(case, by, stage, rating, RatingForm(formdata=None, data=data))
     form = RatingForm()
     target = switch_request(request.form)
@@ -52,8 +63,8 @@ def rate(case, by, stage):
     try:
         service.rate(case, stage, form.answers(), locale=g.lang, by=by)
     except service.Refused as refused:
-        form.form_errors.append(REFUSALS.get(refused.reason, REFUSALS["invalid"])())
-        return _page(case, by, stage, rating, form, 409 if refused.reason == "closed" else 422)
+        form.form_errors.append(REFUSALS.get(refused.reason, REFUSALS["invalid"])(by))
+        return _page(case, by, stage, rating, form, 409 if refused.reason in LOCKED else 422)
     flash(_("Thank you: your rating is saved.") if rating is None
           else _("Thank you: your rating is changed."), "info")
     return see_other(after_rating_url(case, by))
@@ -61,7 +72,8 @@ def rate(case, by, stage):
 
 def _page(case, by, stage, rating, form, status=200):
     return render_template("ratings/rate.html", case=case, item=case.spec, by=by, stage=stage,
-                           rating=rating, form=form, back_url=after_rating_url(case, by)), status
+                           rating=rating, form=form, locked=service.locked(rating, by),
+                           back_url=after_rating_url(case, by)), status
 
 
 @bp.route("/cases/access/<token>/rating/<stage>")

@@ -110,3 +110,54 @@ def test_appeal_needs_a_reason_and_a_clerk_of_another_window_cannot(staff_app):
     assert other.post(f"/staff/follow-ups/{fid}/appeal", data={
         "csrf_token": token, "version": "1", "reason": "Unfair"}).status_code == 404
     assert follow_up_of(staff_app, _journey.reference).appeal is None
+
+
+def test_the_holder_cannot_hand_it_over_and_then_decide(staff_app):
+    """While an appeal waits, the follow-up is not handed over (409, and no form); whoever
+    held it when the appeal was made stays out of the decision even if it changed hands
+    since, and so does the staff member whose handling was rated."""
+    from app.ratings import service
+    journey, clerk, fid = bad_rating(staff_app)
+    make_staff(staff_app, "supervisor2@test", "supervisor", office="police-global-window")
+    make_staff(staff_app, "supervisor3@test", "supervisor", office="police-global-window")
+    supervisor = sign_in(staff_app, "supervisor@test")
+    step(supervisor, fid, "assign", to=str(staff_id(staff_app, "supervisor@test")))
+    step(clerk, fid, "appeal", reason="Not about us.")
+    assert follow_up_of(staff_app, journey.reference).appeal_holder_id == staff_id(
+        staff_app, "supervisor@test")
+
+    page = supervisor.page(f"/staff/follow-ups/{fid}")
+    assert page.first("#d-assign") is None
+    page = step(supervisor, fid, "assign", status=409, to="nobody")
+    assert "cannot be handed over" in " ".join(page.errors())
+    assert follow_up_of(staff_app, journey.reference).assigned_to_id == staff_id(
+        staff_app, "supervisor@test")
+
+    with staff_app.test_request_context(), db.connection_context():
+        follow_up = FollowUp.get_by_id(fid)
+        try:
+            service.assign(follow_up, Staff.get(Staff.email == "supervisor@test"), None)
+        except service.Refused as refused:
+            assert refused.reason == "appeal_pending"
+        else:
+            raise AssertionError("handed over while an appeal waits")
+        # Handed over anyway (a change made before this rule): still not theirs to decide.
+        FollowUp.update(assigned_to=None).where(FollowUp.id == fid).execute()
+        follow_up = FollowUp.get_by_id(fid)
+        holder = Staff.get(Staff.email == "supervisor@test")
+        assert not service.may_decide_appeal(follow_up, holder)
+        # The supervisor who handled the rated case does not decide either.
+        rated = Staff.get(Staff.email == "supervisor3@test")
+        Rating.update(staff=rated.id).where(Rating.id == follow_up.rating_id).execute()
+        assert not service.may_decide_appeal(follow_up, rated)
+        assert service.may_decide_appeal(follow_up, Staff.get(Staff.email == "supervisor2@test"))
+    step(supervisor, fid, "decide", status=403, outcome="upheld", note="Mine after all.")
+    assert journey.reference not in appeal_tab(supervisor)
+    assert journey.reference not in appeal_tab(sign_in(staff_app, "supervisor3@test"))
+    other = sign_in(staff_app, "supervisor2@test")
+    assert journey.reference in appeal_tab(other)
+    step(other, fid, "decide", outcome="dismissed", note="The rating is about us.")
+    assert follow_up_of(staff_app, journey.reference).decided_by_id == staff_id(
+        staff_app, "supervisor2@test")
+    # Decided: it can be handed over again.
+    step(other, fid, "assign", to=str(staff_id(staff_app, "supervisor2@test")))

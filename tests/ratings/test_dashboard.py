@@ -183,3 +183,43 @@ def test_no_english_left_in_chinese_and_italian(staff_app):
         for english in ("Satisfaction rate", "Ranking of windows", "In hand"):
             assert english not in page.text, (lang, english)
         assert words in page.text.lower(), lang
+
+
+def test_the_clerks_of_every_window_are_read_in_one_query(staff_app):
+    """The province's dashboard reads the same number of queries however many windows
+    have clerks (no query per window)."""
+    import logging
+    from tests.conftest import make_staff
+
+    class Count(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.sql = []
+
+        def emit(self, record):
+            self.sql.append(str(record.msg))
+
+    def queries():
+        counter, log = Count(), logging.getLogger("peewee")
+        level = log.level
+        log.addHandler(counter)
+        log.setLevel(logging.DEBUG)
+        try:
+            board = _board(staff_app, "province@test")
+        finally:
+            log.removeHandler(counter)
+            log.setLevel(level)
+        return board, len(counter.sql)
+
+    delivered_case(staff_app)
+    before, first = queries()
+    with staff_app.app_context(), db.connection_context():
+        empty = [o.key for o in Office.select() if not Staff.select().where(
+            Staff.office == o.id).exists()][:3]
+    assert empty
+    for number, key in enumerate(empty):
+        make_staff(staff_app, f"extra{number}@test", "clerk", office=key)
+    after, second = queries()
+    assert second == first
+    named = {c.name for w in after.windows for c in w.clerks}
+    assert len(named) == len({c.name for w in before.windows for c in w.clerks}) + len(empty)

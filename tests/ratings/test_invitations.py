@@ -156,3 +156,55 @@ def test_a_reply_in_another_language_says_which(staff_app, smtp_server):
     (message,) = [m for _to, m in collector.messages if "我们已经改进。" in body(m)]
     assert message["To"] == "lin.mei@example.it"
     assert "(Scritto in cinese)" in body(message)  # the language named in Italian
+
+
+def test_a_rating_between_reading_and_inviting_stops_the_invitation(staff_app, smtp_server):
+    """A rating does not move the case's version: the invitation checks, in its own
+    transaction, that the delivered stage is still unrated (no event, no token)."""
+    from app.models import AccessToken
+    collector = smtp(staff_app, smtp_server)
+    journey, _clerk = delivered_case(staff_app)
+    with later(), staff_app.test_request_context(), db.connection_context():
+        (seen,) = invitations.due_cases()
+        service.rate(fresh_case(staff_app, journey.reference), "delivered",
+                     service.Answers(level=5, visits=0), locale="en")
+        tokens = AccessToken.select().where(AccessToken.case == seen.id).count()
+        assert invitations.invite(seen) is False
+        assert AccessToken.select().where(AccessToken.case == seen.id).count() == tokens
+        assert fresh_case(staff_app, journey.reference).rating_invited_at is None
+    assert invited(staff_app, journey.reference) == []
+    assert mails(collector) == []
+
+
+def test_the_replys_link_is_one_token_however_many_times_the_email_is_tried(staff_app,
+                                                                           smtp_server):
+    """The reply's link is sealed into its event with one access token, made with the
+    reply: a delivery that fails and is tried again sends that link, and makes no other."""
+    from app.cases import outbox
+    from app.models import AccessToken
+    controller, collector = smtp_server
+    journey, _clerk = delivered_case(staff_app)
+    rate(journey, dict(GOOD, level="1", comment="Nobody answered the phone."))
+    staff_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1)  # nothing listens there
+    with staff_app.test_request_context(), db.connection_context():
+        case = fresh_case(staff_app, journey.reference)
+        before = AccessToken.select().where(AccessToken.case == case.id).count()
+        supervisor = Staff.get(Staff.email == "supervisor@test")
+        follow_up = service.record_visit(FollowUp.get(), supervisor, channel="call", lang="en",
+                                         note="Called back.")
+        service.reply(follow_up, supervisor, "Sorry.", "en")
+        event = Event.get((Event.case == case.id) & (Event.kind == "follow_up_reply"))
+        for _attempt in range(2):  # the server is down: each attempt fails
+            Event.update(outbox_next_at=event.created_at, outbox_lease=None).where(
+                Event.id == event.id).execute()
+            assert outbox.deliver(event.id) == "retry"
+        assert Event.get_by_id(event.id).sealed and Event.get_by_id(event.id).outbox_attempts >= 2
+        staff_app.config.update(SMTP_PORT=controller.port)
+        Event.update(outbox_next_at=event.created_at).where(Event.id == event.id).execute()
+        assert outbox.deliver(event.id) == "sent"
+        assert AccessToken.select().where(AccessToken.case == case.id).count() == before + 1
+    (message,) = mails(collector, "The window's answer")
+    link = re.search(r"https?://\S+/cases/access/\S+/rating/delivered", body(message)).group(0)
+    browser = staff_app.test_client()
+    landed = browser.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert landed.headers["Location"] == rating_url(journey)

@@ -63,3 +63,26 @@ def test_rating_pages_and_emails_have_no_english(staff_app, lang):
                     problems[f"email {kind}"] = found
         assert invitations.due_cases() == []
     assert not problems, problems
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_a_rating_owned_by_the_agent_has_no_english(staff_app, lang):
+    """What the applicant reads of their entrusted agent's rating: the block, the
+    timeline, the rating page they may no longer change, and its refusal (409)."""
+    sources = english_messages(lang) | english_catalog_texts()
+    journey, _clerk = delivered_case(staff_app, lang=lang, entrust=True)
+    url = f"{journey.base}/rating/delivered"
+    form = journey.client.page(url)
+    with staff_app.test_request_context(f"/{lang}/"), db.connection_context():
+        service.rate(Case.by_reference(journey.reference), "delivered", service.Answers(
+            level=1, visits=0, comment="—"), locale=lang, by="agent")
+    problems = {}
+    for name, page in (("status", journey.client.page(journey.base)),
+                       ("rating page", journey.client.page(url)),
+                       ("refused", journey.client.submit(url, {
+                           "csrf_token": form.csrf(), "level": "5", "visits": "0"},
+                           status=409))):
+        found = leaks(visible_text(page), sources)
+        if found:
+            problems[name] = found
+    assert not problems, problems

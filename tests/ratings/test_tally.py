@@ -99,3 +99,63 @@ def test_the_rebuild_command_puts_back_counts_lost(staff_app):
     assert result.exit_code == 0 and "1 cases" in result.output, result.output
     with staff_app.app_context(), db.connection_context():
         assert _snapshot() == running
+
+
+def test_waived_materials_still_count_as_owed_and_not_supplied_on_time(staff_app):
+    from tests.conftest import decide, sign_in
+    journey, _clerk = delivered_case(staff_app, defer=True)
+    decide(sign_in(staff_app, "supervisor@test"), journey.reference, "waive",
+           reason="The traffic police checked the medical record directly")
+    case = fresh_case(staff_app, journey.reference)
+    assert case.deferred_due is None and case.deferred_waived_at is not None
+    with staff_app.app_context(), db.connection_context():
+        assert (_whole().deferred, _whole().deferred_on_time) == (1, 0)
+        running = _snapshot()
+        tally.rebuild()
+        assert _snapshot() == running
+
+
+def test_a_change_waits_for_a_rebuild_and_is_not_lost(staff_app):
+    """The rebuild is one transaction that blocks the counts' writers: a change made while
+    it runs lands on the rebuilt counts (here: the rebuild, stopped between reading and
+    writing, holds the write lock; a rating in another connection waits for it)."""
+    import threading
+    journey, _clerk = delivered_case(staff_app)
+    reading_done, go_on = threading.Event(), threading.Event()
+    real = tally._from_scratch
+
+    def slow():
+        result = real()
+        reading_done.set()
+        go_on.wait(10)
+        return result
+
+    def rebuild():
+        with staff_app.app_context(), db.connection_context():
+            tally.rebuild()
+
+    def rating():
+        with staff_app.test_request_context(), db.connection_context():
+            service.rate(fresh_case(staff_app, journey.reference), "delivered",
+                         Answers(level=5, visits=0), locale="en")
+
+    tally._from_scratch = slow
+    try:
+        rebuilding = threading.Thread(target=rebuild)
+        rebuilding.start()
+        assert reading_done.wait(10)
+        rater = threading.Thread(target=rating)
+        rater.start()
+        rater.join(0.5)
+        assert rater.is_alive(), "the rating waits for the rebuild"
+        go_on.set()
+        rebuilding.join(10)
+        rater.join(10)
+    finally:
+        tally._from_scratch = real
+        go_on.set()
+    with staff_app.app_context(), db.connection_context():
+        assert (_whole().rated, _whole().level_5) == (1, 1)
+        running = _snapshot()
+        tally.rebuild()
+        assert _snapshot() == running

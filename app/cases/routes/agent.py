@@ -46,4 +46,4 @@ def agent_case(case):
     pickup = ((case.result or {}).get("pickup_code") or (case.delivery or {}).get("pickup_code"))
     return render_template("cases/agent_case.html", case=case, item=case.spec, office=case.office,
                            milestones=milestones, pickup=pickup, agent=case.entrustment or {},
-                           ratings=rating_blocks(case))
+                           ratings=rating_blocks(case, "agent"))
