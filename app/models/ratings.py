@@ -10,7 +10,7 @@ writes these.
 The public statistics and the staff dashboard never scan cases: :class:`StatCell`,
 :class:`StaffCell` and :class:`StatDays` hold counts per month, kept current in the
 same transaction as every change of a case or a rating (``app/ratings/tally.py``), and
-rebuilt from the cases by ``flask statistics rebuild``.
+rebuilt from the cases by ``flask statistics-rebuild``.
 """
 
 from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
